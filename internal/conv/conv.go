@@ -1,0 +1,85 @@
+// Package conv holds the conversion domain types shared by the workflow, its
+// activities and the store: a transaction's state, the decision the state machine
+// takes on a postback, and what recording it produced.
+package conv
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Status of a transaction; the empty status means no conversion yet.
+type Status string
+
+// The statuses a transaction can be in.
+const (
+	StatusNone     Status = ""
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusRejected Status = "rejected"
+)
+
+// PendingValue is the placeholder revenue of a pending conversion (FunnelFlux).
+var PendingValue = decimal.RequireFromString("0.01")
+
+// Outcome of one postback, as the postback log shows it.
+type Outcome string
+
+const (
+	OutcomeAccepted   Outcome = "accepted"
+	OutcomeRejected   Outcome = "rejected"
+	OutcomeDuplicate  Outcome = "duplicate"
+	OutcomeSuppressed Outcome = "suppressed"
+)
+
+// State of one transaction as the workflow keeps it.
+type State struct {
+	ConversionID int64           `json:"conversion_id,omitempty"`
+	Status       Status          `json:"status,omitempty"`
+	Value        decimal.Decimal `json:"value"`
+	Currency     string          `json:"currency,omitempty"`
+	EventName    string          `json:"event_name,omitempty"`
+	ClickID      string          `json:"click_id,omitempty"`
+}
+
+// Transition is one entry of a transaction's history.
+type Transition struct {
+	PostbackID int64           `json:"postback_id"`
+	At         time.Time       `json:"at"`
+	From       Status          `json:"from"`
+	To         Status          `json:"to"`
+	Value      decimal.Decimal `json:"value"`
+	Outcome    Outcome         `json:"outcome"`
+	Note       string          `json:"note,omitempty"`
+}
+
+// Attribution is what the click lookup found for a postback.
+type Attribution struct {
+	Attributed      bool             `json:"attributed"`
+	Reason          string           `json:"reason,omitempty"` // why not attributed
+	MatchedBy       string           `json:"matched_by,omitempty"`
+	ClickID         string           `json:"click_id,omitempty"`
+	CampaignID      int64            `json:"campaign_id,omitempty"`
+	TrafficSource   string           `json:"traffic_source,omitempty"`
+	ExternalID      string           `json:"external_id,omitempty"`
+	DefaultPayout   *decimal.Decimal `json:"default_payout,omitempty"`
+	AccountCurrency string           `json:"account_currency"`
+}
+
+// Decision is what the state machine makes of one postback.
+type Decision struct {
+	Apply bool            `json:"apply"` // false: nothing changes (duplicate or stale)
+	From  Status          `json:"from"`
+	To    Status          `json:"to"`
+	Value decimal.Decimal `json:"value"`
+	Note  string          `json:"note,omitempty"`
+}
+
+// DeliveryRef names one delivery the workflow must run.
+type DeliveryRef struct {
+	ID              int64  `json:"id"`
+	DestinationID   int64  `json:"destination_id"`
+	DestinationType string `json:"destination_type"`
+	Summary         string `json:"summary"`
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+)
+
+// Campaign groups clicks of one offer from one traffic source.
+type Campaign struct {
+	ID                    int64            `json:"id"`
+	AccountID             string           `json:"account_id"`
+	Name                  string           `json:"name"`
+	OfferURL              string           `json:"offer_url"`
+	DefaultPayout         *decimal.Decimal `json:"default_payout"`
+	TrafficSource         string           `json:"traffic_source"`
+	TrafficSourcePostback string           `json:"traffic_source_postback"`
+	AttributionWindowDays int              `json:"attribution_window_days"`
+	CreatedAt             time.Time        `json:"created_at"`
+	UpdatedAt             time.Time        `json:"updated_at"`
+}
+
+const campaignColumns = `id, account_id, name, offer_url, default_payout, traffic_source, traffic_source_postback,
+	attribution_window_days, created_at, updated_at`
+
+func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
+	var c Campaign
+	err := row.Scan(&c.ID, &c.AccountID, &c.Name, &c.OfferURL, &c.DefaultPayout, &c.TrafficSource, &c.TrafficSourcePostback,
+		&c.AttributionWindowDays, &c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
+
+// CreateCampaign adds a campaign; a traffic-source postback URL becomes its own
+// postback destination so it is delivered, retried and logged like any other.
+func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
+	if c.AttributionWindowDays <= 0 {
+		c.AttributionWindowDays = 30
+	}
+	var out Campaign
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (account_id, name, offer_url, default_payout, traffic_source,
+				traffic_source_postback, attribution_window_days)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+campaignColumns,
+			c.AccountID, c.Name, c.OfferURL, c.DefaultPayout, c.TrafficSource, c.TrafficSourcePostback, c.AttributionWindowDays))
+		if err != nil {
+			return err
+		}
+		return syncTrafficSourceDestination(ctx, tx, out)
+	})
+	if err != nil {
+		return Campaign{}, fmt.Errorf("create campaign: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateCampaign replaces a campaign's settings.
+func (s *Store) UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
+	if c.AttributionWindowDays <= 0 {
+		c.AttributionWindowDays = 30
+	}
+	var out Campaign
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE campaigns SET name = $3, offer_url = $4, default_payout = $5,
+				traffic_source = $6, traffic_source_postback = $7, attribution_window_days = $8, updated_at = now()
+			WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING `+campaignColumns,
+			c.AccountID, c.ID, c.Name, c.OfferURL, c.DefaultPayout, c.TrafficSource, c.TrafficSourcePostback, c.AttributionWindowDays))
+		if err != nil {
+			return notFound(err)
+		}
+		return syncTrafficSourceDestination(ctx, tx, out)
+	})
+	if err != nil {
+		return Campaign{}, fmt.Errorf("update campaign %d: %w", c.ID, err)
+	}
+	return out, nil
+}
+
+// syncTrafficSourceDestination keeps one postback destination per campaign that
+// mirrors its traffic_source_postback (disabled when the URL is cleared).
+func syncTrafficSourceDestination(ctx context.Context, tx pgx.Tx, c Campaign) error {
+	cfg := map[string]string{"url": c.TrafficSourcePostback, "method": "GET", "managed_by": "campaign"}
+	name := "traffic source " + c.TrafficSource
+	if c.TrafficSource == "" {
+		name = "traffic source of campaign " + c.Name
+	}
+	tag, err := tx.Exec(ctx, `UPDATE destinations SET config = $3, name = $4, enabled = ($5 <> ''), updated_at = now()
+		WHERE account_id = $1 AND campaign_id = $2 AND config->>'managed_by' = 'campaign' AND deleted_at IS NULL`,
+		c.AccountID, c.ID, cfg, name, c.TrafficSourcePostback)
+	if err != nil {
+		return fmt.Errorf("sync traffic source destination: %w", err)
+	}
+	if tag.RowsAffected() > 0 || c.TrafficSourcePostback == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO destinations (account_id, type, name, config, fire_on, campaign_id, enabled)
+		VALUES ($1, 'postback', $2, $3, 'first', $4, true)`, c.AccountID, name, cfg, c.ID); err != nil {
+		return fmt.Errorf("create traffic source destination: %w", err)
+	}
+	return nil
+}
+
+// GetCampaign loads one live campaign of an account.
+func (s *Store) GetCampaign(ctx context.Context, accountID string, id int64) (Campaign, error) {
+	c, err := scanCampaign(s.Pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns
+		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id))
+	if err != nil {
+		return Campaign{}, fmt.Errorf("get campaign %d: %w", id, notFound(err))
+	}
+	return c, nil
+}
+
+// CampaignByID loads a live campaign whatever its account (the click redirect is public).
+func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
+	c, err := scanCampaign(s.Pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1 AND deleted_at IS NULL`, id))
+	if err != nil {
+		return Campaign{}, fmt.Errorf("get campaign %d: %w", id, notFound(err))
+	}
+	return c, nil
+}
+
+// ListCampaigns lists an account's live campaigns.
+func (s *Store) ListCampaigns(ctx context.Context, accountID string) ([]Campaign, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	defer rows.Close()
+	out := []Campaign{}
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan campaign: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteCampaign soft-deletes a campaign and its managed traffic-source destination.
+func (s *Store) DeleteCampaign(ctx context.Context, accountID string, id int64) error {
+	return s.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE campaigns SET deleted_at = now() WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id)
+		if err != nil {
+			return fmt.Errorf("delete campaign: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("delete campaign %d: %w", id, ErrNotFound)
+		}
+		_, err = tx.Exec(ctx, `UPDATE destinations SET deleted_at = now() WHERE account_id = $1 AND campaign_id = $2
+			AND config->>'managed_by' = 'campaign'`, accountID, id)
+		return err
+	})
+}

@@ -1,0 +1,400 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/conv"
+)
+
+// LoadState reads a transaction's current state; a transaction never seen has the
+// empty status.
+func (s *Store) LoadState(ctx context.Context, accountID, txKey string) (conv.State, error) {
+	return loadState(ctx, s.Pool, accountID, txKey)
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func loadState(ctx context.Context, q querier, accountID, txKey string) (conv.State, error) {
+	var st conv.State
+	var status string
+	err := q.QueryRow(ctx, `SELECT id, status, value, currency, event_name, click_id FROM conversions
+		WHERE account_id = $1 AND tx_key = $2`, accountID, txKey).
+		Scan(&st.ConversionID, &status, &st.Value, &st.Currency, &st.EventName, &st.ClickID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return conv.State{}, nil
+	}
+	if err != nil {
+		return conv.State{}, fmt.Errorf("load state of %s: %w", txKey, err)
+	}
+	st.Status = conv.Status(status)
+	return st, nil
+}
+
+// RecordParams is everything needed to record one postback's effect.
+type RecordParams struct {
+	PostbackID       int64
+	AccountID        string
+	TxKey            string
+	TransactionID    string
+	Integration      string
+	EventName        string
+	Currency         string
+	ConvertedAt      time.Time
+	Postback         json.RawMessage
+	Attribution      conv.Attribution
+	Decision         conv.Decision
+	DisablePostbacks bool
+}
+
+// RecordResult is the transaction's state after the postback and the deliveries
+// the workflow must now run.
+type RecordResult struct {
+	State      conv.State         `json:"state"`
+	Outcome    conv.Outcome       `json:"outcome"`
+	Deliveries []conv.DeliveryRef `json:"deliveries,omitempty"`
+}
+
+// EventKey is the stable idempotency key of one (transaction, destination, event):
+// it becomes Meta/TikTok event_id, Google order_id and the webhook id.
+func EventKey(accountID, txKey string, destinationID int64, kind string) string {
+	sum := sha256.Sum256([]byte(accountID + "\x00" + txKey + "\x00" + strconv.FormatInt(destinationID, 10) + "\x00" + kind))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Record applies one postback's decision in a single transaction: the conversion
+// row, its history entry, the deliveries it causes and the postback's outcome. A
+// postback already recorded (a retried activity, a re-sent signal) changes nothing
+// and returns what it produced the first time.
+func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error) {
+	var res RecordResult
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var processed *time.Time
+		var outcome string
+		err := tx.QueryRow(ctx, `SELECT processed_at, outcome FROM postback_log WHERE id = $1 FOR UPDATE`, p.PostbackID).Scan(&processed, &outcome)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("lock postback %d: %w", p.PostbackID, err)
+		}
+		if processed != nil {
+			st, err := loadState(ctx, tx, p.AccountID, p.TxKey)
+			if err != nil {
+				return err
+			}
+			refs, err := pendingDeliveriesOf(ctx, tx, p.PostbackID)
+			if err != nil {
+				return err
+			}
+			res = RecordResult{State: st, Outcome: conv.Outcome(outcome), Deliveries: refs}
+			return nil
+		}
+		if !p.Decision.Apply {
+			st, err := loadState(ctx, tx, p.AccountID, p.TxKey)
+			if err != nil {
+				return err
+			}
+			res = RecordResult{State: st, Outcome: conv.OutcomeDuplicate}
+			return markProcessed(ctx, tx, p.PostbackID, conv.OutcomeDuplicate, p.Decision.Note)
+		}
+		st, err := upsertConversion(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO conversion_events (conversion_id, postback_id, from_status, to_status, value)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (postback_id) DO NOTHING`,
+			st.ConversionID, p.PostbackID, string(p.Decision.From), string(p.Decision.To), p.Decision.Value); err != nil {
+			return fmt.Errorf("record history: %w", err)
+		}
+		refs, err := createDeliveries(ctx, tx, p, st.ConversionID)
+		if err != nil {
+			return err
+		}
+		res = RecordResult{State: st, Outcome: conv.OutcomeAccepted, Deliveries: refs}
+		if p.DisablePostbacks {
+			res.Outcome = conv.OutcomeSuppressed
+		}
+		return markProcessed(ctx, tx, p.PostbackID, res.Outcome, p.Decision.Note)
+	})
+	if err != nil {
+		return RecordResult{}, fmt.Errorf("record conversion: %w", err)
+	}
+	return res, nil
+}
+
+func markProcessed(ctx context.Context, tx pgx.Tx, postbackID int64, outcome conv.Outcome, note string) error {
+	if _, err := tx.Exec(ctx, `UPDATE postback_log SET outcome = $2, note = $3, processed_at = now() WHERE id = $1`,
+		postbackID, string(outcome), note); err != nil {
+		return fmt.Errorf("mark postback %d processed: %w", postbackID, err)
+	}
+	return nil
+}
+
+func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.State, error) {
+	a := p.Attribution
+	var campaign any
+	if a.CampaignID != 0 {
+		campaign = a.CampaignID
+	}
+	postback := p.Postback
+	if len(postback) == 0 {
+		postback = json.RawMessage(`{}`)
+	}
+	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID}
+	// Attribution found once is kept: a later postback without a click id must not erase it.
+	err := tx.QueryRow(ctx, `INSERT INTO conversions (account_id, tx_key, transaction_id, integration, status, value, currency,
+			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END)
+		ON CONFLICT (account_id, tx_key) DO UPDATE SET
+			status = EXCLUDED.status, value = EXCLUDED.value, currency = EXCLUDED.currency, event_name = EXCLUDED.event_name,
+			click_id = CASE WHEN conversions.attributed THEN conversions.click_id ELSE EXCLUDED.click_id END,
+			campaign_id = CASE WHEN conversions.attributed THEN conversions.campaign_id ELSE EXCLUDED.campaign_id END,
+			traffic_source = CASE WHEN conversions.attributed THEN conversions.traffic_source ELSE EXCLUDED.traffic_source END,
+			unattributed_reason = CASE WHEN conversions.attributed THEN '' ELSE EXCLUDED.unattributed_reason END,
+			attributed = conversions.attributed OR EXCLUDED.attributed,
+			postback = EXCLUDED.postback, updated_at = now(),
+			deleted_at = CASE WHEN EXCLUDED.status = 'rejected' THEN now() ELSE NULL END
+		RETURNING id, click_id`,
+		p.AccountID, p.TxKey, p.TransactionID, p.Integration, string(p.Decision.To), p.Decision.Value, p.Currency,
+		p.EventName, a.ClickID, campaign, a.TrafficSource, a.Attributed, a.Reason, postback, p.ConvertedAt).
+		Scan(&st.ConversionID, &st.ClickID)
+	if err != nil {
+		return conv.State{}, fmt.Errorf("upsert conversion %s: %w", p.TxKey, err)
+	}
+	return st, nil
+}
+
+// createDeliveries inserts the deliveries this transition causes. Each destination
+// fires once per transaction: when the conversion is first recorded (fire_on first)
+// or approved (fire_on approved); a rejection sends webhooks that already got the
+// conversion a reversal. The unique event_key makes a second insert a no-op.
+func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
+	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on,
+			EXISTS (SELECT 1 FROM deliveries x WHERE x.conversion_id = $3 AND x.destination_id = d.id AND x.kind = 'conversion')
+		FROM destinations d
+		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
+		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID, conversionID)
+	if err != nil {
+		return nil, fmt.Errorf("list destinations: %w", err)
+	}
+	type plan struct {
+		destID    int64
+		typ, name string
+		kind      string
+	}
+	var plans []plan
+	for rows.Next() {
+		var id int64
+		var typ, name, fireOn string
+		var fired bool
+		if err := rows.Scan(&id, &typ, &name, &fireOn, &fired); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan destination: %w", err)
+		}
+		switch to := p.Decision.To; {
+		case to == conv.StatusRejected:
+			if typ == "webhook" && fired {
+				plans = append(plans, plan{id, typ, name, "reversal"})
+			}
+		case fireOn == "approved":
+			if to == conv.StatusApproved {
+				plans = append(plans, plan{id, typ, name, "conversion"})
+			}
+		default:
+			plans = append(plans, plan{id, typ, name, "conversion"})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list destinations: %w", err)
+	}
+	status := "pending"
+	if p.DisablePostbacks {
+		status = "suppressed"
+	}
+	var refs []conv.DeliveryRef
+	for _, pl := range plans {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, EventKey(p.AccountID, p.TxKey, pl.destID, pl.kind), status).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // already fired for this transaction
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create delivery: %w", err)
+		}
+		if status == "pending" {
+			refs = append(refs, conv.DeliveryRef{ID: id, DestinationID: pl.destID, DestinationType: pl.typ, Summary: deliverySummary(pl.typ, pl.name, pl.kind)})
+		}
+	}
+	return refs, nil
+}
+
+func deliverySummary(typ, name, kind string) string {
+	s := "deliver to " + typ + " " + name
+	if kind == "reversal" {
+		s = "send reversal to " + typ + " " + name
+	}
+	return s
+}
+
+func pendingDeliveriesOf(ctx context.Context, q querier, postbackID int64) ([]conv.DeliveryRef, error) {
+	rows, err := q.Query(ctx, `SELECT x.id, x.destination_id, d.type, d.name, x.kind FROM deliveries x
+		JOIN destinations d ON d.id = x.destination_id
+		WHERE x.postback_id = $1 AND x.status = 'pending' ORDER BY x.id`, postbackID)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of postback %d: %w", postbackID, err)
+	}
+	defer rows.Close()
+	var refs []conv.DeliveryRef
+	for rows.Next() {
+		var r conv.DeliveryRef
+		var name, kind string
+		if err := rows.Scan(&r.ID, &r.DestinationID, &r.DestinationType, &name, &kind); err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		r.Summary = deliverySummary(r.DestinationType, name, kind)
+		refs = append(refs, r)
+	}
+	return refs, rows.Err()
+}
+
+// Conversion is a conversion as the admin API shows it.
+type Conversion struct {
+	ID                 int64           `json:"id"`
+	TransactionID      string          `json:"transaction_id"`
+	TxKey              string          `json:"tx_key"`
+	Integration        string          `json:"integration"`
+	Status             string          `json:"status"`
+	Value              decimal.Decimal `json:"value"`
+	Currency           string          `json:"currency"`
+	EventName          string          `json:"event_name"`
+	ClickID            string          `json:"click_id"`
+	CampaignID         *int64          `json:"campaign_id"`
+	TrafficSource      string          `json:"traffic_source"`
+	Attributed         bool            `json:"attributed"`
+	UnattributedReason string          `json:"unattributed_reason,omitempty"`
+	ConvertedAt        time.Time       `json:"converted_at"`
+	CreatedAt          time.Time       `json:"created_at"`
+	UpdatedAt          time.Time       `json:"updated_at"`
+	DeletedAt          *time.Time      `json:"deleted_at,omitempty"`
+	WorkflowID         string          `json:"workflow_id"`
+	History            []HistoryEntry  `json:"history,omitempty"`
+	Deliveries         []Delivery      `json:"deliveries"`
+	Postback           json.RawMessage `json:"postback,omitempty"`
+}
+
+// HistoryEntry is one transition of a conversion.
+type HistoryEntry struct {
+	PostbackID *int64          `json:"postback_id"`
+	From       string          `json:"from"`
+	To         string          `json:"to"`
+	Value      decimal.Decimal `json:"value"`
+	At         time.Time       `json:"at"`
+}
+
+const conversionColumns = `id, transaction_id, tx_key, integration, status, value, currency, event_name, click_id, campaign_id,
+	traffic_source, attributed, unattributed_reason, converted_at, created_at, updated_at, deleted_at, account_id`
+
+func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
+	var c Conversion
+	var account string
+	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
+		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
+		&c.UpdatedAt, &c.DeletedAt, &account)
+	c.WorkflowID = "conv/" + account + "/" + c.TxKey
+	c.Deliveries = []Delivery{}
+	return c, err
+}
+
+// ConversionFilter narrows a conversions listing.
+type ConversionFilter struct {
+	TransactionID string
+	ClickID       string
+	Status        string
+	Before        int64
+	Limit         int
+}
+
+// ListConversions lists an account's conversions, newest first, each with its deliveries.
+func (s *Store) ListConversions(ctx context.Context, accountID string, f ConversionFilter) ([]Conversion, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+conversionColumns+` FROM conversions
+		WHERE account_id = $1 AND ($2 = '' OR transaction_id = $2) AND ($3 = '' OR click_id = $3)
+		  AND ($4 = '' OR status = $4) AND ($5 = 0 OR id < $5)
+		ORDER BY id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list conversions: %w", err)
+	}
+	out := []Conversion{}
+	ids := []int64{}
+	for rows.Next() {
+		c, err := scanConversion(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan conversion: %w", err)
+		}
+		out = append(out, c)
+		ids = append(ids, c.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list conversions: %w", err)
+	}
+	dels, err := s.deliveriesOfConversions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if d := dels[out[i].ID]; d != nil {
+			out[i].Deliveries = d
+		}
+	}
+	return out, nil
+}
+
+// GetConversion loads one conversion with its history and deliveries.
+func (s *Store) GetConversion(ctx context.Context, accountID string, id int64) (Conversion, error) {
+	c, err := scanConversion(s.Pool.QueryRow(ctx, `SELECT `+conversionColumns+` FROM conversions WHERE account_id = $1 AND id = $2`, accountID, id))
+	if err != nil {
+		return Conversion{}, fmt.Errorf("get conversion %d: %w", id, notFound(err))
+	}
+	if err := s.Pool.QueryRow(ctx, `SELECT postback FROM conversions WHERE id = $1`, id).Scan(&c.Postback); err != nil {
+		return Conversion{}, fmt.Errorf("get conversion postback: %w", err)
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT postback_id, from_status, to_status, value, created_at FROM conversion_events
+		WHERE conversion_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return Conversion{}, fmt.Errorf("get conversion history: %w", err)
+	}
+	defer rows.Close()
+	c.History = []HistoryEntry{}
+	for rows.Next() {
+		var h HistoryEntry
+		if err := rows.Scan(&h.PostbackID, &h.From, &h.To, &h.Value, &h.At); err != nil {
+			return Conversion{}, fmt.Errorf("scan history: %w", err)
+		}
+		c.History = append(c.History, h)
+	}
+	if err := rows.Err(); err != nil {
+		return Conversion{}, fmt.Errorf("get conversion history: %w", err)
+	}
+	dels, err := s.deliveriesOfConversions(ctx, []int64{id})
+	if err != nil {
+		return Conversion{}, err
+	}
+	if d := dels[id]; d != nil {
+		c.Deliveries = d
+	}
+	return c, nil
+}

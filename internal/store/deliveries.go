@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Delivery is one event sent (or to send) to one destination.
+type Delivery struct {
+	ID              int64      `json:"id"`
+	ConversionID    int64      `json:"conversion_id"`
+	DestinationID   int64      `json:"destination_id"`
+	DestinationType string     `json:"destination_type"`
+	DestinationName string     `json:"destination_name"`
+	TransactionID   string     `json:"transaction_id"`
+	WorkflowID      string     `json:"workflow_id"`
+	Kind            string     `json:"kind"`
+	EventID         string     `json:"event_id"`
+	Status          string     `json:"status"`
+	Attempts        int        `json:"attempts"`
+	LastCode        int        `json:"last_code"`
+	LastError       string     `json:"last_error,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
+}
+
+const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type, d.name, c.transaction_id,
+	'conv/' || c.account_id || '/' || c.tx_key, x.kind, x.event_key, x.status, x.attempts, x.last_code, x.last_error,
+	x.created_at, x.updated_at, x.delivered_at`
+
+const deliveryJoins = ` FROM deliveries x JOIN destinations d ON d.id = x.destination_id JOIN conversions c ON c.id = x.conversion_id `
+
+func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
+	var d Delivery
+	err := row.Scan(&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
+		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt)
+	return d, err
+}
+
+func (s *Store) deliveriesOfConversions(ctx context.Context, ids []int64) (map[int64][]Delivery, error) {
+	out := map[int64][]Delivery{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.conversion_id = ANY($1) ORDER BY x.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		out[d.ConversionID] = append(out[d.ConversionID], d)
+	}
+	return out, rows.Err()
+}
+
+// DeliveryFilter narrows a delivery listing.
+type DeliveryFilter struct {
+	Status        string
+	DestinationID int64
+	TransactionID string
+	Before        int64
+	Limit         int
+}
+
+// ListDeliveries lists an account's deliveries, newest first.
+func (s *Store) ListDeliveries(ctx context.Context, accountID string, f DeliveryFilter) ([]Delivery, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
+		WHERE x.account_id = $1 AND ($2 = '' OR x.status = $2) AND ($3 = 0 OR x.destination_id = $3)
+		  AND ($4 = '' OR c.transaction_id = $4) AND ($5 = 0 OR x.id < $5)
+		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GetDelivery loads one delivery of an account.
+func (s *Store) GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, error) {
+	d, err := scanDelivery(s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.account_id = $1 AND x.id = $2`, accountID, id))
+	if err != nil {
+		return Delivery{}, fmt.Errorf("get delivery %d: %w", id, notFound(err))
+	}
+	return d, nil
+}
+
+// DeliveryJob is everything a delivery activity needs to build and send one event.
+type DeliveryJob struct {
+	Delivery    Delivery
+	AccountID   string
+	TxKey       string
+	Destination Destination
+	Conversion  struct {
+		Status      string
+		Value       decimal.Decimal
+		Currency    string
+		EventName   string
+		ConvertedAt time.Time
+		Postback    json.RawMessage
+	}
+	Click *Click // nil when unattributed
+}
+
+// LoadDeliveryJob loads a delivery with its destination, conversion and click.
+func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (DeliveryJob, error) {
+	var j DeliveryJob
+	var clickID string
+	d, err := scanDelivery(s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.id = $1`, deliveryID))
+	if err != nil {
+		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
+	}
+	j.Delivery = d
+	err = s.Pool.QueryRow(ctx, `SELECT account_id, tx_key, status, value, currency, event_name, converted_at, postback, click_id
+		FROM conversions WHERE id = $1`, d.ConversionID).
+		Scan(&j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
+			&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID)
+	if err != nil {
+		return j, fmt.Errorf("load conversion of delivery %d: %w", deliveryID, err)
+	}
+	dest, err := s.getDestination(ctx, s.Pool, d.DestinationID)
+	if err != nil {
+		return j, err
+	}
+	j.Destination = dest
+	if clickID != "" {
+		c, err := s.GetClick(ctx, j.AccountID, clickID)
+		if err == nil {
+			j.Click = &c
+		} else if !isNotFound(err) {
+			return j, err
+		}
+	}
+	return j, nil
+}
+
+// RecordAttempt notes one delivery attempt's answer; status stays pending while
+// Temporal retries.
+func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, code int, errText string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET attempts = GREATEST(attempts, $2), last_code = $3, last_error = $4, updated_at = now()
+		WHERE id = $1`, id, attempt, code, truncate(errText, 2000))
+	if err != nil {
+		return fmt.Errorf("record delivery attempt: %w", err)
+	}
+	return nil
+}
+
+// MarkDelivered records a successful delivery.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, code int) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'delivered', attempts = GREATEST(attempts, $2), last_code = $3,
+		last_error = '', delivered_at = now(), updated_at = now() WHERE id = $1`, id, attempt, code)
+	if err != nil {
+		return fmt.Errorf("mark delivered: %w", err)
+	}
+	return nil
+}
+
+// MarkDeliveryFailed records a delivery that will not be retried any more.
+func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, errText string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'failed', last_error = CASE WHEN $2 = '' THEN last_error ELSE $2 END,
+		updated_at = now() WHERE id = $1 AND status <> 'delivered'`, id, truncate(errText, 2000))
+	if err != nil {
+		return fmt.Errorf("mark delivery failed: %w", err)
+	}
+	return nil
+}
+
+// ResetForRetry puts a failed delivery back to pending for a re-drive.
+func (s *Store) ResetForRetry(ctx context.Context, accountID string, id int64) (Delivery, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'pending', updated_at = now()
+		WHERE account_id = $1 AND id = $2 AND status = 'failed'`, accountID, id)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("reset delivery for retry: %w", err)
+	}
+	d, err := s.GetDelivery(ctx, accountID, id)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if tag.RowsAffected() == 0 {
+		return d, fmt.Errorf("delivery %d is %s, not failed: %w", id, d.Status, ErrConflict)
+	}
+	return d, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

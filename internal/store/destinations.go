@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Destination is where conversions are forwarded (a pixel, a traffic source, a webhook).
+type Destination struct {
+	ID         int64             `json:"id"`
+	AccountID  string            `json:"account_id"`
+	Type       string            `json:"type"`
+	Name       string            `json:"name"`
+	Endpoint   string            `json:"endpoint"`
+	Config     map[string]string `json:"config"`
+	FireOn     string            `json:"fire_on"`
+	CampaignID *int64            `json:"campaign_id"`
+	Enabled    bool              `json:"enabled"`
+	CreatedAt  time.Time         `json:"created_at"`
+	UpdatedAt  time.Time         `json:"updated_at"`
+}
+
+const destinationColumns = `id, account_id, type, name, endpoint, config, fire_on, campaign_id, enabled, created_at, updated_at`
+
+func scanDestination(row interface{ Scan(...any) error }) (Destination, error) {
+	var d Destination
+	err := row.Scan(&d.ID, &d.AccountID, &d.Type, &d.Name, &d.Endpoint, &d.Config, &d.FireOn, &d.CampaignID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt)
+	if d.Config == nil {
+		d.Config = map[string]string{}
+	}
+	return d, err
+}
+
+// CreateDestination adds a destination.
+func (s *Store) CreateDestination(ctx context.Context, d Destination) (Destination, error) {
+	if d.Config == nil {
+		d.Config = map[string]string{}
+	}
+	if d.FireOn == "" {
+		d.FireOn = "first"
+	}
+	out, err := scanDestination(s.Pool.QueryRow(ctx, `INSERT INTO destinations (account_id, type, name, endpoint, config, fire_on, campaign_id, enabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+destinationColumns,
+		d.AccountID, d.Type, d.Name, d.Endpoint, d.Config, d.FireOn, d.CampaignID, d.Enabled))
+	if err != nil {
+		return Destination{}, fmt.Errorf("create destination: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateDestination replaces a destination's settings.
+func (s *Store) UpdateDestination(ctx context.Context, d Destination) (Destination, error) {
+	out, err := scanDestination(s.Pool.QueryRow(ctx, `UPDATE destinations SET type = $3, name = $4, endpoint = $5, config = $6,
+			fire_on = $7, campaign_id = $8, enabled = $9, updated_at = now()
+		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING `+destinationColumns,
+		d.AccountID, d.ID, d.Type, d.Name, d.Endpoint, d.Config, d.FireOn, d.CampaignID, d.Enabled))
+	if err != nil {
+		return Destination{}, fmt.Errorf("update destination %d: %w", d.ID, notFound(err))
+	}
+	return out, nil
+}
+
+// GetDestination loads one live destination of an account.
+func (s *Store) GetDestination(ctx context.Context, accountID string, id int64) (Destination, error) {
+	d, err := scanDestination(s.Pool.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations
+		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id))
+	if err != nil {
+		return Destination{}, fmt.Errorf("get destination %d: %w", id, notFound(err))
+	}
+	return d, nil
+}
+
+func (s *Store) getDestination(ctx context.Context, q querier, id int64) (Destination, error) {
+	d, err := scanDestination(q.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = $1`, id))
+	if err != nil {
+		return Destination{}, fmt.Errorf("get destination %d: %w", id, notFound(err))
+	}
+	return d, nil
+}
+
+// ListDestinations lists an account's live destinations.
+func (s *Store) ListDestinations(ctx context.Context, accountID string) ([]Destination, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+destinationColumns+` FROM destinations
+		WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list destinations: %w", err)
+	}
+	defer rows.Close()
+	out := []Destination{}
+	for rows.Next() {
+		d, err := scanDestination(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan destination: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeleteDestination soft-deletes a destination; its delivery log stays.
+func (s *Store) DeleteDestination(ctx context.Context, accountID string, id int64) error {
+	tag, err := s.Pool.Exec(ctx, `UPDATE destinations SET deleted_at = now() WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id)
+	if err != nil {
+		return fmt.Errorf("delete destination: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete destination %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/pgtest"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+func newAccount(t *testing.T, st *store.Store) store.Account {
+	t.Helper()
+	a, key, err := st.CreateAccount(context.Background(), store.Account{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.AccountForKey(context.Background(), key)
+	if err != nil || got != a.ID {
+		t.Fatalf("AccountForKey = %q, %v; want %q", got, err, a.ID)
+	}
+	return a
+}
+
+func insertAccepted(t *testing.T, st *store.Store, account, tx string) int64 {
+	t.Helper()
+	e := &store.LogEntry{AccountID: account, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
+		Canonical: []byte(`{"transaction_id":"` + tx + `"}`), TransactionID: tx, WorkflowID: "conv/" + account + "/" + tx, Outcome: "accepted"}
+	if err := st.InsertLog(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
+}
+
+func TestRecordIsIdempotentPerPostback(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	dest, err := st.CreateDestination(ctx, store.Destination{AccountID: a.ID, Type: "webhook", Name: "hook", Enabled: true,
+		Config: map[string]string{"url": "http://127.0.0.1:1/x", "secret": "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := insertAccepted(t, st, a.ID, "T1")
+	p := store.RecordParams{PostbackID: id, AccountID: a.ID, TxKey: "T1", TransactionID: "T1", EventName: "Purchase",
+		Currency: "USD", ConvertedAt: time.Now(),
+		Decision: conv.Decision{Apply: true, From: conv.StatusNone, To: conv.StatusApproved, Value: decimal.RequireFromString("4.99")}}
+	first, err := st.Record(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Deliveries) != 1 || first.Deliveries[0].DestinationID != dest.ID {
+		t.Fatalf("deliveries = %+v, want one to destination %d", first.Deliveries, dest.ID)
+	}
+	again, err := st.Record(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.State.ConversionID != first.State.ConversionID || len(again.Deliveries) != 1 || again.Deliveries[0].ID != first.Deliveries[0].ID {
+		t.Fatalf("retried record = %+v, want the first result %+v", again, first)
+	}
+	c, err := st.GetConversion(ctx, a.ID, first.State.ConversionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.History) != 1 || !c.Value.Equal(decimal.RequireFromString("4.99")) || c.Status != "approved" {
+		t.Fatalf("conversion = %+v, want approved 4.99 with one history entry", c)
+	}
+
+	// A rejection soft-deletes, keeps history, and sends the webhook a reversal.
+	id2 := insertAccepted(t, st, a.ID, "T1")
+	p.PostbackID = id2
+	p.Decision = conv.Decision{Apply: true, From: conv.StatusApproved, To: conv.StatusRejected, Value: decimal.Zero}
+	rej, err := st.Record(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rej.Deliveries) != 1 || rej.Deliveries[0].Summary != "send reversal to webhook hook" {
+		t.Fatalf("rejection deliveries = %+v, want one reversal", rej.Deliveries)
+	}
+	c, _ = st.GetConversion(ctx, a.ID, first.State.ConversionID)
+	if c.DeletedAt == nil || len(c.History) != 2 {
+		t.Fatalf("after rejection = %+v, want deleted with two history entries", c)
+	}
+}
+
+func TestClaimUndispatchedInOrderOnce(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	var ids []int64
+	for i := 0; i < 5; i++ {
+		ids = append(ids, insertAccepted(t, st, a.ID, "T"))
+	}
+	got, err := st.ClaimUndispatched(ctx, time.Minute, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("claimed %d, want 5", len(got))
+	}
+	for i, u := range got {
+		if u.ID != ids[i] {
+			t.Fatalf("claim order %d = %d, want %d", i, u.ID, ids[i])
+		}
+	}
+	again, err := st.ClaimUndispatched(ctx, time.Minute, 100)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second claim = %d rows, %v; want none", len(again), err)
+	}
+	if err := st.MarkDispatched(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := st.BacklogStats(ctx)
+	if err != nil || n != 0 {
+		t.Fatalf("backlog = %d, %v; want 0", n, err)
+	}
+}
