@@ -1,0 +1,45 @@
+// Package activities holds the work ConversionWorkflow delegates: attribution and
+// recording (short database steps, run as local activities) and deliveries (regular
+// activities, retried by Temporal). Activities are methods of a struct that holds
+// their dependencies, built once by the worker.
+package activities
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/metrics"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// DefaultVisitorSession is how long a visitor's session lives without activity
+// (FunnelFlux: 4 days, extended by each hit).
+const DefaultVisitorSession = 4 * 24 * time.Hour
+
+// Activities is registered on the worker; the workflow calls its methods.
+type Activities struct {
+	Store          *store.Store
+	Sender         *destinations.Sender
+	Logger         *slog.Logger
+	VisitorSession time.Duration
+	Metrics        *metrics.Metrics // nil: not counted
+}
+
+func (a *Activities) session() time.Duration {
+	if a.VisitorSession > 0 {
+		return a.VisitorSession
+	}
+	return DefaultVisitorSession
+}
+
+// count records one delivery attempt and, when final, its outcome.
+func (a *Activities) count(destType, outcome string) {
+	if a.Metrics == nil {
+		return
+	}
+	a.Metrics.DeliveryAttempts.WithLabelValues(destType).Inc()
+	if outcome != "" {
+		a.Metrics.Deliveries.WithLabelValues(destType, outcome).Inc()
+	}
+}

@@ -1,0 +1,146 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/postback"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// DeliverInput names the delivery to send.
+type DeliverInput struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// DeliverResult is the platform's answer to a successful delivery.
+type DeliverResult struct {
+	StatusCode int `json:"status_code"`
+	Attempt    int `json:"attempt"`
+}
+
+// ErrTypeNotRetryable marks delivery errors Temporal must not retry.
+const ErrTypeNotRetryable = "DeliveryNotRetryable"
+
+// Deliver builds one event for one destination and sends it. Every attempt's answer
+// is written to the delivery log; a retryable failure is returned for Temporal to
+// retry (honouring Retry-After), a permanent one as a non-retryable error.
+func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
+	attempt := int(activity.GetInfo(ctx).Attempt)
+	job, err := a.Store.LoadDeliveryJob(ctx, in.DeliveryID)
+	if err != nil {
+		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
+	}
+	if job.Delivery.Status == "delivered" {
+		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
+	}
+	dest := destinations.Destination{
+		ID: job.Destination.ID, Type: destinations.Type(job.Destination.Type), Name: job.Destination.Name,
+		Endpoint: job.Destination.Endpoint, Config: job.Destination.Config,
+	}
+	event, err := buildConversion(job)
+	if err != nil {
+		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
+	}
+	result, sendErr := a.Sender.Send(ctx, dest, event)
+	if sendErr == nil {
+		a.count(job.Destination.Type, "delivered")
+		if err := a.Store.MarkDelivered(ctx, in.DeliveryID, attempt, result.StatusCode); err != nil {
+			return DeliverResult{}, err
+		}
+		return DeliverResult{StatusCode: result.StatusCode, Attempt: attempt}, nil
+	}
+	var de *destinations.DeliveryError
+	code := result.StatusCode
+	if errors.As(sendErr, &de) && de.StatusCode != 0 {
+		code = de.StatusCode
+	}
+	if err := a.Store.RecordAttempt(ctx, in.DeliveryID, attempt, code, sendErr.Error()); err != nil {
+		return DeliverResult{}, err
+	}
+	a.Logger.Warn("delivery attempt failed", "delivery_id", in.DeliveryID, "destination", dest.Type, "attempt", attempt,
+		"status_code", code, "error", sendErr)
+	if de != nil && !de.Retryable {
+		a.count(job.Destination.Type, "failed")
+		return DeliverResult{}, temporal.NewNonRetryableApplicationError(de.Error(), ErrTypeNotRetryable, sendErr)
+	}
+	a.count(job.Destination.Type, "")
+	opts := temporal.ApplicationErrorOptions{Cause: sendErr}
+	if de != nil && de.RetryAfter > 0 {
+		opts.NextRetryDelay = de.RetryAfter
+	}
+	return DeliverResult{}, temporal.NewApplicationErrorWithOptions(sendErr.Error(), "DeliveryFailed", opts)
+}
+
+// buildConversion turns the stored conversion, its postback and its click into the
+// event a destination sends.
+func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
+	var p postback.Postback
+	if len(job.Conversion.Postback) > 0 {
+		if err := json.Unmarshal(job.Conversion.Postback, &p); err != nil {
+			return destinations.Conversion{}, fmt.Errorf("decode stored postback: %w", err)
+		}
+	}
+	c := destinations.Conversion{
+		EventID:       job.Delivery.EventID,
+		EventName:     job.Conversion.EventName,
+		EventTime:     job.Conversion.ConvertedAt,
+		Status:        job.Conversion.Status,
+		Kind:          job.Delivery.Kind,
+		Value:         job.Conversion.Value,
+		Currency:      job.Conversion.Currency,
+		TransactionID: p.TransactionID,
+		ClickID:       p.ClickID,
+		User: destinations.UserData{
+			Email: p.Traits.Email, Phone: p.Traits.Phone, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName,
+			Birthdate: p.Traits.Birthdate, City: p.Traits.City, State: p.Traits.State, Zip: p.Traits.Zipcode,
+			Country: p.Traits.Country, IP: p.IP, UserAgent: p.UserAgent,
+		},
+		Passthrough: map[string]string{},
+	}
+	if c.User.Email == "" {
+		c.User.Email = p.Email
+	}
+	for _, kv := range p.Passthrough {
+		c.Passthrough[kv.Name] = kv.Value
+	}
+	for _, it := range p.Items {
+		item := destinations.Item{ID: it.ID, Name: it.Name, Variant: it.Variant}
+		if it.Price != nil {
+			item.Price = *it.Price
+		}
+		if it.Quantity != nil {
+			item.Quantity = *it.Quantity
+		}
+		c.Items = append(c.Items, item)
+	}
+	if k := job.Click; k != nil {
+		c.ClickID = k.ID
+		c.ExternalID = k.ExternalID
+		c.User.ExternalID = k.ExternalID
+		if k.CampaignID != nil {
+			c.CampaignID = fmt.Sprint(*k.CampaignID)
+		}
+		c.TrafficSource = k.TrafficSource
+		c.SourceURL = k.Referrer
+		c.Subs = k.Subs
+		c.User.FBC, c.User.FBP = k.FBC, k.FBP
+		c.User.GCLID, c.User.GBRAID, c.User.WBRAID, c.User.TTCLID = k.GCLID, k.GBRAID, k.WBRAID, k.TTCLID
+		if c.User.IP == "" {
+			c.User.IP = k.IP
+		}
+		if c.User.UserAgent == "" {
+			c.User.UserAgent = k.UserAgent
+		}
+		if c.User.Email == "" {
+			c.User.Email = k.Email
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+type campaignRequest struct {
+	Name                  string           `json:"name"`
+	OfferURL              string           `json:"offer_url"`
+	DefaultPayout         *decimal.Decimal `json:"default_payout"`
+	TrafficSource         string           `json:"traffic_source"`
+	TrafficSourcePostback string           `json:"traffic_source_postback"`
+	AttributionWindowDays int              `json:"attribution_window_days"`
+}
+
+func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
+	if strings.TrimSpace(req.Name) == "" {
+		fail(c, http.StatusUnprocessableEntity, "name is required")
+		return store.Campaign{}, false
+	}
+	if !isHTTPURL(req.OfferURL) {
+		fail(c, http.StatusUnprocessableEntity, "offer_url must be an http(s) URL")
+		return store.Campaign{}, false
+	}
+	if req.TrafficSourcePostback != "" && !isHTTPURL(req.TrafficSourcePostback) {
+		fail(c, http.StatusUnprocessableEntity, "traffic_source_postback must be an http(s) URL template")
+		return store.Campaign{}, false
+	}
+	if req.DefaultPayout != nil && req.DefaultPayout.IsNegative() {
+		fail(c, http.StatusUnprocessableEntity, "default_payout must not be negative")
+		return store.Campaign{}, false
+	}
+	if req.AttributionWindowDays < 0 || req.AttributionWindowDays > 365 {
+		fail(c, http.StatusUnprocessableEntity, "attribution_window_days must be from 1 to 365 (0 means 30)")
+		return store.Campaign{}, false
+	}
+	return store.Campaign{AccountID: c.Param("account"), Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
+		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays}, true
+}
+
+// isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// createCampaign is POST /v1/accounts/{account}/campaigns.
+func (s *server) createCampaign(c *gin.Context) {
+	var req campaignRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	cp, ok := validCampaign(c, req)
+	if !ok {
+		return
+	}
+	out, err := s.Store.CreateCampaign(c.Request.Context(), cp)
+	if err != nil {
+		s.failErr(c, "create campaign", err)
+		return
+	}
+	c.JSON(http.StatusCreated, s.viewCampaign(out))
+}
+
+func (s *server) viewCampaign(cp store.Campaign) gin.H {
+	return gin.H{"id": cp.ID, "name": cp.Name, "offer_url": cp.OfferURL, "default_payout": cp.DefaultPayout,
+		"traffic_source": cp.TrafficSource, "traffic_source_postback": cp.TrafficSourcePostback,
+		"attribution_window_days": cp.AttributionWindowDays, "created_at": cp.CreatedAt, "updated_at": cp.UpdatedAt,
+		"tracking_url": s.Config.PublicURL + "/c/" + itoa(cp.ID)}
+}
+
+// updateCampaign is PUT /v1/accounts/{account}/campaigns/{id}.
+func (s *server) updateCampaign(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	cp, ok := validCampaign(c, req)
+	if !ok {
+		return
+	}
+	cp.ID = id
+	out, err := s.Store.UpdateCampaign(c.Request.Context(), cp)
+	if err != nil {
+		s.failErr(c, "campaign", err)
+		return
+	}
+	c.JSON(http.StatusOK, s.viewCampaign(out))
+}
+
+// getCampaign is GET /v1/accounts/{account}/campaigns/{id}.
+func (s *server) getCampaign(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	cp, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), id)
+	if err != nil {
+		s.failErr(c, "campaign", err)
+		return
+	}
+	c.JSON(http.StatusOK, s.viewCampaign(cp))
+}
+
+// listCampaigns is GET /v1/accounts/{account}/campaigns.
+func (s *server) listCampaigns(c *gin.Context) {
+	cps, err := s.Store.ListCampaigns(c.Request.Context(), c.Param("account"))
+	if err != nil {
+		s.failErr(c, "list campaigns", err)
+		return
+	}
+	out := make([]gin.H, 0, len(cps))
+	for _, cp := range cps {
+		out = append(out, s.viewCampaign(cp))
+	}
+	c.JSON(http.StatusOK, gin.H{"campaigns": out})
+}
+
+// deleteCampaign is DELETE /v1/accounts/{account}/campaigns/{id}.
+func (s *server) deleteCampaign(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	if err := s.Store.DeleteCampaign(c.Request.Context(), c.Param("account"), id); err != nil {
+		s.failErr(c, "campaign", err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// listConversions is GET /v1/accounts/{account}/conversions?transaction_id=&click_id=&status=&limit=&cursor=.
+func (s *server) listConversions(c *gin.Context) {
+	limit, cursor, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	switch c.Query("status") {
+	case "", "pending", "approved", "rejected":
+	default:
+		fail(c, http.StatusBadRequest, "status must be pending, approved or rejected")
+		return
+	}
+	rows, err := s.Store.ListConversions(c.Request.Context(), c.Param("account"), store.ConversionFilter{
+		TransactionID: c.Query("transaction_id"), ClickID: c.Query("click_id"), Status: c.Query("status"), Before: cursor, Limit: limit})
+	if err != nil {
+		s.failErr(c, "list conversions", err)
+		return
+	}
+	var last int64
+	if len(rows) > 0 {
+		last = rows[len(rows)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"conversions": rows, "next_cursor": nextCursor(len(rows), limit, last)})
+}
+
+// getConversion is GET /v1/accounts/{account}/conversions/{id}, with its history.
+func (s *server) getConversion(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	conv, err := s.Store.GetConversion(c.Request.Context(), c.Param("account"), id)
+	if err != nil {
+		s.failErr(c, "conversion", err)
+		return
+	}
+	c.JSON(http.StatusOK, conv)
+}

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/workflows"
+)
+
+// listDeliveries is GET /v1/accounts/{account}/deliveries?status=&destination_id=&transaction_id=&limit=&cursor=.
+func (s *server) listDeliveries(c *gin.Context) {
+	limit, cursor, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	var destID int64
+	if v := c.Query("destination_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			fail(c, http.StatusBadRequest, "destination_id must be a whole number")
+			return
+		}
+		destID = n
+	}
+	switch c.Query("status") {
+	case "", "pending", "delivered", "failed", "suppressed":
+	default:
+		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed or suppressed")
+		return
+	}
+	rows, err := s.Store.ListDeliveries(c.Request.Context(), c.Param("account"), store.DeliveryFilter{
+		Status: c.Query("status"), DestinationID: destID, TransactionID: c.Query("transaction_id"), Before: cursor, Limit: limit})
+	if err != nil {
+		s.failErr(c, "list deliveries", err)
+		return
+	}
+	var last int64
+	if len(rows) > 0 {
+		last = rows[len(rows)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"deliveries": rows, "next_cursor": nextCursor(len(rows), limit, last)})
+}
+
+// retryDelivery is POST /v1/accounts/{account}/deliveries/{id}/retry: a failed
+// delivery goes back to pending and is re-driven through its transaction's workflow
+// (started again, from PostgreSQL, if it has completed).
+func (s *server) retryDelivery(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	if s.Temporal == nil {
+		fail(c, http.StatusServiceUnavailable, "re-drive needs Temporal")
+		return
+	}
+	account := c.Param("account")
+	d, err := s.Store.ResetForRetry(c.Request.Context(), account, id)
+	if err != nil {
+		s.failErr(c, "delivery", err)
+		return
+	}
+	summary := "retry delivery to " + d.DestinationType + " " + d.DestinationName
+	sig := workflows.RedeliverSignal{Delivery: conv.DeliveryRef{ID: d.ID, DestinationID: d.DestinationID, DestinationType: d.DestinationType, Summary: summary}}
+	txKey := workflows.TxKeyFromWorkflowID(account, d.WorkflowID)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 10e9)
+	defer cancel()
+	_, err = s.Temporal.SignalWithStartWorkflow(ctx, d.WorkflowID, workflows.RedeliverSignalName, sig, client.StartWorkflowOptions{
+		ID: d.WorkflowID, TaskQueue: s.Config.TaskQueue,
+	}, workflows.ConversionWorkflowName, workflows.Input{AccountID: account, TxKey: txKey,
+		SettleWindow: s.Config.SettleWindow, DeliveryWindow: s.Config.DeliveryWindow})
+	if err != nil {
+		_ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
+		s.failErr(c, "re-drive delivery", err)
+		return
+	}
+	d.Status = "pending"
+	c.JSON(http.StatusAccepted, gin.H{"delivery": d, "workflow_id": d.WorkflowID})
+}

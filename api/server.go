@@ -1,0 +1,120 @@
+// Package api is Convrelay's HTTP surface (Gin): the postback intake networks call,
+// the click redirect, the admin API under /v1, health and metrics.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/metrics"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// Dispatcher is told when a postback is waiting in the log.
+type Dispatcher interface{ Poke() }
+
+// Deps are the API's dependencies, built once by the main.
+type Deps struct {
+	Store      *store.Store
+	Temporal   client.Client // for re-drives and readiness; may be nil in tests of the intake alone
+	Dispatcher Dispatcher
+	Config     config.Config
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics
+}
+
+type server struct {
+	Deps
+	cache *lookupCache
+}
+
+// NewHandler builds the HTTP handler.
+func NewHandler(d Deps) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Metrics == nil {
+		d.Metrics = metrics.New()
+	}
+	s := &server{Deps: d, cache: newLookupCache(d.Store, 5*time.Second)}
+	r := gin.New()
+	r.Use(gin.Recovery())
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		d.Logger.Warn("ignoring CONVRELAY_TRUSTED_PROXIES", "error", err)
+	}
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) { fail(c, http.StatusMethodNotAllowed, "method not allowed") })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
+
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		r.Handle(m, "/:account/collect/:integration", s.collect)
+		r.Handle(m, "/:account/pb", s.collectAccountPB)
+		r.Handle(m, "/pb", s.collectGlobalPB)
+		r.Handle(m, "/pb/", s.collectGlobalPB)
+	}
+	r.GET("/c/:campaign", s.clickRedirect)
+
+	v1 := r.Group("/v1/accounts/:account", s.authenticate)
+	v1.GET("/presets", s.listPresets)
+	v1.GET("/integrations", s.listIntegrations)
+	v1.POST("/integrations", s.createIntegration)
+	v1.GET("/integrations/:slug", s.getIntegration)
+	v1.DELETE("/integrations/:slug", s.deleteIntegration)
+	v1.GET("/postbacks", s.listPostbacks)
+	v1.POST("/postbacks/test", s.testPostback)
+	v1.GET("/conversions", s.listConversions)
+	v1.GET("/conversions/:id", s.getConversion)
+	v1.GET("/campaigns", s.listCampaigns)
+	v1.POST("/campaigns", s.createCampaign)
+	v1.GET("/campaigns/:id", s.getCampaign)
+	v1.PUT("/campaigns/:id", s.updateCampaign)
+	v1.DELETE("/campaigns/:id", s.deleteCampaign)
+	v1.POST("/clicks", s.createClick)
+	v1.GET("/destinations", s.listDestinations)
+	v1.POST("/destinations", s.createDestination)
+	v1.GET("/destinations/:id", s.getDestination)
+	v1.PUT("/destinations/:id", s.updateDestination)
+	v1.DELETE("/destinations/:id", s.deleteDestination)
+	v1.GET("/deliveries", s.listDeliveries)
+	v1.POST("/deliveries/:id/retry", s.retryDelivery)
+	v1.GET("/reports", s.report)
+	return r
+}
+
+func (s *server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// readyz answers 200 only when PostgreSQL and Temporal both answer.
+func (s *server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ready := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["postgres"], ready = "unreachable", false
+		s.Logger.Warn("readiness: postgres", "error", err)
+	} else {
+		checks["postgres"] = "ok"
+	}
+	if s.Temporal != nil {
+		if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+			checks["temporal"], ready = "unreachable", false
+			s.Logger.Warn("readiness: temporal", "error", err)
+		} else {
+			checks["temporal"] = "ok"
+		}
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, gin.H{"ready": ready, "checks": checks})
+}

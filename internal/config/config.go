@@ -1,0 +1,206 @@
+// Package config reads Convrelay's settings from the environment: DATABASE_URL,
+// TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, HTTP_ADDR and CONVRELAY_* for the rest.
+// A wrong value fails start-up with one line naming the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole product's configuration.
+type Config struct {
+	DatabaseURL string // DATABASE_URL; empty in dev means "start a local cluster"
+	HTTPAddr    string // HTTP_ADDR
+
+	TemporalAddress   string // TEMPORAL_ADDRESS; empty in dev means "embed a server"
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	TemporalAPIKey    string // TEMPORAL_API_KEY (Temporal Cloud)
+	TemporalTLSCert   string // TEMPORAL_TLS_CERT: client certificate file (mTLS)
+	TemporalTLSKey    string // TEMPORAL_TLS_KEY
+	TemporalTLSCA     string // TEMPORAL_TLS_CA: CA bundle for a private server certificate
+	TemporalTLSServer string // TEMPORAL_TLS_SERVER_NAME
+	TemporalTLS       bool   // TEMPORAL_TLS: TLS without client certificates
+	TaskQueue         string // CONVRELAY_TASK_QUEUE
+	SettleWindow      time.Duration
+	DeliveryWindow    time.Duration
+	VisitorSession    time.Duration
+	MaxBodyBytes      int64
+	PublicURL         string // CONVRELAY_PUBLIC_URL: base of the postback URLs shown to users
+	DefaultAccount    string // CONVRELAY_DEFAULT_ACCOUNT: owner of /pb hits that match no click
+	TrustedProxies    []string
+	DataDir           string // CONVRELAY_DATA_DIR (dev stack)
+	LogLevel          string
+	LogFormat         string
+	DispatchShards    int
+	WorkerConcurrency int
+	DBMaxConns        int32
+	ShutdownTimeout   time.Duration
+}
+
+// FromEnv reads the configuration; defaults suit a local installation.
+func FromEnv() (Config, error) {
+	return fromLookup(os.LookupEnv)
+}
+
+func fromLookup(lookup func(string) (string, bool)) (Config, error) {
+	r := reader{lookup: lookup}
+	c := Config{
+		DatabaseURL:       r.str("DATABASE_URL", ""),
+		HTTPAddr:          r.str("HTTP_ADDR", "127.0.0.1:8080"),
+		TemporalAddress:   r.str("TEMPORAL_ADDRESS", ""),
+		TemporalNamespace: r.str("TEMPORAL_NAMESPACE", "default"),
+		TemporalAPIKey:    r.str("TEMPORAL_API_KEY", ""),
+		TemporalTLSCert:   r.str("TEMPORAL_TLS_CERT", ""),
+		TemporalTLSKey:    r.str("TEMPORAL_TLS_KEY", ""),
+		TemporalTLSCA:     r.str("TEMPORAL_TLS_CA", ""),
+		TemporalTLSServer: r.str("TEMPORAL_TLS_SERVER_NAME", ""),
+		TemporalTLS:       r.boolean("TEMPORAL_TLS", false),
+		TaskQueue:         r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
+		SettleWindow:      r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
+		DeliveryWindow:    r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
+		VisitorSession:    r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
+		MaxBodyBytes:      int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
+		PublicURL:         r.str("CONVRELAY_PUBLIC_URL", ""),
+		DefaultAccount:    r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
+		TrustedProxies:    r.list("CONVRELAY_TRUSTED_PROXIES"),
+		DataDir:           r.str("CONVRELAY_DATA_DIR", ".data"),
+		LogLevel:          r.str("CONVRELAY_LOG_LEVEL", "info"),
+		LogFormat:         r.str("CONVRELAY_LOG_FORMAT", "json"),
+		DispatchShards:    r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
+		WorkerConcurrency: r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
+		DBMaxConns:        int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
+		ShutdownTimeout:   r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.HTTPAddr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, nil
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("HTTP_ADDR %q is not host:port", c.HTTPAddr)
+	}
+	if c.TemporalAddress != "" {
+		if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {
+			return fmt.Errorf("TEMPORAL_ADDRESS %q is not host:port", c.TemporalAddress)
+		}
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		return errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
+	}
+	if c.MaxBodyBytes <= 0 {
+		return errors.New("CONVRELAY_MAX_BODY_BYTES must be positive")
+	}
+	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 {
+		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY and CONVRELAY_DB_MAX_CONNS must be positive")
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("CONVRELAY_LOG_FORMAT %q must be json or text", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("CONVRELAY_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+type reader struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+func (r *reader) str(name, def string) string {
+	if v, ok := r.lookup(name); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+func (r *reader) fail(name, v, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s=%q: want %s", name, v, want)
+	}
+}
+
+func (r *reader) integer(name string, def int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(name, v, "a whole number")
+		return def
+	}
+	return n
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, v, "true or false")
+		return def
+	}
+	return b
+}
+
+// duration accepts Go durations (90s, 36h) and whole days (45d).
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, v, "a positive duration like 90s, 36h or 45d")
+		return def
+	}
+	return d
+}
+
+func (r *reader) list(name string) []string {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ParseDuration is time.ParseDuration plus a whole-days form ("45d").
+func ParseDuration(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("parse days %q: %w", v, err)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
+}

@@ -1,0 +1,62 @@
+package destinations
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Conversion is what the workflow hands to a delivery: one transaction's
+// event, already attributed, in neutral form.
+type Conversion struct {
+	// EventID is the stable idempotency key per (transaction, destination,
+	// event). It becomes Meta/TikTok event_id, Google order_id and the
+	// webhook id, so a retried delivery never double-counts.
+	EventID   string
+	EventName string // Purchase, Lead, CompleteRegistration, custom...
+	EventTime time.Time
+	Status    string // pending | approved | rejected
+	Kind      string // "conversion" or "reversal" (only webhooks take reversals)
+	Value     decimal.Decimal
+	Currency  string
+
+	TransactionID string
+	ClickID       string
+	ExternalID    string // the network's reference id ({external_id} macro)
+	CampaignID    string
+	TrafficSource string
+	SourceURL     string
+
+	User        UserData
+	Items       []Item
+	Subs        map[string]string // sub1..sub10 of the click
+	Passthrough map[string]string
+}
+
+// Kinds of conversion delivery.
+const (
+	KindConversion = "conversion"
+	KindReversal   = "reversal"
+)
+
+// UserData holds the raw (unhashed) traits and click identifiers; each
+// platform builder normalises and hashes what it needs.
+type UserData struct {
+	Email, Phone        string
+	FirstName, LastName string
+	Birthdate           string
+	City, State, Zip    string
+	Country             string
+	ExternalID          string
+	IP, UserAgent       string
+	FBC, FBP            string
+	GCLID, GBRAID       string
+	WBRAID, TTCLID      string
+	GAClientID          string
+}
+
+// Item is one line of an order.
+type Item struct {
+	ID, Name, Variant string
+	Price, Quantity   decimal.Decimal
+}

@@ -1,0 +1,111 @@
+package destinations
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// requiredConfig lists, per type, the keys a destination cannot work without,
+// in the order they are reported.
+var requiredConfig = map[Type][]string{
+	TypeMeta:      {"pixel_id", "access_token"},
+	TypeTikTok:    {"pixel_code", "access_token"},
+	TypeGoogleAds: {"customer_id", "conversion_action", "developer_token", "access_token"},
+	TypeGA4:       {"measurement_id", "api_secret"},
+	TypePostback:  {"url"},
+	TypeWebhook:   {"url", "secret"},
+}
+
+// Validate checks that d can be delivered to: a known type, every required
+// config key present, URLs that parse. The message names what is missing so
+// it can be shown to the user as is.
+func Validate(d Destination) error {
+	required, ok := requiredConfig[d.Type]
+	if !ok {
+		return fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
+	}
+	var missing []string
+	for _, k := range required {
+		if d.cfg(k) == "" {
+			missing = append(missing, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s destination %q: missing config %s", d.Type, d.Name, strings.Join(missing, ", "))
+	}
+	if d.Endpoint != "" {
+		if err := checkHTTPURL(d.Endpoint); err != nil {
+			return fmt.Errorf("%s destination %q: endpoint: %v", d.Type, d.Name, err)
+		}
+	}
+	switch d.Type {
+	case TypePostback:
+		if _, _, err := splitTemplate(d.cfg("url")); err != nil {
+			return fmt.Errorf("postback destination %q: url: %v", d.Name, err)
+		}
+		if m := strings.ToUpper(d.cfg("method")); m != "" && m != "GET" && m != "POST" {
+			return fmt.Errorf("postback destination %q: method must be GET or POST, not %q", d.Name, d.cfg("method"))
+		}
+	case TypeWebhook:
+		if err := checkHTTPURL(d.cfg("url")); err != nil {
+			return fmt.Errorf("webhook destination %q: url: %v", d.Name, err)
+		}
+	case TypeMeta:
+		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, true) {
+			return fmt.Errorf("meta destination %q: api_version %q is not like v26.0", d.Name, v)
+		}
+		if s := d.cfg("action_source"); s != "" && !metaActionSources[s] {
+			return fmt.Errorf("meta destination %q: action_source %q is not one Meta accepts", d.Name, s)
+		}
+	case TypeGoogleAds:
+		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, false) {
+			return fmt.Errorf("google_ads destination %q: api_version %q is not like v26", d.Name, v)
+		}
+		if digitsOnly(d.cfg("customer_id")) == "" {
+			return fmt.Errorf("google_ads destination %q: customer_id must be digits (dashes allowed)", d.Name)
+		}
+	}
+	return nil
+}
+
+// checkHTTPURL accepts absolute http(s) URLs with a host.
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("scheme must be http or https")
+	}
+	if u.Host == "" {
+		return fmt.Errorf("no host")
+	}
+	return nil
+}
+
+// isAPIVersion accepts "v21" (Google) or "v21.0" (Meta) shapes; the value is
+// put in a URL path, so anything else is refused.
+func isAPIVersion(v string, dotted bool) bool {
+	if len(v) < 2 || v[0] != 'v' {
+		return false
+	}
+	rest := v[1:]
+	if dotted {
+		major, minor, ok := strings.Cut(rest, ".")
+		return ok && isDigits(major) && isDigits(minor)
+	}
+	return isDigits(rest)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,50 @@
+// Package metrics defines Convrelay's Prometheus metrics on their own registry,
+// served on /metrics.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the product's own counters, histograms and gauges.
+type Metrics struct {
+	Registry         *prometheus.Registry
+	Postbacks        *prometheus.CounterVec   // outcome, integration
+	IntakeSeconds    *prometheus.HistogramVec // outcome
+	Deliveries       *prometheus.CounterVec   // destination_type, outcome
+	DeliveryAttempts *prometheus.CounterVec   // destination_type
+	DispatchSeconds  prometheus.Histogram
+	Clicks           prometheus.Counter
+}
+
+// New registers every metric on a fresh registry, with Go and process collectors.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		Postbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convrelay_postbacks_total", Help: "Postbacks received, by outcome at intake and integration.",
+		}, []string{"outcome", "integration"}),
+		IntakeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "convrelay_intake_duration_seconds", Help: "Time to answer a postback (parse, validate, log).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"outcome"}),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convrelay_deliveries_total", Help: "Deliveries finished, by destination type and outcome (delivered, failed).",
+		}, []string{"destination_type", "outcome"}),
+		DeliveryAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convrelay_delivery_attempts_total", Help: "Delivery attempts made, by destination type.",
+		}, []string{"destination_type"}),
+		DispatchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "convrelay_dispatch_delay_seconds", Help: "Time from accepting a postback to handing it to Temporal.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
+		}),
+		Clicks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "convrelay_clicks_total", Help: "Clicks recorded.",
+		}),
+	}
+	r.MustRegister(m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

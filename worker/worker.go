@@ -1,0 +1,47 @@
+// Package worker builds the Temporal worker that runs ConversionWorkflow and its
+// activities.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convrelay/convrelay/activities"
+	"github.com/convrelay/convrelay/workflows"
+)
+
+// Options tune the worker; zero values take the defaults.
+type Options struct {
+	TaskQueue string
+	// MaxConcurrent bounds activities and workflow tasks in flight.
+	MaxConcurrent int
+}
+
+// New builds a worker with the workflow and every activity registered.
+func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
+	if opts.TaskQueue == "" {
+		opts.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 200
+	}
+	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrent,
+		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrent,
+		MaxConcurrentWorkflowTaskExecutionSize:  opts.MaxConcurrent,
+		// Deliveries wait on the network, not the CPU: keep several polls open.
+		MaxConcurrentActivityTaskPollers: 8,
+		MaxConcurrentWorkflowTaskPollers: 8,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register adds the workflow and activities to any registry (a worker, or the SDK
+// test environment).
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.ConversionWorkflow, workflow.RegisterOptions{Name: workflows.ConversionWorkflowName})
+	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+}

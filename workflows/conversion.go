@@ -1,0 +1,316 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convrelay/convrelay/activities"
+	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// act is only used for its method values: the worker registers the real struct.
+var act *activities.Activities
+
+// Bounds on what a run carries: history shown by the query, and postback ids
+// remembered to drop a re-sent signal (the database also refuses a second effect).
+const (
+	maxHistory = 100
+	maxSeen    = 500
+)
+
+type conversion struct {
+	in          Input
+	deadline    time.Time
+	state       conv.State
+	stateLoaded bool
+	history     []conv.Transition
+	seen        map[int64]bool
+	seenOrder   []int64
+	inFlight    int
+	failed      int
+	attrs       map[string]string // search attribute values last upserted
+}
+
+// ConversionWorkflow is the durable life of one transaction: it applies each
+// postback's status change, records it, runs the deliveries it causes, and stays
+// open for later changes until the settle window ends.
+func ConversionWorkflow(ctx workflow.Context, in Input) error {
+	w := &conversion{in: in, seen: map[int64]bool{}, attrs: map[string]string{}}
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(ctx)
+}
+
+func (w *conversion) setup(ctx workflow.Context) error {
+	if w.in.SettleWindow <= 0 {
+		w.in.SettleWindow = DefaultSettleWindow
+	}
+	if w.in.DeliveryWindow <= 0 {
+		w.in.DeliveryWindow = DefaultDeliveryWindow
+	}
+	w.deadline = w.in.Deadline
+	if w.deadline.IsZero() {
+		w.deadline = workflow.Now(ctx).Add(w.in.SettleWindow)
+	}
+	if w.in.State != nil {
+		w.state, w.stateLoaded = *w.in.State, true
+	}
+	w.history = append(w.history, w.in.History...)
+	for _, id := range w.in.Seen {
+		w.remember(id)
+	}
+	return workflow.SetQueryHandler(ctx, StateQueryName, func() (StateView, error) {
+		return StateView{AccountID: w.in.AccountID, TxKey: w.in.TxKey, State: w.state, History: w.history,
+			Deadline: w.deadline, DeliveriesInFlight: w.inFlight, DeliveriesFailed: w.failed}, nil
+	})
+}
+
+func (w *conversion) run(ctx workflow.Context) error {
+	postbacks := workflow.GetSignalChannel(ctx, PostbackSignalName)
+	redeliveries := workflow.GetSignalChannel(ctx, RedeliverSignalName)
+	for _, s := range w.in.Pending {
+		w.handlePostback(ctx, s)
+	}
+	for _, r := range w.in.Redrive {
+		w.startDelivery(ctx, r.Delivery)
+	}
+
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	settled := false
+	timer := workflow.NewTimer(timerCtx, w.deadline.Sub(workflow.Now(ctx)))
+	for {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(postbacks, func(c workflow.ReceiveChannel, _ bool) {
+			var s PostbackSignal
+			c.Receive(ctx, &s)
+			w.handlePostback(ctx, s)
+		})
+		sel.AddReceive(redeliveries, func(c workflow.ReceiveChannel, _ bool) {
+			var r RedeliverSignal
+			c.Receive(ctx, &r)
+			w.startDelivery(ctx, r.Delivery)
+		})
+		sel.AddFuture(timer, func(workflow.Future) { settled = true })
+		sel.Select(ctx)
+
+		if settled {
+			return w.finish(ctx, postbacks, redeliveries)
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			cancelTimer()
+			return w.continueAsNew(ctx, postbacks, redeliveries)
+		}
+	}
+}
+
+// finish ends the run once the settle window is over: it waits for deliveries in
+// flight and handles every signal that is still buffered, so none is lost.
+func (w *conversion) finish(ctx workflow.Context, postbacks, redeliveries workflow.ReceiveChannel) error {
+	for {
+		handled := w.drain(ctx, postbacks, redeliveries)
+		if err := workflow.Await(ctx, func() bool { return w.inFlight == 0 }); err != nil {
+			return fmt.Errorf("await deliveries: %w", err)
+		}
+		if !handled && postbacks.Len() == 0 && redeliveries.Len() == 0 {
+			return nil
+		}
+	}
+}
+
+// continueAsNew carries the state, the settle deadline and every buffered signal
+// into a fresh run, after the deliveries in flight are done.
+func (w *conversion) continueAsNew(ctx workflow.Context, postbacks, redeliveries workflow.ReceiveChannel) error {
+	if err := workflow.Await(ctx, func() bool { return w.inFlight == 0 }); err != nil {
+		return fmt.Errorf("await deliveries: %w", err)
+	}
+	next := w.in
+	next.Deadline = w.deadline
+	st := w.state
+	if w.stateLoaded {
+		next.State = &st
+	}
+	next.History = w.history
+	next.Seen = w.seenOrder
+	next.Pending, next.Redrive = nil, nil
+	for {
+		var s PostbackSignal
+		if !postbacks.ReceiveAsync(&s) {
+			break
+		}
+		next.Pending = append(next.Pending, s)
+	}
+	for {
+		var r RedeliverSignal
+		if !redeliveries.ReceiveAsync(&r) {
+			break
+		}
+		next.Redrive = append(next.Redrive, r)
+	}
+	return workflow.NewContinueAsNewError(ctx, ConversionWorkflowName, next)
+}
+
+// drain handles every buffered signal without blocking; it reports whether it
+// handled any.
+func (w *conversion) drain(ctx workflow.Context, postbacks, redeliveries workflow.ReceiveChannel) bool {
+	handled := false
+	for {
+		var s PostbackSignal
+		if !postbacks.ReceiveAsync(&s) {
+			break
+		}
+		w.handlePostback(ctx, s)
+		handled = true
+	}
+	for {
+		var r RedeliverSignal
+		if !redeliveries.ReceiveAsync(&r) {
+			break
+		}
+		w.startDelivery(ctx, r.Delivery)
+		handled = true
+	}
+	return handled
+}
+
+func (w *conversion) remember(id int64) {
+	if w.seen[id] {
+		return
+	}
+	w.seen[id] = true
+	w.seenOrder = append(w.seenOrder, id)
+	if len(w.seenOrder) > maxSeen {
+		delete(w.seen, w.seenOrder[0])
+		w.seenOrder = w.seenOrder[1:]
+	}
+}
+
+// localOptions: database steps retry until the database is back (a postback once
+// accepted is never dropped), with backoff capped at a minute.
+func localOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    500 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
+	if w.seen[s.PostbackID] {
+		return
+	}
+	w.remember(s.PostbackID)
+	logger := workflow.GetLogger(ctx)
+	lctx := localOptions(ctx)
+
+	var prep activities.PrepareResult
+	err := workflow.ExecuteLocalActivity(lctx, act.Prepare, activities.PrepareInput{
+		AccountID: w.in.AccountID, TxKey: w.in.TxKey, LoadState: !w.stateLoaded, Postback: s.Postback, ReceivedAt: s.ReceivedAt,
+	}).Get(ctx, &prep)
+	if err != nil {
+		logger.Error("prepare postback failed", "postback_id", s.PostbackID, "error", err)
+		return
+	}
+	if !w.stateLoaded && prep.State != nil {
+		w.state, w.stateLoaded = *prep.State, true
+	}
+	prev := w.state
+	decision := Decide(prev, Incoming{
+		Status:        conv.Status(s.Postback.Status),
+		Value:         s.Postback.Value,
+		DefaultPayout: prep.Attribution.DefaultPayout,
+	})
+	var res store.RecordResult
+	err = workflow.ExecuteLocalActivity(lctx, act.Record, activities.RecordInput{
+		PostbackID: s.PostbackID, AccountID: w.in.AccountID, TxKey: w.in.TxKey, Integration: s.Integration,
+		ReceivedAt: s.ReceivedAt, Postback: s.Postback, Attribution: prep.Attribution, Decision: decision, Prev: prev,
+	}).Get(ctx, &res)
+	if err != nil {
+		logger.Error("record postback failed", "postback_id", s.PostbackID, "error", err)
+		return
+	}
+	w.state = res.State
+	w.history = append(w.history, conv.Transition{PostbackID: s.PostbackID, At: workflow.Now(ctx), From: decision.From,
+		To: res.State.Status, Value: res.State.Value, Outcome: res.Outcome, Note: decision.Note})
+	if len(w.history) > maxHistory {
+		w.history = w.history[len(w.history)-maxHistory:]
+	}
+	logger.Info("postback applied", "postback_id", s.PostbackID, "outcome", res.Outcome, "from", decision.From,
+		"to", res.State.Status, "value", res.State.Value.String(), "deliveries", len(res.Deliveries))
+	w.publish(ctx)
+	for _, d := range res.Deliveries {
+		w.startDelivery(ctx, d)
+	}
+}
+
+// publish keeps the search attributes and memo operators read in the UI current,
+// upserting only what changed.
+func (w *conversion) publish(ctx workflow.Context) {
+	// A fixed order keeps the upsert command identical on replay.
+	want := []struct {
+		key   temporal.SearchAttributeKeyKeyword
+		value string
+	}{
+		{ConversionStatusKey, string(w.state.Status)},
+		{ClickIDKey, w.state.ClickID},
+		{EventNameKey, w.state.EventName},
+	}
+	var updates []temporal.SearchAttributeUpdate
+	for _, a := range want {
+		name := a.key.GetName()
+		if a.value == "" || w.attrs[name] == a.value {
+			continue
+		}
+		w.attrs[name] = a.value
+		updates = append(updates, a.key.ValueSet(a.value))
+	}
+	if len(updates) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
+		}
+	}
+	memo := map[string]interface{}{"account": w.in.AccountID, "value": w.state.Value.String(), "currency": w.state.Currency}
+	if err := workflow.UpsertMemo(ctx, memo); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert memo failed", "error", err)
+	}
+}
+
+// startDelivery runs one delivery activity in its own coroutine so the workflow
+// keeps taking status changes while a platform is being retried.
+func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
+	w.inFlight++
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		defer func() { w.inFlight-- }()
+		actx := workflow.WithActivityOptions(gctx, workflow.ActivityOptions{
+			StartToCloseTimeout:    30 * time.Second,
+			ScheduleToCloseTimeout: w.in.DeliveryWindow,
+			Summary:                d.Summary,
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval:        time.Second,
+				BackoffCoefficient:     2,
+				MaximumInterval:        10 * time.Minute,
+				NonRetryableErrorTypes: []string{activities.ErrTypeNotRetryable},
+			},
+		})
+		err := workflow.ExecuteActivity(actx, act.Deliver, activities.DeliverInput{DeliveryID: d.ID}).Get(gctx, nil)
+		if err == nil {
+			return
+		}
+		w.failed++
+		reason := ""
+		var timeout *temporal.TimeoutError
+		if errors.As(err, &timeout) {
+			reason = "gave up: retry window of " + w.in.DeliveryWindow.String() + " exhausted"
+		}
+		workflow.GetLogger(gctx).Warn("delivery failed", "delivery_id", d.ID, "destination_type", d.DestinationType, "error", err)
+		_ = workflow.ExecuteLocalActivity(localOptions(gctx), act.MarkDeliveryFailed, d.ID, reason).Get(gctx, nil)
+	})
+}
