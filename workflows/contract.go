@@ -56,6 +56,9 @@ type Input struct {
 	TxKey          string        `json:"tx_key"`
 	SettleWindow   time.Duration `json:"settle_window"`
 	DeliveryWindow time.Duration `json:"delivery_window"`
+	// MaxPostbacksPerRun continues as new after this many postbacks even if the
+	// server has not suggested it yet (0: only when suggested).
+	MaxPostbacksPerRun int `json:"max_postbacks_per_run,omitempty"`
 
 	// Carried over continue-as-new.
 	Deadline time.Time         `json:"deadline,omitzero"`

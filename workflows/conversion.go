@@ -32,6 +32,7 @@ type conversion struct {
 	seen        map[int64]bool
 	seenOrder   []int64
 	inFlight    int
+	handled     int // postbacks handled in this run
 	failed      int
 	attrs       map[string]string // search attribute values last upserted
 }
@@ -102,7 +103,7 @@ func (w *conversion) run(ctx workflow.Context) error {
 		if settled {
 			return w.finish(ctx, postbacks, redeliveries)
 		}
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() || (w.in.MaxPostbacksPerRun > 0 && w.handled >= w.in.MaxPostbacksPerRun) {
 			cancelTimer()
 			return w.continueAsNew(ctx, postbacks, redeliveries)
 		}
@@ -208,6 +209,7 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 		return
 	}
 	w.remember(s.PostbackID)
+	w.handled++
 	logger := workflow.GetLogger(ctx)
 	lctx := localOptions(ctx)
 
