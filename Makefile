@@ -1,0 +1,30 @@
+# Convrelay. `make run` starts everything; `make test` runs every test.
+GO        ?= go
+export PATH := /usr/local/go/bin:$(PATH)
+GOFLAGS   ?=
+TEST_TIMEOUT ?= 45m
+FUZZTIME  ?= 20s
+
+.PHONY: run test unit fuzz build bench drill soak lint clean
+
+run: ## whole product in one process on embedded defaults
+	$(GO) build -o bin/convrelay-dev ./cmd/convrelay-dev
+	./bin/convrelay-dev
+
+test: ## every test, then a short fuzz run of the postback parser
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/postback
+
+unit: ## tests that need neither PostgreSQL nor Temporal
+	$(GO) test -short ./...
+
+fuzz: ## a longer fuzz run
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./internal/postback
+
+build: ## production binary (no Temporal server linked) and the dev stack
+	$(GO) build -o bin/convrelay ./cmd/convrelay
+	$(GO) build -o bin/convrelay-dev ./cmd/convrelay-dev
+
+clean:
+	rm -rf bin

@@ -1,0 +1,226 @@
+// Package devstack runs the whole product in one process on embedded defaults:
+// a local PostgreSQL under the data dir (unless DATABASE_URL is set), an embedded
+// Temporal server with its Web UI (unless TEMPORAL_ADDRESS is set), migrations, a
+// demo account, then the worker and the API. It links the Temporal server, so only
+// the development main and tests import it, never the production binaries.
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/convrelay/convrelay/internal/app"
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/devtemporal"
+	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/workflows"
+)
+
+// Options choose ports; zero values are the documented defaults, and tests pass
+// -1 for "any free port".
+type Options struct {
+	PGPort   int // default 54329
+	GRPCPort int // default 7233
+	UIPort   int // default 8233; -2 disables the UI
+}
+
+// Info is what the stack prints and writes to <data dir>/dev.json for scripts.
+type Info struct {
+	APIBase     string `json:"api_base"`
+	AdminKey    string `json:"admin_key"`
+	AccountID   string `json:"account_id"`
+	TemporalUI  string `json:"temporal_ui"`
+	Temporal    string `json:"temporal_address"`
+	DatabaseURL string `json:"database_url"`
+	SampleURL   string `json:"sample_postback_url"`
+	SamplePB    string `json:"sample_pb_url"`
+}
+
+// Stack is the running development stack.
+type Stack struct {
+	Info     Info
+	App      *app.App
+	Store    *store.Store
+	Temporal client.Client
+	pg       *pgserver.Server
+	tsrv     *devtemporal.Server
+	logger   *slog.Logger
+	ready    chan string
+}
+
+const demoIntegration = "demo"
+
+// Start brings everything up to the point where Run serves.
+func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Logger) (s *Stack, err error) {
+	s = &Stack{logger: logger, ready: make(chan string, 1)}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if cfg.DatabaseURL == "" {
+		port := opts.PGPort
+		switch port {
+		case 0:
+			port = 54329
+		case -1:
+			port = 0
+		}
+		s.pg, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(cfg.DataDir, "pg"), Port: port, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		}
+		if err := s.pg.EnsureDatabase(ctx, "convrelay"); err != nil {
+			return nil, err
+		}
+		cfg.DatabaseURL = s.pg.URL("convrelay")
+	}
+	temporalAddr := cfg.TemporalAddress
+	uiAddr := ""
+	if temporalAddr == "" {
+		grpc, ui := opts.GRPCPort, opts.UIPort
+		grpc = pick(grpc, devtemporal.DefaultGRPCPort)
+		switch ui {
+		case -2:
+			ui = -1
+		default:
+			ui = pick(ui, devtemporal.DefaultUIPort)
+		}
+		s.tsrv, err = devtemporal.Start(ctx, devtemporal.Options{
+			DataDir: filepath.Join(cfg.DataDir, "temporal"), GRPCPort: grpc, UIPort: ui,
+			Namespace: cfg.TemporalNamespace, Retention: max(30*24*time.Hour, cfg.SettleWindow+7*24*time.Hour),
+			SearchAttributes: workflows.SearchAttributeNames, Logger: logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded Temporal: %w", err)
+		}
+		temporalAddr, uiAddr = s.tsrv.FrontendAddress(), s.tsrv.UIAddress()
+	}
+	s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, s.Store.Pool); err != nil {
+		return nil, err
+	}
+	info, err := ensureDemoAccount(ctx, s.Store, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DefaultAccount == "" {
+		cfg.DefaultAccount = info.AccountID
+	}
+	topts, err := cfg.TemporalOptions(temporalAddr, logger)
+	if err != nil {
+		return nil, err
+	}
+	s.Temporal, err = client.DialContext(ctx, topts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", temporalAddr, err)
+	}
+	info.TemporalUI, info.Temporal = uiAddr, temporalAddr
+	info.DatabaseURL = cfg.DatabaseURL
+	s.Info = info
+	s.App = &app.App{Config: cfg, Logger: logger, Store: s.Store, Temporal: s.Temporal,
+		Ready: func(addr string) { s.ready <- addr }}
+	return s, nil
+}
+
+func pick(port, def int) int {
+	switch port {
+	case 0:
+		return def
+	case -1:
+		return 0
+	}
+	return port
+}
+
+// Run serves API and worker until ctx ends. announce is called once the API
+// listens, with Info completed (API base and sample URLs) and written to dev.json.
+func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.App.Run(ctx, true, true) }()
+	select {
+	case addr := <-s.ready:
+		s.Info.APIBase = "http://" + addr
+		s.Info.SampleURL = s.Info.APIBase + "/" + s.Info.AccountID + "/collect/" + demoIntegration +
+			"?click_id=demo-click&transaction_id=T1&commission=4.99&currency=USD"
+		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=demo-click&tx=T2&rev=4.99&status=pending"
+		if err := writeInfo(s.App.Config.DataDir, s.Info); err != nil {
+			s.logger.Warn("could not write dev.json", "error", err)
+		}
+		if announce != nil {
+			announce(s.Info)
+		}
+	case err := <-errc:
+		return err
+	}
+	return <-errc
+}
+
+// Stop closes the client and stops Temporal then PostgreSQL, in that order.
+func (s *Stack) Stop() {
+	if s.Temporal != nil {
+		s.Temporal.Close()
+	}
+	if s.tsrv != nil {
+		if err := s.tsrv.Stop(); err != nil {
+			s.logger.Warn("stop embedded Temporal", "error", err)
+		}
+	}
+	if s.Store != nil {
+		s.Store.Close()
+	}
+	if s.pg != nil {
+		if err := s.pg.Stop(); err != nil {
+			s.logger.Warn("stop PostgreSQL", "error", err)
+		}
+	}
+}
+
+// ensureDemoAccount creates the demo account and its "demo" custom integration on
+// the first start, and finds them again (with the same admin key) afterwards.
+func ensureDemoAccount(ctx context.Context, st *store.Store, dataDir string) (Info, error) {
+	var info Info
+	if raw, err := os.ReadFile(filepath.Join(dataDir, "dev.json")); err == nil {
+		if json.Unmarshal(raw, &info) == nil && info.AccountID != "" && info.AdminKey != "" {
+			if _, err := st.GetAccount(ctx, info.AccountID); err == nil {
+				if err := st.AddAPIKey(ctx, info.AccountID, info.AdminKey, "dev"); err != nil {
+					return info, err
+				}
+				return info, nil
+			}
+		}
+	}
+	acct, key, err := st.CreateAccount(ctx, store.Account{Name: "Demo", Currency: "USD"})
+	if err != nil {
+		return info, fmt.Errorf("create demo account: %w", err)
+	}
+	if _, err := st.CreateIntegration(ctx, store.Integration{AccountID: acct.ID, Slug: demoIntegration, Preset: "custom"}); err != nil &&
+		!errors.Is(err, store.ErrConflict) {
+		return info, fmt.Errorf("create demo integration: %w", err)
+	}
+	info = Info{AccountID: acct.ID, AdminKey: key}
+	return info, writeInfo(dataDir, info)
+}
+
+func writeInfo(dataDir string, info Info) error {
+	raw, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode dev.json: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dataDir, "dev.json"), append(raw, '\n'), 0o600)
+}
