@@ -98,7 +98,7 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 		return
 	}
 
-	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.ContentType()},
+	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.GetHeader("Content-Type")},
 		postback.Integration{Preset: integ.Preset, FieldMap: integ.FieldMap})
 	if err != nil {
 		var verr *postback.Error
@@ -145,7 +145,7 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 
 // accountOfGlobalPostback finds the account of a /pb postback from its hit.
 func (s *server) accountOfGlobalPostback(c *gin.Context, body []byte) string {
-	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.ContentType()},
+	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.GetHeader("Content-Type")},
 		postback.Integration{Preset: "funnelflux"})
 	if err == nil && pb.ClickID != "" {
 		if acct, err := s.Store.ClickAccount(c.Request.Context(), pb.ClickID); err == nil {

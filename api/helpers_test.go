@@ -1,0 +1,100 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/convrelay/convrelay/api"
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/metrics"
+	"github.com/convrelay/convrelay/internal/pgtest"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+type pokeCounter struct{ n atomic.Int64 }
+
+func (p *pokeCounter) Poke() { p.n.Add(1) }
+
+type harness struct {
+	t       *testing.T
+	st      *store.Store
+	srv     *httptest.Server
+	account store.Account
+	key     string
+	pokes   *pokeCounter
+	metrics *metrics.Metrics
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st := pgtest.NewStore(t)
+	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "https://track.example.com"
+	cfg.DefaultAccount = acct.ID
+	h := &harness{t: t, st: st, account: acct, key: key, pokes: &pokeCounter{}, metrics: metrics.New()}
+	h.srv = httptest.NewServer(api.NewHandler(api.Deps{Store: st, Dispatcher: h.pokes, Config: cfg,
+		Logger: slog.New(slog.DiscardHandler), Metrics: h.metrics}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// do sends a request and decodes the JSON answer.
+func (h *harness) do(method, path, contentType, body string, header ...string) (int, map[string]any) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(raw) > 0 && json.Unmarshal(raw, &out) != nil {
+		h.t.Fatalf("%s %s answered non-JSON %q", method, path, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func (h *harness) admin(method, path, body string) (int, map[string]any) {
+	return h.do(method, "/v1/accounts/"+h.account.ID+path, "application/json", body, "Authorization", "Bearer "+h.key)
+}
+
+func (h *harness) integration(slug, preset, extra string) {
+	h.t.Helper()
+	code, body := h.admin("POST", "/integrations", `{"slug":"`+slug+`","preset":"`+preset+`"`+extra+`}`)
+	if code != http.StatusCreated {
+		h.t.Fatalf("create integration: %d %v", code, body)
+	}
+}
+
+func (h *harness) log() []store.LogEntry {
+	h.t.Helper()
+	rows, err := h.st.ListLog(context.Background(), h.account.ID, store.LogFilter{Limit: 100})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return rows
+}
