@@ -15,12 +15,12 @@ func TestDecide(t *testing.T) {
 	pending := conv.State{Status: conv.StatusPending, Value: conv.PendingValue}
 	rejected := conv.State{Status: conv.StatusRejected, Value: *dec("5")}
 	cases := []struct {
-		name      string
-		cur       conv.State
-		in        Incoming
-		apply     bool
-		to        conv.Status
-		value     string
+		name  string
+		cur   conv.State
+		in    Incoming
+		apply bool
+		to    conv.Status
+		value string
 	}{
 		{"none to pending records 0.01", conv.State{}, Incoming{Status: conv.StatusPending, Value: dec("9")}, true, conv.StatusPending, "0.01"},
 		{"none to approved at sent value", conv.State{}, Incoming{Status: conv.StatusApproved, Value: dec("4.99")}, true, conv.StatusApproved, "4.99"},
