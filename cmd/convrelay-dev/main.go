@@ -30,7 +30,7 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	logger := cfg.NewLogger(os.Stderr)
-	stack, err := devstack.Start(ctx, cfg, devstack.Options{}, logger)
+	stack, err := devstack.Start(ctx, cfg, devstack.Options{PGPort: cfg.DevPGPort, GRPCPort: cfg.DevTemporalPort, UIPort: cfg.DevUIPort}, logger)
 	if err != nil {
 		return err
 	}

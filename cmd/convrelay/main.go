@@ -23,6 +23,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/app"
 	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -84,11 +85,13 @@ func realMain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
+	opts.MetricsHandler = m.TemporalHandler()
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", address, err)
 	}
 	defer tc.Close()
-	a := &app.App{Config: cfg, Logger: logger, Store: st, Temporal: tc}
+	a := &app.App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Metrics: m}
 	return a.Run(ctx, args[0] != "worker", args[0] != "api")
 }

@@ -41,6 +41,11 @@ type Config struct {
 	WorkerConcurrency int
 	DBMaxConns        int32
 	ShutdownTimeout   time.Duration
+
+	// Ports of the embedded development stack (cmd/convrelay-dev only).
+	DevPGPort       int
+	DevTemporalPort int
+	DevUIPort       int
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -76,6 +81,9 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		WorkerConcurrency: r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
 		DBMaxConns:        int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
 		ShutdownTimeout:   r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
+		DevPGPort:         r.integer("CONVRELAY_DEV_PG_PORT", 54329),
+		DevTemporalPort:   r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
+		DevUIPort:         r.integer("CONVRELAY_DEV_UI_PORT", 8233),
 	}
 	if r.err != nil {
 		return Config{}, r.err

@@ -20,6 +20,7 @@ import (
 	"github.com/convrelay/convrelay/internal/app"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/devtemporal"
+	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/workflows"
@@ -126,6 +127,8 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	topts.MetricsHandler = m.TemporalHandler()
 	s.Temporal, err = client.DialContext(ctx, topts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", temporalAddr, err)
@@ -133,7 +136,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 	info.TemporalUI, info.Temporal = uiAddr, temporalAddr
 	info.DatabaseURL = cfg.DatabaseURL
 	s.Info = info
-	s.App = &app.App{Config: cfg, Logger: logger, Store: s.Store, Temporal: s.Temporal,
+	s.App = &app.App{Config: cfg, Logger: logger, Store: s.Store, Temporal: s.Temporal, Metrics: m,
 		Ready: func(addr string) { s.ready <- addr }}
 	return s, nil
 }

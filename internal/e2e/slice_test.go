@@ -49,6 +49,22 @@ func TestPostbackToWorkflowToPostgresSurvivesRestart(t *testing.T) {
 		return nil
 	})
 
+	// The Temporal SDK's own metrics are exported beside Convrelay's.
+	eventually(t, "SDK metrics on /metrics", 10*time.Second, func() error {
+		resp, err := http.Get(st.info.APIBase + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{"temporal_workflow_task_execution_latency_seconds", "temporal_local_activity_execution_latency_seconds", "convrelay_dispatch_backlog 0"} {
+			if !contains(string(raw), want) {
+				return fmt.Errorf("/metrics lacks %s", want)
+			}
+		}
+		return nil
+	})
+
 	st.stop()
 	st2 := startStack(t, dir, devstack.Options{UIPort: -2}, nil)
 	if st2.info.AccountID != st.info.AccountID || st2.info.AdminKey != st.info.AdminKey {
