@@ -28,3 +28,6 @@ build: ## production binary (no Temporal server linked) and the dev stack
 
 clean:
 	rm -rf bin
+
+bench: ## one table: raw insert, intake, Temporal ceiling, end to end (writes bench-results.json)
+	$(GO) run ./cmd/convrelay-bench $(BENCHFLAGS)

@@ -1,0 +1,53 @@
+// Command convrelay-bench is `make bench`: it starts the embedded stack in a fresh
+// directory and prints one table (raw insert, intake, Temporal ceiling, end to end),
+// writing the same figures as JSON.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/convrelay/convrelay/internal/bench"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := realMain(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "convrelay-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func realMain(ctx context.Context) error {
+	o := bench.Options{}
+	flag.IntVar(&o.IntakeRequests, "intake", 50000, "postbacks in the raw and intake bursts")
+	flag.IntVar(&o.CeilingFlows, "ceiling", 2000, "trivial workflows for the Temporal ceiling")
+	flag.IntVar(&o.EndToEnd, "e2e", 2000, "conversions in the end-to-end mix")
+	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
+	out := flag.String("out", "bench-results.json", "where to write the JSON results")
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "convrelay-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o.DataDir = dir
+	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	res, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	res.Print(os.Stdout)
+	raw, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(*out, append(raw, '\n'), 0o644)
+}

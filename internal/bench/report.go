@@ -1,0 +1,41 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+// Results is one `make bench` run.
+type Results struct {
+	Machine  string             `json:"machine"`
+	Started  time.Time          `json:"started"`
+	Raw      LoadResult         `json:"raw"`
+	Intake   LoadResult         `json:"intake"`
+	Ceiling  CeilingResult      `json:"ceiling"`
+	EndToEnd EndToEndResult     `json:"end_to_end"`
+	Ratios   map[string]float64 `json:"ratios"`
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// Print writes the results as one table.
+func (r *Results) Print(w io.Writer) {
+	fmt.Fprintf(w, "\nConvrelay bench on %s (%d CPUs), %s\n\n", r.Machine, runtime.NumCPU(), r.Started.Format(time.RFC3339))
+	fmt.Fprintf(w, "%-11s %14s %10s %10s %10s %s\n", "phase", "throughput", "p50", "p99", "duration", "notes")
+	fmt.Fprintf(w, "%-11s %10.0f r/s %10s %10s %10s %d requests, 32 connections\n", "raw", r.Raw.PerSecond, ms(r.Raw.P50), ms(r.Raw.P99),
+		r.Raw.Duration.Round(time.Millisecond), r.Raw.Requests)
+	fmt.Fprintf(w, "%-11s %10.0f r/s %10s %10s %10s %d postbacks, %.0f%% of raw, %d errors\n", "intake", r.Intake.PerSecond, ms(r.Intake.P50),
+		ms(r.Intake.P99), r.Intake.Duration.Round(time.Millisecond), r.Intake.Requests, 100*r.Ratios["intake_vs_raw"], r.Intake.Errors)
+	fmt.Fprintf(w, "%-11s %10.1f wf/s %10s %10s %10s %d trivial workflows (2 no-op activities)\n", "ceiling", r.Ceiling.PerSecond, "-", "-",
+		r.Ceiling.Duration.Round(time.Millisecond), r.Ceiling.Workflows)
+	e := r.EndToEnd
+	fmt.Fprintf(w, "%-11s %10.1f c/s %10s %10s %10s %d conversions, %d postbacks, %d deliveries, %d suppressed, %d duplicates; drain %s; %.0f%% of ceiling\n",
+		"end to end", e.PerSecond, ms(e.P50), ms(e.P99), e.Duration.Round(time.Millisecond), e.Conversions, e.Postbacks, e.Deliveries,
+		e.Suppressed, e.Duplicates, e.Drain.Round(time.Millisecond), 100*r.Ratios["end_to_end_vs_ceiling"])
+	if e.DuplicateRequests > 0 {
+		fmt.Fprintf(w, "WARNING: %d deliveries were received more than once\n", e.DuplicateRequests)
+	}
+	fmt.Fprintln(w)
+}

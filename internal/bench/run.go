@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/devstack"
+)
+
+// Options size one bench run.
+type Options struct {
+	IntakeRequests int
+	CeilingFlows   int
+	EndToEnd       int
+	Conns          int
+	DataDir        string // a fresh stack lives here
+	Logger         *slog.Logger
+}
+
+// Run starts the embedded stack and measures every phase in turn.
+func Run(ctx context.Context, o Options) (*Results, error) {
+	host, _ := os.Hostname()
+	res := &Results{Machine: host, Started: time.Now().UTC(), Ratios: map[string]float64{}}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir, cfg.HTTPAddr = o.DataDir, "127.0.0.1:0"
+	cfg.DatabaseURL, cfg.TemporalAddress = "", ""
+	cfg.LogLevel = "warn"
+	stack, err := devstack.Start(ctx, cfg, devstack.Options{PGPort: -1, GRPCPort: -1, UIPort: -2}, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer stack.Stop()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	announced := make(chan devstack.Info, 1)
+	runErr := make(chan error, 1)
+	go func() { runErr <- stack.Run(runCtx, func(i devstack.Info) { announced <- i }) }()
+	var info devstack.Info
+	select {
+	case info = <-announced:
+	case err := <-runErr:
+		return nil, fmt.Errorf("stack stopped: %w", err)
+	}
+
+	// raw and intake: the same row into the same PostgreSQL server.
+	ist, err := intakeDatabase(ctx, info.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer ist.Close()
+	rawBase, stopRaw, err := rawServer(ist)
+	if err != nil {
+		return nil, err
+	}
+	client := NewClient(o.Conns)
+	ok200 := func(r *http.Response) bool { return r.StatusCode == http.StatusOK }
+	fmt.Fprintf(os.Stderr, "bench: raw, %d requests...\n", o.IntakeRequests)
+	res.Raw = Burst(ctx, client, o.Conns, o.IntakeRequests, func(i int) (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, rawBase+"/raw?click_id=abc&transaction_id=R"+strconv.Itoa(i)+"&commission=4.99", nil)
+	}, ok200)
+	stopRaw()
+	intakeURL, stopIntake, err := intakeServer(ctx, ist, cfg)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "bench: intake, %d postbacks...\n", o.IntakeRequests)
+	res.Intake = Burst(ctx, client, o.Conns, o.IntakeRequests, func(i int) (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, intakeURL+"?click_id=abc&transaction_id=I"+strconv.Itoa(i)+"&commission=4.99", nil)
+	}, ok200)
+	stopIntake()
+	res.Ratios["intake_vs_raw"] = res.Intake.PerSecond / res.Raw.PerSecond
+
+	fmt.Fprintf(os.Stderr, "bench: ceiling, %d trivial workflows...\n", o.CeilingFlows)
+	res.Ceiling, err = Ceiling(ctx, stack.Temporal, o.CeilingFlows, o.Conns, cfg.WorkerConcurrency)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "bench: end to end, %d conversions...\n", o.EndToEnd)
+	res.EndToEnd, err = EndToEnd(ctx, stack.Store, info.APIBase, info.AccountID, o.EndToEnd, o.Conns)
+	if err != nil {
+		return nil, err
+	}
+	res.Ratios["end_to_end_vs_ceiling"] = res.EndToEnd.PerSecond / res.Ceiling.PerSecond
+	cancel()
+	<-runErr
+	return res, nil
+}
