@@ -38,6 +38,9 @@ func testLogger(t *testing.T) *slog.Logger {
 // startStack starts the stack on dir; env overrides configuration variables.
 func startStack(t *testing.T, dir string, opts devstack.Options, env map[string]string) *stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the whole stack (skipped with -short)")
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +50,9 @@ func startStack(t *testing.T, dir string, opts devstack.Options, env map[string]
 	cfg.DatabaseURL, cfg.TemporalAddress = env["DATABASE_URL"], env["TEMPORAL_ADDRESS"]
 	if v, ok := env["CONVRELAY_DELIVERY_RETRY_WINDOW"]; ok {
 		cfg.DeliveryWindow, _ = config.ParseDuration(v)
+	}
+	if v, ok := env["CONVRELAY_SETTLE_WINDOW"]; ok {
+		cfg.SettleWindow, _ = config.ParseDuration(v)
 	}
 	if opts.PGPort == 0 {
 		opts.PGPort = -1

@@ -32,6 +32,9 @@ var (
 // Server returns the shared test cluster, starting it on first use.
 func Server(t testing.TB) *pgserver.Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL (skipped with -short)")
+	}
 	once.Do(start)
 	if initErr != nil {
 		t.Fatalf("start test PostgreSQL: %v", initErr)
