@@ -38,8 +38,10 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (store.RecordRe
 	if currency == "" {
 		currency = in.Attribution.AccountCurrency
 	}
+	// An event inferred from the value (Lead/Purchase) does not rename a recorded
+	// conversion: a status update without a value must not turn a Purchase into a Lead.
 	eventName := in.Postback.EventName
-	if eventName == "" {
+	if in.Prev.EventName != "" && (eventName == "" || in.Postback.EventSource == postback.EventSourceAutomatic) {
 		eventName = in.Prev.EventName
 	}
 	convertedAt := in.ReceivedAt
