@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/convrelay/convrelay/internal/conv"
@@ -76,6 +77,9 @@ func (a *Activities) attribute(ctx context.Context, acct store.Account, p *postb
 		return false
 	}
 	found := false
+	// Each key the postback carries is tried in turn; a key that matches nothing
+	// falls through to the next one. vid + p and vid alone are one step: with p the
+	// hit must be on that page (no fallback to another page of the visitor).
 	if p.ClickID != "" {
 		found = try("click_id", func() (store.Click, error) { return a.Store.GetClick(ctx, acct.ID, p.ClickID) },
 			"No match found for click_id "+p.ClickID)
@@ -104,6 +108,10 @@ func (a *Activities) attribute(ctx context.Context, acct store.Account, p *postb
 	if !found {
 		out.Reason = joinReasons(reasons)
 		out.ClickID = p.ClickID
+		if a.Logger != nil {
+			a.Logger.Info("conversion unattributed", "account", acct.ID, "transaction_id", p.TransactionID,
+				"click_id", p.ClickID, "reason", out.Reason)
+		}
 		return out, nil
 	}
 	out.Attributed = true
@@ -120,21 +128,14 @@ func (a *Activities) attribute(ctx context.Context, acct store.Account, p *postb
 
 func visitorReason(p *postback.Postback) string {
 	if p.PageID != "" {
-		return "No hit found for visitor " + p.VisitorID + " on page " + p.PageID + " within its session"
+		return "No match found for vid " + p.VisitorID + " on page " + p.PageID + " within its session"
 	}
-	return "No hit found for visitor " + p.VisitorID + " within its session"
+	return "No match found for vid " + p.VisitorID + " within its session"
 }
 
 func joinReasons(rs []string) string {
-	out := ""
-	for i, r := range rs {
-		if i > 0 {
-			out += "; "
-		}
-		out += r
+	if len(rs) == 0 {
+		return "No click_id, vid, ref_id or email to look up"
 	}
-	if out == "" {
-		out = "No match key to look up"
-	}
-	return out
+	return strings.Join(rs, "; ")
 }

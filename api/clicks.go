@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,9 +18,12 @@ const visitorCookie = "cr_vid"
 
 var macroPattern = regexp.MustCompile(`\{([a-z_0-9]+)\}`)
 
-// fillOfferURL replaces {click_id}, {external_id}, {visitor_id}, {sub1}..{sub10}
-// in an offer URL with URL-encoded values: a visitor's value can never add a
-// parameter, a fragment or change the host. Unknown macros become empty.
+// fillOfferURL replaces {click_id} (or {hit}), {external_id}, {visitor_id} (or
+// {vid}), {campaign_id} and {sub1}..{sub10} in an offer URL. Values are
+// percent-encoded with only RFC 3986 unreserved characters left as they are (a
+// space is %20), which is safe in a path, a query or a fragment: a visitor's value
+// can never add a parameter, a path segment or a fragment, nor change the host
+// (campaigns refuse macros in the scheme and host). Unknown macros become empty.
 func fillOfferURL(tmpl string, k store.Click) string {
 	return macroPattern.ReplaceAllStringFunc(tmpl, func(m string) string {
 		name := m[1 : len(m)-1]
@@ -36,13 +40,45 @@ func fillOfferURL(tmpl string, k store.Click) string {
 				v = strconv.FormatInt(*k.CampaignID, 10)
 			}
 		default:
-			v = k.Subs[name]
+			if isSubName(name) {
+				v = k.Subs[name]
+			}
 		}
-		return url.QueryEscape(v)
+		return escapeMacroValue(v)
 	})
 }
 
-// fbcFromFBCLID builds Meta's fbc cookie value from a click's fbclid.
+// escapeMacroValue percent-encodes everything but unreserved characters.
+func escapeMacroValue(v string) string {
+	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// isSubName reports whether name is sub1..sub10.
+func isSubName(name string) bool {
+	for i := 1; i <= 10; i++ {
+		if name == "sub"+strconv.Itoa(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// validVisitorID accepts the visitor ids this server hands out and any other
+// URL- and cookie-safe id of up to 64 characters.
+func validVisitorID(v string) bool {
+	if v == "" || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// fbcFromFBCLID builds Meta's fbc value (fb.1.<unix ms>.<fbclid>) from a click's fbclid.
 func fbcFromFBCLID(fbclid string, at time.Time) string {
 	if fbclid == "" {
 		return ""
@@ -51,20 +87,19 @@ func fbcFromFBCLID(fbclid string, at time.Time) string {
 }
 
 // clickRedirect is GET /c/{campaign}: it records a hit and redirects (302) to the
-// offer with the macros filled. The visitor id comes from vid or the cookie, or is new.
+// offer with the macros filled. The visitor id comes from vid or the cookie, or is
+// new; it is set (again) as a cookie so the visitor's later hits share it.
 func (s *server) clickRedirect(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("campaign"), 10, 64)
 	if err != nil || id <= 0 {
 		fail(c, http.StatusNotFound, "unknown campaign")
 		return
 	}
-	cp, err := s.Store.CampaignByID(c.Request.Context(), id)
-	if err != nil {
-		s.failErr(c, "campaign", err)
-		return
+	vid := c.Query("vid")
+	if !validVisitorID(vid) {
+		vid = cookie(c, visitorCookie)
 	}
-	vid := firstNonEmpty(c.Query("vid"), cookie(c, visitorCookie))
-	if vid == "" || len(vid) > 64 {
+	if !validVisitorID(vid) {
 		vid = store.RandomID(16)
 	}
 	now := time.Now().UTC()
@@ -76,26 +111,33 @@ func (s *server) clickRedirect(c *gin.Context) {
 		}
 	}
 	k := store.Click{
-		AccountID: cp.AccountID, CampaignID: &cp.ID, VisitorID: vid, PageID: limitLen(c.Query("p"), 128),
-		ExternalID: limitLen(c.Query("external_id"), 256), FBCLID: limitLen(c.Query("fbclid"), 512),
-		GCLID: limitLen(c.Query("gclid"), 512), GBRAID: limitLen(c.Query("gbraid"), 512), WBRAID: limitLen(c.Query("wbraid"), 512),
-		TTCLID: limitLen(c.Query("ttclid"), 512), FBP: cookie(c, "_fbp"), FBC: cookie(c, "_fbc"), IP: c.ClientIP(),
-		UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024), Subs: subs, CreatedAt: now,
+		VisitorID: vid, PageID: limitLen(c.Query("p"), 128), ExternalID: limitLen(c.Query("external_id"), 256),
+		FBCLID: limitLen(c.Query("fbclid"), 512), GCLID: limitLen(c.Query("gclid"), 512), GBRAID: limitLen(c.Query("gbraid"), 512),
+		WBRAID: limitLen(c.Query("wbraid"), 512), TTCLID: limitLen(c.Query("ttclid"), 512),
+		FBP: limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
+		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
+		Subs: subs, CreatedAt: now,
 	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
 	}
-	k, err = s.Store.InsertClick(c.Request.Context(), k)
+	k, offer, err := s.Store.InsertCampaignHit(c.Request.Context(), id, k)
 	if err != nil {
-		s.failErr(c, "record click", err)
+		s.failErr(c, "campaign", err)
 		return
 	}
 	s.Metrics.Clicks.Inc()
-	http.SetCookie(c.Writer, &http.Cookie{Name: visitorCookie, Value: vid, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	c.Redirect(http.StatusFound, fillOfferURL(cp.OfferURL, k))
+	secure := c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"
+	http.SetCookie(c.Writer, &http.Cookie{Name: visitorCookie, Value: vid, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	// Every hit must reach us: no browser or proxy may replay this redirect from a cache.
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, fillOfferURL(offer, k))
 }
 
-// createClick is POST /v1/accounts/{account}/clicks, for server-side and CRM flows.
+// createClick is POST /v1/accounts/{account}/clicks, for server-side and CRM flows:
+// it records a click without a redirect and answers 201 with its click_id and
+// visitor_id (new unless one is sent).
 func (s *server) createClick(c *gin.Context) {
 	var req struct {
 		CampaignID *int64            `json:"campaign_id"`
@@ -119,6 +161,24 @@ func (s *server) createClick(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	if req.VisitorID != "" && !validVisitorID(req.VisitorID) {
+		fail(c, http.StatusUnprocessableEntity, "visitor_id must be up to 64 letters, digits, '-', '_', '.' or '~'")
+		return
+	}
+	if req.IP != "" && net.ParseIP(req.IP) == nil {
+		fail(c, http.StatusUnprocessableEntity, "ip must be an IPv4 or IPv6 address")
+		return
+	}
+	subs := map[string]string{}
+	for name, v := range req.Subs {
+		if !isSubName(name) {
+			fail(c, http.StatusUnprocessableEntity, "subs keys must be sub1 to sub10")
+			return
+		}
+		if v != "" {
+			subs[name] = limitLen(v, 512)
+		}
+	}
 	account := c.Param("account")
 	if req.CampaignID != nil {
 		if _, err := s.Store.GetCampaign(c.Request.Context(), account, *req.CampaignID); err != nil {
@@ -130,10 +190,11 @@ func (s *server) createClick(c *gin.Context) {
 		req.VisitorID = store.RandomID(16)
 	}
 	now := time.Now().UTC()
-	k := store.Click{AccountID: account, CampaignID: req.CampaignID, VisitorID: req.VisitorID, PageID: req.PageID,
-		ExternalID: req.ExternalID, RefID: req.RefID, Email: strings.TrimSpace(req.Email), FBCLID: req.FBCLID, GCLID: req.GCLID,
-		GBRAID: req.GBRAID, WBRAID: req.WBRAID, TTCLID: req.TTCLID, FBP: req.FBP, FBC: req.FBC, IP: req.IP,
-		UserAgent: req.UserAgent, Referrer: req.Referrer, Subs: req.Subs, CreatedAt: now}
+	k := store.Click{AccountID: account, CampaignID: req.CampaignID, VisitorID: req.VisitorID, PageID: limitLen(req.PageID, 128),
+		ExternalID: limitLen(req.ExternalID, 256), RefID: limitLen(req.RefID, 256), Email: limitLen(strings.TrimSpace(req.Email), 320),
+		FBCLID: limitLen(req.FBCLID, 512), GCLID: limitLen(req.GCLID, 512), GBRAID: limitLen(req.GBRAID, 512),
+		WBRAID: limitLen(req.WBRAID, 512), TTCLID: limitLen(req.TTCLID, 512), FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
+		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
 	}
@@ -179,6 +240,10 @@ func (s *server) report(c *gin.Context) {
 			return
 		}
 		to = t.AddDate(0, 0, 1)
+	}
+	if !from.Before(to) {
+		fail(c, http.StatusBadRequest, "from must not be after to")
+		return
 	}
 	rows, err := s.Store.Report(c.Request.Context(), acct.ID, group, from, to, loc.String())
 	if err != nil {

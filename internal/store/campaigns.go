@@ -114,15 +114,6 @@ func (s *Store) GetCampaign(ctx context.Context, accountID string, id int64) (Ca
 	return c, nil
 }
 
-// CampaignByID loads a live campaign whatever its account (the click redirect is public).
-func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
-	c, err := scanCampaign(s.Pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1 AND deleted_at IS NULL`, id))
-	if err != nil {
-		return Campaign{}, fmt.Errorf("get campaign %d: %w", id, notFound(err))
-	}
-	return c, nil
-}
-
 // ListCampaigns lists an account's live campaigns.
 func (s *Store) ListCampaigns(ctx context.Context, accountID string) ([]Campaign, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id`, accountID)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 )
 
@@ -56,8 +57,8 @@ func scanClick(row interface{ Scan(...any) error }) (Click, error) {
 	return k, err
 }
 
-// InsertClick records a click and slides its visitor's session forward.
-func (s *Store) InsertClick(ctx context.Context, k Click) (Click, error) {
+// normalizeClick fills the defaults every stored click has.
+func normalizeClick(k *Click) {
 	if k.ID == "" {
 		k.ID = RandomID(22)
 	}
@@ -67,26 +68,64 @@ func (s *Store) InsertClick(ctx context.Context, k Click) (Click, error) {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now()
 	}
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
-				fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
-			k.ID, k.AccountID, k.CampaignID, k.VisitorID, k.PageID, k.ExternalID, k.RefID, k.Email, k.FBCLID, k.GCLID, k.GBRAID,
-			k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt); err != nil {
-			return uniqueConflict(err)
-		}
-		if k.VisitorID == "" {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO visitors (id, account_id, last_seen_at) VALUES ($1, $2, $3)
-			ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at)`,
-			k.VisitorID, k.AccountID, k.CreatedAt)
-		return err
-	})
+	// Emails are matched exactly (and through the index), so they are kept trimmed and lower-case.
+	k.Email = strings.ToLower(strings.TrimSpace(k.Email))
+}
+
+// clickInsert and visitorUpsert are the CTEs shared by InsertClick and
+// InsertCampaignHit: the click, and its visitor's last activity slid forward, in
+// one statement (one round trip on the click hot path).
+const (
+	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
+			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at)`
+	visitorUpsert = `v AS (
+		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
+		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
+)
+
+// clickValues are a click's columns after id, account_id and campaign_id, with
+// their placeholders numbered from 'from'.
+func clickValues(k Click, from int) (string, []any) {
+	args := []any{k.VisitorID, k.PageID, k.ExternalID, k.RefID, k.Email, k.FBCLID, k.GCLID, k.GBRAID,
+		k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt}
+	ph := make([]string, len(args))
+	for i := range args {
+		ph[i] = "$" + strconv.Itoa(from+i)
+	}
+	return strings.Join(ph, ", "), args
+}
+
+// InsertClick records a click and slides its visitor's session forward.
+func (s *Store) InsertClick(ctx context.Context, k Click) (Click, error) {
+	normalizeClick(&k)
+	ph, vals := clickValues(k, 4)
+	var id string
+	err := s.Pool.QueryRow(ctx, `WITH k AS (`+clickInsert+` VALUES ($1, $2, $3, `+ph+`)
+			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+		SELECT id FROM k`, append([]any{k.ID, k.AccountID, k.CampaignID}, vals...)...).Scan(&id)
 	if err != nil {
-		return Click{}, fmt.Errorf("insert click: %w", err)
+		return Click{}, fmt.Errorf("insert click: %w", uniqueConflict(err))
 	}
 	return k, nil
+}
+
+// InsertCampaignHit records a hit on a live campaign (the click redirect) and
+// returns it with the campaign's offer URL, in one statement; the click belongs to
+// the campaign's account. A missing or deleted campaign is ErrNotFound.
+func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click) (Click, string, error) {
+	normalizeClick(&k)
+	ph, vals := clickValues(k, 3)
+	var account, offer string
+	err := s.Pool.QueryRow(ctx, `WITH cp AS (
+			SELECT id, account_id, offer_url FROM campaigns WHERE id = $2 AND deleted_at IS NULL
+		), k AS (`+clickInsert+` SELECT $1, cp.account_id, cp.id, `+ph+` FROM cp
+			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+		SELECT cp.account_id, cp.offer_url FROM cp`, append([]any{k.ID, campaignID}, vals...)...).Scan(&account, &offer)
+	if err != nil {
+		return Click{}, "", fmt.Errorf("record hit on campaign %d: %w", campaignID, uniqueConflict(notFound(err)))
+	}
+	k.AccountID, k.CampaignID = account, &campaignID
+	return k, offer, nil
 }
 
 // GetClick loads a click of an account by id.
@@ -109,28 +148,76 @@ func (s *Store) ClickAccount(ctx context.Context, id string) (string, error) {
 	return account, nil
 }
 
-// VisitorHit finds the visitor's most recent hit, on the page when page is set,
-// provided the visitor's session is alive at 'at' (last activity within session).
+// visitorBatch is how many of a visitor's hits VisitorHit reads per query.
+const visitorBatch = 100
+
+// VisitorHit finds the visitor's most recent hit at or before 'at' (on the page
+// when page is set) that is still inside the visitor's current session. A session
+// lasts 'session' after the visitor's last activity and each hit extends it, so the
+// session alive at 'at' is the run of hits walking back from 'at' in which no gap
+// exceeds 'session'. Hits after 'at' do not count: a back-dated conversion is judged
+// by the activity there was at its time.
 func (s *Store) VisitorHit(ctx context.Context, accountID, visitorID, page string, session time.Duration, at time.Time) (Click, error) {
-	var lastSeen time.Time
-	err := s.Pool.QueryRow(ctx, `SELECT last_seen_at FROM visitors WHERE account_id = $1 AND id = $2`, accountID, visitorID).Scan(&lastSeen)
-	if err != nil {
-		return Click{}, fmt.Errorf("visitor %q: %w", visitorID, notFound(err))
+	if visitorID == "" {
+		return Click{}, fmt.Errorf("visitor hit: no visitor id: %w", ErrNotFound)
 	}
-	if at.Sub(lastSeen) > session {
-		return Click{}, fmt.Errorf("visitor %q session expired at %s: %w", visitorID, lastSeen.Add(session).UTC().Format(time.RFC3339), ErrNotFound)
+	newer := at // the time of the activity just after the hit being examined
+	var cursorAt time.Time
+	var cursorID string
+	for first := true; ; first = false {
+		rows, err := s.Pool.Query(ctx, `SELECT id, page_id, created_at FROM clicks
+			WHERE account_id = $1 AND visitor_id = $2 AND created_at <= $3
+			  AND ($4 OR (created_at, id) < ($5, $6))
+			ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(visitorBatch),
+			accountID, visitorID, at, first, cursorAt, cursorID)
+		if err != nil {
+			return Click{}, fmt.Errorf("visitor %q hits: %w", visitorID, err)
+		}
+		var (
+			n       int
+			matchID string
+			ended   bool
+		)
+		for rows.Next() {
+			var id, pg string
+			var t time.Time
+			if err := rows.Scan(&id, &pg, &t); err != nil {
+				rows.Close()
+				return Click{}, fmt.Errorf("visitor %q hits: %w", visitorID, err)
+			}
+			n++
+			cursorAt, cursorID = t, id
+			if newer.Sub(t) > session {
+				ended = true // this hit and older ones belong to an earlier session
+				break
+			}
+			if page == "" || pg == page {
+				matchID = id
+				break
+			}
+			newer = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return Click{}, fmt.Errorf("visitor %q hits: %w", visitorID, err)
+		}
+		switch {
+		case matchID != "":
+			return s.GetClick(ctx, accountID, matchID)
+		case ended:
+			return Click{}, fmt.Errorf("visitor %q: no hit on page %q in the session alive at %s: %w",
+				visitorID, page, at.UTC().Format(time.RFC3339), ErrNotFound)
+		case n < visitorBatch:
+			return Click{}, fmt.Errorf("visitor %q: no hit on page %q: %w", visitorID, page, ErrNotFound)
+		}
 	}
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
-		WHERE k.account_id = $1 AND k.visitor_id = $2 AND ($3 = '' OR k.page_id = $3) AND k.created_at <= $4
-		ORDER BY k.created_at DESC LIMIT 1`, accountID, visitorID, page, at))
-	if err != nil {
-		return Click{}, fmt.Errorf("visitor %q hit on page %q: %w", visitorID, page, notFound(err))
-	}
-	return k, nil
 }
 
 // ClickByRef finds the most recent click carrying this external reference.
 func (s *Store) ClickByRef(ctx context.Context, accountID, ref string) (Click, error) {
+	if ref == "" {
+		return Click{}, fmt.Errorf("click with ref: no ref: %w", ErrNotFound)
+	}
 	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
 		WHERE k.account_id = $1 AND (k.ref_id = $2 OR k.external_id = $2) ORDER BY k.created_at DESC LIMIT 1`, accountID, ref))
 	if err != nil {
@@ -142,8 +229,12 @@ func (s *Store) ClickByRef(ctx context.Context, accountID, ref string) (Click, e
 // ClickByEmail finds the most recent click with this email inside its campaign's
 // attribution window as of 'at'.
 func (s *Store) ClickByEmail(ctx context.Context, accountID, email string, at time.Time) (Click, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return Click{}, fmt.Errorf("click with email: no email: %w", ErrNotFound)
+	}
 	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
-		WHERE k.account_id = $1 AND lower(k.email) = lower($2) AND k.created_at <= $3
+		WHERE k.account_id = $1 AND k.email = $2 AND k.created_at <= $3
 		  AND k.created_at >= $3 - make_interval(days => coalesce(c.attribution_window_days, 30))
 		ORDER BY k.created_at DESC LIMIT 1`, accountID, email, at))
 	if err != nil {

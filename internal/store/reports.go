@@ -11,18 +11,19 @@ import (
 
 // ReportRow is one group of a report.
 type ReportRow struct {
-	Key            string          `json:"key"`
-	Clicks         int64           `json:"clicks"`
-	Pending        int64           `json:"pending"`
-	Approved       int64           `json:"approved"`
-	Rejected       int64           `json:"rejected"`
-	Conversions    int64           `json:"conversions"` // pending + approved
-	Revenue        decimal.Decimal `json:"revenue"`     // pending + approved values
-	ConversionRate *float64        `json:"conversion_rate"`
+	Key            string           `json:"key"`
+	Clicks         int64            `json:"clicks"`
+	Pending        int64            `json:"pending"`
+	Approved       int64            `json:"approved"`
+	Rejected       int64            `json:"rejected"`
+	Conversions    int64            `json:"conversions"`     // pending + approved
+	Revenue        decimal.Decimal  `json:"revenue"`         // pending + approved values
+	ConversionRate *decimal.Decimal `json:"conversion_rate"` // conversions / clicks, 4 places; null without clicks
 }
 
 // reportKeys are the SQL grouping expressions for clicks (k, campaign c) and
-// conversions (v) per group_by; an empty click key means clicks do not split that way.
+// conversions (v) per group_by; an empty click key means clicks do not split that
+// way (group_by=event: clicks carry no event, so those rows have no clicks and no rate).
 var reportKeys = map[string][2]string{
 	"campaign":       {`coalesce(k.campaign_id::text, '')`, `coalesce(v.campaign_id::text, '')`},
 	"traffic_source": {`coalesce(c.traffic_source, '')`, `v.traffic_source`},
@@ -104,7 +105,7 @@ func (s *Store) Report(ctx context.Context, accountID, groupBy string, from, to 
 	out := make([]ReportRow, 0, len(rows))
 	for _, r := range rows {
 		if r.Clicks > 0 {
-			rate := float64(r.Conversions) / float64(r.Clicks)
+			rate := decimal.NewFromInt(r.Conversions).DivRound(decimal.NewFromInt(r.Clicks), 4)
 			r.ConversionRate = &rate
 		}
 		out = append(out, *r)
