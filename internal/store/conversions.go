@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -124,7 +125,11 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		if p.DisablePostbacks {
 			res.Outcome = conv.OutcomeSuppressed
 		}
-		return markProcessed(ctx, tx, p.PostbackID, res.Outcome, p.Decision.Note)
+		note := p.Decision.Note
+		if !p.Attribution.Attributed && p.Attribution.Reason != "" {
+			note = strings.TrimPrefix(note+"; unattributed: "+p.Attribution.Reason, "; ")
+		}
+		return markProcessed(ctx, tx, p.PostbackID, res.Outcome, note)
 	})
 	if err != nil {
 		return RecordResult{}, fmt.Errorf("record conversion: %w", err)
@@ -290,6 +295,7 @@ type Conversion struct {
 	UpdatedAt          time.Time       `json:"updated_at"`
 	DeletedAt          *time.Time      `json:"deleted_at,omitempty"`
 	WorkflowID         string          `json:"workflow_id"`
+	Source             *SourceClick    `json:"source,omitempty"` // the attributed click's source data
 	History            []HistoryEntry  `json:"history,omitempty"`
 	Deliveries         []Delivery      `json:"deliveries"`
 	Postback           json.RawMessage `json:"postback,omitempty"`
@@ -304,17 +310,42 @@ type HistoryEntry struct {
 	At         time.Time       `json:"at"`
 }
 
-const conversionColumns = `id, transaction_id, tx_key, integration, status, value, currency, event_name, click_id, campaign_id,
-	traffic_source, attributed, unattributed_reason, converted_at, created_at, updated_at, deleted_at, account_id`
+const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.status, v.value, v.currency, v.event_name, v.click_id,
+	v.campaign_id, v.traffic_source, v.attributed, v.unattributed_reason, v.converted_at, v.created_at, v.updated_at, v.deleted_at,
+	v.account_id, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer`
+
+// conversionFrom joins the attributed click: its source data is what forwarding uses.
+const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
+
+// SourceClick is the attributed click's source data, as deliveries use it.
+type SourceClick struct {
+	ExternalID string `json:"external_id"`
+	VisitorID  string `json:"visitor_id"`
+	FBCLID     string `json:"fbclid"`
+	GCLID      string `json:"gclid"`
+	GBRAID     string `json:"gbraid"`
+	WBRAID     string `json:"wbraid"`
+	TTCLID     string `json:"ttclid"`
+	FBC        string `json:"fbc"`
+	FBP        string `json:"fbp"`
+	IP         string `json:"ip"`
+	UserAgent  string `json:"user_agent"`
+	Referrer   string `json:"referrer"`
+}
 
 func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
 	var c Conversion
 	var account string
+	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref *string
 	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
 		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.DeletedAt, &account)
+		&c.UpdatedAt, &c.DeletedAt, &account, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
 	c.WorkflowID = "conv/" + account + "/" + c.TxKey
 	c.Deliveries = []Delivery{}
+	if ext != nil {
+		c.Source = &SourceClick{ExternalID: *ext, VisitorID: *vid, FBCLID: *fbclid, GCLID: *gclid, GBRAID: *gbraid, WBRAID: *wbraid,
+			TTCLID: *ttclid, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
+	}
 	return c, err
 }
 
@@ -329,10 +360,10 @@ type ConversionFilter struct {
 
 // ListConversions lists an account's conversions, newest first, each with its deliveries.
 func (s *Store) ListConversions(ctx context.Context, accountID string, f ConversionFilter) ([]Conversion, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+conversionColumns+` FROM conversions
-		WHERE account_id = $1 AND ($2 = '' OR transaction_id = $2) AND ($3 = '' OR click_id = $3)
-		  AND ($4 = '' OR status = $4) AND ($5 = 0 OR id < $5)
-		ORDER BY id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit)
+	rows, err := s.Pool.Query(ctx, `SELECT `+conversionColumns+conversionFrom+`
+		WHERE v.account_id = $1 AND ($2 = '' OR v.transaction_id = $2) AND ($3 = '' OR v.click_id = $3)
+		  AND ($4 = '' OR v.status = $4) AND ($5 = 0 OR v.id < $5)
+		ORDER BY v.id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list conversions: %w", err)
 	}
@@ -365,7 +396,7 @@ func (s *Store) ListConversions(ctx context.Context, accountID string, f Convers
 
 // GetConversion loads one conversion with its history and deliveries.
 func (s *Store) GetConversion(ctx context.Context, accountID string, id int64) (Conversion, error) {
-	c, err := scanConversion(s.Pool.QueryRow(ctx, `SELECT `+conversionColumns+` FROM conversions WHERE account_id = $1 AND id = $2`, accountID, id))
+	c, err := scanConversion(s.Pool.QueryRow(ctx, `SELECT `+conversionColumns+conversionFrom+`WHERE v.account_id = $1 AND v.id = $2`, accountID, id))
 	if err != nil {
 		return Conversion{}, fmt.Errorf("get conversion %d: %w", id, notFound(err))
 	}

@@ -119,3 +119,47 @@ func TestClaimUndispatchedInOrderOnce(t *testing.T) {
 		t.Fatalf("backlog = %d, %v; want 0", n, err)
 	}
 }
+
+func TestConversionCarriesSourceClickAndUnattributedReason(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	k, err := st.InsertClick(ctx, store.Click{AccountID: a.ID, ExternalID: "ext-1", GCLID: "gclid-1", TTCLID: "tt-1", IP: "203.0.113.9", UserAgent: "UA/1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.RecordParams{AccountID: a.ID, EventName: "Lead", Currency: "USD", ConvertedAt: time.Now(),
+		Decision: conv.Decision{Apply: true, To: conv.StatusApproved, Value: decimal.RequireFromString("1")}}
+
+	p := base
+	p.PostbackID, p.TxKey = insertAccepted(t, st, a.ID, "S1"), "S1"
+	p.Attribution = conv.Attribution{Attributed: true, ClickID: k.ID, MatchedBy: "click_id"}
+	res, err := st.Record(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.GetConversion(ctx, a.ID, res.State.ConversionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source == nil || c.Source.ExternalID != "ext-1" || c.Source.GCLID != "gclid-1" || c.Source.TTCLID != "tt-1" ||
+		c.Source.IP != "203.0.113.9" || c.Source.UserAgent != "UA/1" {
+		t.Fatalf("source = %+v, want the click's data", c.Source)
+	}
+
+	q := base
+	q.PostbackID, q.TxKey = insertAccepted(t, st, a.ID, "S2"), "S2"
+	q.Attribution = conv.Attribution{Reason: "No match found for click_id nope", ClickID: "nope"}
+	res, err = st.Record(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = st.GetConversion(ctx, a.ID, res.State.ConversionID)
+	if c.Source != nil || c.Attributed || c.UnattributedReason != "No match found for click_id nope" {
+		t.Fatalf("unattributed conversion = %+v", c)
+	}
+	rows, _ := st.ListLog(ctx, a.ID, store.LogFilter{TransactionID: "S2", Limit: 1})
+	if len(rows) != 1 || rows[0].Note != "unattributed: No match found for click_id nope" {
+		t.Fatalf("log note = %+v", rows)
+	}
+}
