@@ -102,3 +102,11 @@ func NewStore(t testing.TB) *store.Store {
 	t.Cleanup(st.Close)
 	return st
 }
+
+// Main runs a package's tests and stops the shared cluster afterwards; a test
+// package that uses pgtest calls it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
