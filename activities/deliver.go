@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -37,21 +38,35 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if err != nil {
 		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
 	}
-	if job.Delivery.Status == "delivered" {
+	switch job.Delivery.Status {
+	case "delivered":
+		// A retry after the platform's answer was recorded: sent already.
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
+	case "suppressed":
+		return DeliverResult{}, nil
 	}
 	dest := destinations.Destination{
 		ID: job.Destination.ID, Type: destinations.Type(job.Destination.Type), Name: job.Destination.Name,
 		Endpoint: job.Destination.Endpoint, Config: job.Destination.Config,
 	}
+	// The log is written even when the attempt's context is ending (worker
+	// shutdown, start-to-close timeout), so no answer goes unrecorded.
+	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	event, err := buildConversion(job)
 	if err != nil {
+		if rerr := a.Store.RecordAttempt(logCtx, in.DeliveryID, attempt, 0, err.Error()); rerr != nil {
+			return DeliverResult{}, rerr
+		}
+		a.count(job.Destination.Type, "failed")
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
 	}
+	stopBeat := heartbeat(ctx, 3*time.Second)
 	result, sendErr := a.Sender.Send(ctx, dest, event)
+	stopBeat()
 	if sendErr == nil {
 		a.count(job.Destination.Type, "delivered")
-		if err := a.Store.MarkDelivered(ctx, in.DeliveryID, attempt, result.StatusCode); err != nil {
+		if err := a.Store.MarkDelivered(logCtx, in.DeliveryID, attempt, result.StatusCode); err != nil {
 			return DeliverResult{}, err
 		}
 		return DeliverResult{StatusCode: result.StatusCode, Attempt: attempt}, nil
@@ -61,14 +76,14 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if errors.As(sendErr, &de) && de.StatusCode != 0 {
 		code = de.StatusCode
 	}
-	if err := a.Store.RecordAttempt(ctx, in.DeliveryID, attempt, code, sendErr.Error()); err != nil {
+	if err := a.Store.RecordAttempt(logCtx, in.DeliveryID, attempt, code, sendErr.Error()); err != nil {
 		return DeliverResult{}, err
 	}
 	a.Logger.Warn("delivery attempt failed", "delivery_id", in.DeliveryID, "destination", dest.Type, "attempt", attempt,
 		"status_code", code, "error", sendErr)
 	if de != nil && !de.Retryable {
 		a.count(job.Destination.Type, "failed")
-		return DeliverResult{}, temporal.NewNonRetryableApplicationError(de.Error(), ErrTypeNotRetryable, sendErr)
+		return DeliverResult{}, temporal.NewNonRetryableApplicationError(sendErr.Error(), ErrTypeNotRetryable, sendErr)
 	}
 	a.count(job.Destination.Type, "")
 	opts := temporal.ApplicationErrorOptions{Cause: sendErr}
@@ -143,4 +158,26 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		}
 	}
 	return c, nil
+}
+
+// heartbeat tells Temporal the attempt is alive while a platform is slow to
+// answer, so a crashed worker is noticed after the heartbeat timeout instead of the
+// whole attempt timeout. It returns a function that stops it.
+func heartbeat(ctx context.Context, every time.Duration) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
 }

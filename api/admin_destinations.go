@@ -57,6 +57,21 @@ func redacted(d store.Destination) store.Destination {
 	return d
 }
 
+// keepSecrets lets a client send a destination back as the API showed it: a
+// secret given exactly in its masked form keeps the stored value instead of
+// becoming the mask.
+func keepSecrets(cfg, stored map[string]string) map[string]string {
+	shown := destinations.Redact(stored)
+	out := make(map[string]string, len(cfg))
+	for k, v := range cfg {
+		if old, ok := stored[k]; ok && v != old && v == shown[k] {
+			v = old
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // createDestination is POST /v1/accounts/{account}/destinations.
 func (s *server) createDestination(c *gin.Context) {
 	var req destinationRequest
@@ -85,6 +100,12 @@ func (s *server) updateDestination(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	old, err := s.Store.GetDestination(c.Request.Context(), c.Param("account"), id)
+	if err != nil {
+		s.failErr(c, "destination", err)
+		return
+	}
+	req.Config = keepSecrets(req.Config, old.Config)
 	d, ok := s.validDestination(c, req)
 	if !ok {
 		return

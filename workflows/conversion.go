@@ -293,6 +293,7 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 		defer func() { w.inFlight-- }()
 		actx := workflow.WithActivityOptions(gctx, workflow.ActivityOptions{
 			StartToCloseTimeout:    30 * time.Second,
+			HeartbeatTimeout:       10 * time.Second,
 			ScheduleToCloseTimeout: w.in.DeliveryWindow,
 			Summary:                d.Summary,
 			RetryPolicy: &temporal.RetryPolicy{

@@ -86,9 +86,14 @@ func metaRequest(ctx context.Context, d Destination, c Conversion, now time.Time
 }
 
 func metaPayload(d Destination, c Conversion, t time.Time) metaBody {
+	// Meta requires the browser's user agent and the page URL for "website"
+	// events; a server-side postback without them is "system_generated".
 	source := d.cfg("action_source")
 	if source == "" {
 		source = "website"
+		if c.User.UserAgent == "" || c.SourceURL == "" {
+			source = "system_generated"
+		}
 	}
 	ev := metaEvent{
 		EventName:      metaEventName(c.EventName),

@@ -150,11 +150,17 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	return j, nil
 }
 
+// attemptsAfter counts one more attempt. attempt is Temporal's number for it
+// within the current activity (it restarts at 1 when a failed delivery is
+// re-driven), so the log keeps counting across re-drives, and an attempt lost
+// with a crashed worker still shows in the count the next one reports.
+const attemptsAfter = `GREATEST(attempts + 1, $2)`
+
 // RecordAttempt notes one delivery attempt's answer; status stays pending while
 // Temporal retries.
 func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, code int, errText string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET attempts = GREATEST(attempts, $2), last_code = $3, last_error = $4, updated_at = now()
-		WHERE id = $1`, id, attempt, code, truncate(errText, 2000))
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET attempts = `+attemptsAfter+`, last_code = $3, last_error = $4, updated_at = now()
+		WHERE id = $1 AND status = 'pending'`, id, attempt, code, truncate(errText, 2000))
 	if err != nil {
 		return fmt.Errorf("record delivery attempt: %w", err)
 	}
@@ -163,18 +169,23 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, code i
 
 // MarkDelivered records a successful delivery.
 func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, code int) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'delivered', attempts = GREATEST(attempts, $2), last_code = $3,
-		last_error = '', delivered_at = now(), updated_at = now() WHERE id = $1`, id, attempt, code)
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'delivered', attempts = `+attemptsAfter+`, last_code = $3,
+		last_error = '', delivered_at = now(), updated_at = now() WHERE id = $1 AND status <> 'delivered'`, id, attempt, code)
 	if err != nil {
 		return fmt.Errorf("mark delivered: %w", err)
 	}
 	return nil
 }
 
-// MarkDeliveryFailed records a delivery that will not be retried any more.
-func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, errText string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'failed', last_error = CASE WHEN $2 = '' THEN last_error ELSE $2 END,
-		updated_at = now() WHERE id = $1 AND status <> 'delivered'`, id, truncate(errText, 2000))
+// MarkDeliveryFailed records a delivery that will not be retried any more. A
+// reason (the retry window ran out) is put before the platform's last answer,
+// which is kept.
+func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'failed',
+			last_error = left(CASE WHEN $2::text = '' THEN last_error WHEN last_error = '' THEN $2::text
+				ELSE $2::text || '; last error: ' || last_error END, 2000),
+			updated_at = now()
+		WHERE id = $1 AND status = 'pending'`, id, truncate(reason, 500))
 	if err != nil {
 		return fmt.Errorf("mark delivery failed: %w", err)
 	}
