@@ -17,6 +17,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/convrelay/convrelay/internal/app"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/devtemporal"
@@ -58,7 +60,10 @@ type Stack struct {
 	ready    chan string
 }
 
-const demoIntegration = "demo"
+const (
+	demoIntegration = "demo"
+	demoClick       = "demo-click"
+)
 
 // Start brings everything up to the point where Run serves.
 func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Logger) (s *Stack, err error) {
@@ -160,8 +165,8 @@ func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
 	case addr := <-s.ready:
 		s.Info.APIBase = "http://" + addr
 		s.Info.SampleURL = s.Info.APIBase + "/" + s.Info.AccountID + "/collect/" + demoIntegration +
-			"?click_id=demo-click&transaction_id=T1&commission=4.99&currency=USD"
-		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=demo-click&tx=T2&rev=4.99&status=pending"
+			"?click_id=" + demoClick + "&transaction_id=T1&commission=4.99&currency=USD"
+		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=" + demoClick + "&tx=T2&rev=4.99&status=pending"
 		if err := writeInfo(s.App.Config.DataDir, s.Info); err != nil {
 			s.logger.Warn("could not write dev.json", "error", err)
 		}
@@ -215,6 +220,16 @@ func ensureDemoAccount(ctx context.Context, st *store.Store, dataDir string) (In
 	if _, err := st.CreateIntegration(ctx, store.Integration{AccountID: acct.ID, Slug: demoIntegration, Preset: "custom"}); err != nil &&
 		!errors.Is(err, store.ErrConflict) {
 		return info, fmt.Errorf("create demo integration: %w", err)
+	}
+	// A demo campaign and click, so the sample postbacks are attributed.
+	payout := decimal.RequireFromString("1.50")
+	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: "Demo offer", OfferURL: "https://example.com/offer?clickid={click_id}",
+		DefaultPayout: &payout, TrafficSource: "demo-source"})
+	if err != nil {
+		return info, fmt.Errorf("create demo campaign: %w", err)
+	}
+	if _, err := st.InsertClick(ctx, store.Click{ID: demoClick, AccountID: acct.ID, CampaignID: &camp.ID, VisitorID: "demo-visitor"}); err != nil {
+		return info, fmt.Errorf("create demo click: %w", err)
 	}
 	info = Info{AccountID: acct.ID, AdminKey: key}
 	return info, writeInfo(dataDir, info)

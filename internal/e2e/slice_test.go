@@ -26,7 +26,7 @@ func TestPostbackToWorkflowToPostgresSurvivesRestart(t *testing.T) {
 	wfID := body["workflow_id"].(string)
 	eventually(t, "conversion T1 recorded", 30*time.Second, func() error {
 		cs := st.conversions("T1")
-		if len(cs) != 1 || cs[0]["status"] != "approved" || cs[0]["value"] != "4.99" {
+		if len(cs) != 1 || cs[0]["status"] != "approved" || cs[0]["value"] != "4.99" || cs[0]["attributed"] != true {
 			return fmt.Errorf("conversions = %v", cs)
 		}
 		return nil
