@@ -1,12 +1,13 @@
 // Package devtemporal runs an embedded, single-process Temporal server
-// (SQLite persistence) together with the Temporal Web UI, for local
-// development and tests.
+// (SQLite or PostgreSQL persistence) together with the Temporal Web UI, for
+// local development, tests and benchmarks.
 //
 // DEVELOPMENT AND TESTS ONLY: production binaries must never import this
 // package. It links the whole Temporal server and UI into the binary, keeps
-// all state in one SQLite file pair (or in memory), runs without auth or TLS,
-// and its Fatal handling panics instead of exiting. Production deployments
-// talk to a real Temporal cluster through the SDK client.
+// all state in one SQLite file pair (or in memory) or in two databases of an
+// existing PostgreSQL server, runs without auth or TLS, and its Fatal
+// handling panics instead of exiting. Production deployments talk to a real
+// Temporal cluster through the SDK client.
 package devtemporal
 
 import (
@@ -55,8 +56,20 @@ import (
 // The ports have no implicit default because 0 means "pick a free port" (what
 // tests want): a dev binary passes DefaultGRPCPort (7233) and DefaultUIPort
 // (8233), or its own configured values.
+//
+// PostgresURL names a database of an existing PostgreSQL server. The default
+// store and the visibility store then live in two databases derived from its
+// name, <db>_temporal and <db>_temporal_visibility, created when missing (the
+// user needs CREATEDB for that); their schemas are set up on first start and
+// updated when this server version needs a newer one. The named database
+// itself is only used to create them. DataDir must then be "".
+//
+// HistoryShards is recorded in the store at its first start and can never
+// change for it: Start refuses a different non-zero value.
 type Options struct {
-	DataDir          string        // SQLite files live here; "" means in-memory (tests)
+	DataDir          string        // SQLite files live here; "" (and no PostgresURL) means in-memory (tests)
+	PostgresURL      string        // instead of SQLite: postgres://user@host:port/db?sslmode=disable (see below)
+	HistoryShards    int           // 0: the store's count, or 4 (SQLite) / 16 (PostgreSQL) for a new store
 	Host             string        // default "127.0.0.1"; gRPC and UI listen only here
 	GRPCPort         int           // DefaultGRPCPort (7233) in dev; 0 means pick a free port
 	UIPort           int           // DefaultUIPort (8233) in dev; -1 means no UI; 0 means pick a free port
@@ -76,10 +89,12 @@ const (
 	DefaultGRPCPort = 7233
 	DefaultUIPort   = 8233
 
-	clusterName         = "active"
-	numHistoryShards    = 4 // persisted in the DB: never change for an existing DataDir
-	defaultStoreName    = "sqlite-default"
-	visibilityStoreName = "sqlite-visibility"
+	clusterName           = "active"
+	defaultSQLiteShards   = 4  // persisted in the store: never changes for an existing one
+	defaultPostgresShards = 16 // idem
+	maxHistoryShards      = 4096
+	defaultStoreName      = "default"
+	visibilityStoreName   = "visibility"
 
 	// DefaultDBFile and VisibilityDBFile are the SQLite file names under DataDir.
 	DefaultDBFile    = "temporal.db"
@@ -106,7 +121,7 @@ type Server struct {
 	uiListener net.Listener
 	uiDone     chan struct{}
 
-	unlockDataDir func()
+	unlock func() // releases the DataDir or PostgreSQL store lock
 
 	stopOnce sync.Once
 	stopErr  error
@@ -150,6 +165,17 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.HistoryShards < 0 || o.HistoryShards > maxHistoryShards {
+		return o, fmt.Errorf("devtemporal: HistoryShards %d out of range (0 for the default, at most %d)", o.HistoryShards, maxHistoryShards)
+	}
+	if o.PostgresURL != "" {
+		if o.DataDir != "" {
+			return o, errors.New("devtemporal: set DataDir (SQLite) or PostgresURL, not both")
+		}
+		if _, err := parsePostgresURL(o.PostgresURL); err != nil {
+			return o, err
+		}
 	}
 	if o.DataDir != "" {
 		if strings.ContainsAny(o.DataDir, "?#%") {
@@ -247,14 +273,28 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}()
 
-	defaultSQL, visibilitySQL, err := sqlConfigs(o.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	if o.DataDir != "" {
-		if s.unlockDataDir, err = lockDataDir(o.DataDir); err != nil {
+	var defaultSQL, visibilitySQL *config.SQL
+	if o.PostgresURL != "" {
+		target, err := parsePostgresURL(o.PostgresURL)
+		if err != nil {
 			return nil, err
 		}
+		if defaultSQL, visibilitySQL, s.unlock, err = preparePostgres(ctx, target); err != nil {
+			return nil, err
+		}
+	} else {
+		if defaultSQL, visibilitySQL, err = sqlConfigs(o.DataDir); err != nil {
+			return nil, err
+		}
+		if o.DataDir != "" {
+			if s.unlock, err = lockDataDir(o.DataDir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	shards, err := historyShards(ctx, defaultSQL, o)
+	if err != nil {
+		return nil, err
 	}
 
 	// Pre-create the namespace (with retention and search attributes) straight
@@ -265,7 +305,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	srv, err := newTemporalServer(o, logger, defaultSQL, visibilitySQL, servicePorts, httpPort)
+	srv, err := newTemporalServer(o, logger, defaultSQL, visibilitySQL, shards, servicePorts, httpPort)
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +372,8 @@ func (s *Server) Stop() error {
 		// A few gRPC client connections inside the server (and the UI's) are
 		// never closed upstream and keep redialing with backoff: silence them.
 		s.logLevel.Set(logLevelOff)
-		if s.unlockDataDir != nil {
-			s.unlockDataDir()
+		if s.unlock != nil {
+			s.unlock()
 		}
 		if len(errs) > 0 {
 			s.stopErr = fmt.Errorf("devtemporal: stop: %w", errors.Join(errs...))
@@ -389,18 +429,50 @@ func sqlConfigs(dataDir string) (def, vis *config.SQL, err error) {
 	return file(DefaultDBFile), file(VisibilityDBFile), nil
 }
 
+// historyShards returns the shard count to start with: the one recorded in
+// the store, which o.HistoryShards may only confirm, or for a new store
+// o.HistoryShards or the default. (The server itself would silently keep the
+// recorded count and log a warning.)
+func historyShards(ctx context.Context, defaultSQL *config.SQL, o Options) (int32, error) {
+	want := int32(o.HistoryShards)
+	if want == 0 {
+		want = defaultSQLiteShards
+		if o.PostgresURL != "" {
+			want = defaultPostgresShards
+		}
+	}
+	if o.DataDir == "" && o.PostgresURL == "" {
+		return want, nil // in-memory: always a new store
+	}
+	stored, err := storedShardCount(ctx, defaultSQL)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case stored == 0:
+		return want, nil
+	case o.HistoryShards != 0 && int32(o.HistoryShards) != stored:
+		return 0, fmt.Errorf("devtemporal: the store %s was created with %d history shards and cannot change to HistoryShards %d "+
+			"(use a new store, or HistoryShards 0 to keep %d)", defaultSQL.DatabaseName, stored, o.HistoryShards, stored)
+	default:
+		return stored, nil
+	}
+}
+
 func precreateNamespace(sqlCfg *config.SQL, o Options) error {
 	attrs := make(map[string]enumspb.IndexedValueType, len(o.SearchAttributes))
 	for _, name := range o.SearchAttributes {
 		attrs[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}
+	// Despite the package name, NewNamespaceConfig and CreateNamespaces work
+	// with any SQL plugin (they go through the generic sqlplugin.DB).
 	nsCfg, err := sqliteschema.NewNamespaceConfig(clusterName, o.Namespace, false, attrs)
 	if err != nil {
 		return fmt.Errorf("devtemporal: namespace config: %w", err)
 	}
 	nsCfg.Detail.Config.Retention = durationpb.New(o.Retention)
 	if err := callRecover(func() error { return sqliteschema.CreateNamespaces(sqlCfg, nsCfg) }); err != nil {
-		return fmt.Errorf("devtemporal: opening SQLite store %s: %w", sqlCfg.DatabaseName, err)
+		return fmt.Errorf("devtemporal: creating namespace %q in store %s: %w", o.Namespace, sqlCfg.DatabaseName, err)
 	}
 	return nil
 }
@@ -409,6 +481,7 @@ func newTemporalServer(
 	o Options,
 	logger serverLogger,
 	defaultSQL, visibilitySQL *config.SQL,
+	shards int32,
 	ports map[primitives.ServiceName]int,
 	httpPort int,
 ) (temporal.Server, error) {
@@ -423,7 +496,7 @@ func newTemporalServer(
 	cfg.Persistence = config.Persistence{
 		DefaultStore:     defaultStoreName,
 		VisibilityStore:  visibilityStoreName,
-		NumHistoryShards: numHistoryShards,
+		NumHistoryShards: shards,
 		DataStores: map[string]config.DataStore{
 			defaultStoreName:    {SQL: defaultSQL},
 			visibilityStoreName: {SQL: visibilitySQL},

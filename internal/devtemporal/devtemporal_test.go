@@ -25,7 +25,13 @@ import (
 	sdktemporal "go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/convrelay/convrelay/internal/pgtest"
 )
+
+// The PostgreSQL tests use the shared test cluster (skipped with -short); the
+// SQLite ones never touch it.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var testSearchAttributes = []string{"TransactionId", "ClickId", "AccountId", "ConversionStatus", "EventName"}
 
@@ -298,6 +304,14 @@ func TestPersistentRestart(t *testing.T) {
 		}
 	}
 
+	// The shard count recorded at the first start cannot change.
+	if s, err := Start(context.Background(), Options{DataDir: dir, UIPort: -1, HistoryShards: 8, Logger: testLogger()}); err == nil {
+		_ = s.Stop()
+		t.Fatal("Start with another HistoryShards succeeded")
+	} else if !strings.Contains(err.Error(), "created with 4 history shards") {
+		t.Fatalf("Start with another HistoryShards: %v", err)
+	}
+
 	// Restart on the same DataDir and frontend port, with one more search attribute.
 	s2 := startServer(t, Options{
 		DataDir:          dir,
@@ -331,6 +345,11 @@ func TestOptionsValidation(t *testing.T) {
 		{Host: "example.com"},
 		{Retention: time.Hour},
 		{UIPort: -2},
+		{HistoryShards: -1},
+		{DataDir: "x", PostgresURL: "postgres://u@127.0.0.1:5432/db"},
+		{PostgresURL: "mysql://u@127.0.0.1:3306/db"},
+		{PostgresURL: "postgres://u@127.0.0.1:5432/"},
+		{PostgresURL: "postgres://127.0.0.1:5432/db"},
 	} {
 		if _, err := Start(context.Background(), o); err == nil {
 			t.Errorf("Start(%+v) succeeded, want an error", o)
