@@ -6,11 +6,16 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/devstack"
+	"github.com/convrelay/convrelay/internal/devtemporal"
 )
 
 // Options size one bench run.
@@ -84,6 +89,11 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(os.Stderr, "bench: ceiling on SQLite (WAL) for comparison, %d trivial workflows...\n", o.CeilingFlows)
+	res.CeilingSQLite, err = sqliteCeiling(ctx, o, cfg.WorkerConcurrency)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(os.Stderr, "bench: end to end, %d conversions...\n", o.EndToEnd)
 	res.EndToEnd, err = EndToEnd(ctx, stack.Store, info.APIBase, info.AccountID, o.EndToEnd, o.Conns)
 	if err != nil {
@@ -93,4 +103,20 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	cancel()
 	<-runErr
 	return res, nil
+}
+
+// sqliteCeiling measures the same trivial workflow on an embedded Temporal server
+// persisting in SQLite (WAL), the alternative to the stack's PostgreSQL store.
+func sqliteCeiling(ctx context.Context, o Options, maxConcurrent int) (CeilingResult, error) {
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{DataDir: filepath.Join(o.DataDir, "temporal-sqlite"), UIPort: -1, Logger: o.Logger})
+	if err != nil {
+		return CeilingResult{}, fmt.Errorf("start SQLite Temporal: %w", err)
+	}
+	defer srv.Stop()
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.FrontendAddress(), Logger: tlog.NewStructuredLogger(o.Logger)})
+	if err != nil {
+		return CeilingResult{}, fmt.Errorf("dial SQLite Temporal: %w", err)
+	}
+	defer c.Close()
+	return Ceiling(ctx, c, o.CeilingFlows, o.Conns, maxConcurrent)
 }

@@ -46,6 +46,9 @@ type Config struct {
 	DevPGPort       int
 	DevTemporalPort int
 	DevUIPort       int
+	// DevTemporalPersistence is "postgres", "sqlite" or "" (postgres when the dev
+	// stack runs its own PostgreSQL).
+	DevTemporalPersistence string
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -56,34 +59,35 @@ func FromEnv() (Config, error) {
 func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		DatabaseURL:       r.str("DATABASE_URL", ""),
-		HTTPAddr:          r.str("HTTP_ADDR", "127.0.0.1:8080"),
-		TemporalAddress:   r.str("TEMPORAL_ADDRESS", ""),
-		TemporalNamespace: r.str("TEMPORAL_NAMESPACE", "default"),
-		TemporalAPIKey:    r.str("TEMPORAL_API_KEY", ""),
-		TemporalTLSCert:   r.str("TEMPORAL_TLS_CERT", ""),
-		TemporalTLSKey:    r.str("TEMPORAL_TLS_KEY", ""),
-		TemporalTLSCA:     r.str("TEMPORAL_TLS_CA", ""),
-		TemporalTLSServer: r.str("TEMPORAL_TLS_SERVER_NAME", ""),
-		TemporalTLS:       r.boolean("TEMPORAL_TLS", false),
-		TaskQueue:         r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
-		SettleWindow:      r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
-		DeliveryWindow:    r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
-		VisitorSession:    r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
-		MaxBodyBytes:      int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
-		PublicURL:         r.str("CONVRELAY_PUBLIC_URL", ""),
-		DefaultAccount:    r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
-		TrustedProxies:    r.list("CONVRELAY_TRUSTED_PROXIES"),
-		DataDir:           r.str("CONVRELAY_DATA_DIR", ".data"),
-		LogLevel:          r.str("CONVRELAY_LOG_LEVEL", "info"),
-		LogFormat:         r.str("CONVRELAY_LOG_FORMAT", "json"),
-		DispatchShards:    r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
-		WorkerConcurrency: r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
-		DBMaxConns:        int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
-		ShutdownTimeout:   r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
-		DevPGPort:         r.integer("CONVRELAY_DEV_PG_PORT", 54329),
-		DevTemporalPort:   r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
-		DevUIPort:         r.integer("CONVRELAY_DEV_UI_PORT", 8233),
+		DatabaseURL:            r.str("DATABASE_URL", ""),
+		HTTPAddr:               r.str("HTTP_ADDR", "127.0.0.1:8080"),
+		TemporalAddress:        r.str("TEMPORAL_ADDRESS", ""),
+		TemporalNamespace:      r.str("TEMPORAL_NAMESPACE", "default"),
+		TemporalAPIKey:         r.str("TEMPORAL_API_KEY", ""),
+		TemporalTLSCert:        r.str("TEMPORAL_TLS_CERT", ""),
+		TemporalTLSKey:         r.str("TEMPORAL_TLS_KEY", ""),
+		TemporalTLSCA:          r.str("TEMPORAL_TLS_CA", ""),
+		TemporalTLSServer:      r.str("TEMPORAL_TLS_SERVER_NAME", ""),
+		TemporalTLS:            r.boolean("TEMPORAL_TLS", false),
+		TaskQueue:              r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
+		SettleWindow:           r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
+		DeliveryWindow:         r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
+		VisitorSession:         r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
+		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
+		PublicURL:              r.str("CONVRELAY_PUBLIC_URL", ""),
+		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
+		TrustedProxies:         r.list("CONVRELAY_TRUSTED_PROXIES"),
+		DataDir:                r.str("CONVRELAY_DATA_DIR", ".data"),
+		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
+		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
+		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
+		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
+		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
+		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
+		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
+		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
+		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),
+		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", ""),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -115,6 +119,11 @@ func (c Config) validate() error {
 	}
 	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 {
 		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY and CONVRELAY_DB_MAX_CONNS must be positive")
+	}
+	switch c.DevTemporalPersistence {
+	case "", "postgres", "sqlite":
+	default:
+		return fmt.Errorf("CONVRELAY_DEV_TEMPORAL_PERSISTENCE %q must be postgres or sqlite", c.DevTemporalPersistence)
 	}
 	switch c.LogFormat {
 	case "json", "text":
