@@ -193,8 +193,9 @@ func (w *conversion) remember(id int64) {
 
 // localOptions: database steps retry until the database is back (a postback once
 // accepted is never dropped), with backoff capped at a minute.
-func localOptions(ctx workflow.Context) workflow.Context {
+func localOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		Summary:             summary,
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    500 * time.Millisecond,
@@ -211,10 +212,9 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	w.remember(s.PostbackID)
 	w.handled++
 	logger := workflow.GetLogger(ctx)
-	lctx := localOptions(ctx)
 
 	var prep activities.PrepareResult
-	err := workflow.ExecuteLocalActivity(lctx, act.Prepare, activities.PrepareInput{
+	err := workflow.ExecuteLocalActivity(localOptions(ctx, attributeSummary(s)), act.Prepare, activities.PrepareInput{
 		AccountID: w.in.AccountID, TxKey: w.in.TxKey, LoadState: !w.stateLoaded, Postback: s.Postback, ReceivedAt: s.ReceivedAt,
 	}).Get(ctx, &prep)
 	if err != nil {
@@ -231,7 +231,11 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 		DefaultPayout: prep.Attribution.DefaultPayout,
 	})
 	var res store.RecordResult
-	err = workflow.ExecuteLocalActivity(lctx, act.Record, activities.RecordInput{
+	recordSummary := fmt.Sprintf("record postback %d: %s -> %s %s", s.PostbackID, orNone(decision.From), decision.To, decision.Value)
+	if !decision.Apply {
+		recordSummary = fmt.Sprintf("record postback %d as duplicate", s.PostbackID)
+	}
+	err = workflow.ExecuteLocalActivity(localOptions(ctx, recordSummary), act.Record, activities.RecordInput{
 		PostbackID: s.PostbackID, AccountID: w.in.AccountID, TxKey: w.in.TxKey, Integration: s.Integration,
 		ReceivedAt: s.ReceivedAt, Postback: s.Postback, Attribution: prep.Attribution, Decision: decision, Prev: prev,
 	}).Get(ctx, &res)
@@ -314,6 +318,28 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 			reason = "gave up: retry window of " + w.in.DeliveryWindow.String() + " exhausted"
 		}
 		workflow.GetLogger(gctx).Warn("delivery failed", "delivery_id", d.ID, "destination_type", d.DestinationType, "error", err)
-		_ = workflow.ExecuteLocalActivity(localOptions(gctx), act.MarkDeliveryFailed, d.ID, reason).Get(gctx, nil)
+		_ = workflow.ExecuteLocalActivity(localOptions(gctx, fmt.Sprintf("mark delivery %d failed", d.ID)), act.MarkDeliveryFailed, d.ID, reason).Get(gctx, nil)
 	})
+}
+
+// attributeSummary names what the attribution step looks up, for the UI.
+func attributeSummary(s PostbackSignal) string {
+	p := s.Postback
+	switch {
+	case p.ClickID != "":
+		return "attribute click " + p.ClickID
+	case p.VisitorID != "":
+		return "attribute visitor " + p.VisitorID + " page " + p.PageID
+	case p.RefID != "":
+		return "attribute ref " + p.RefID
+	default:
+		return "attribute by email"
+	}
+}
+
+func orNone(s conv.Status) string {
+	if s == conv.StatusNone {
+		return "none"
+	}
+	return string(s)
 }

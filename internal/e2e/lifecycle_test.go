@@ -153,3 +153,46 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestSameConversionOverQueryFormAndJSON posts one conversion as a GET query, a POST
+// form and a POST JSON body: one conversion, the two repeats recorded as duplicates.
+func TestSameConversionOverQueryFormAndJSON(t *testing.T) {
+	st := startStack(t, t.TempDir(), devstack.Options{}, nil)
+	path := "/" + st.info.AccountID + "/collect/demo"
+	query := "click_id=demo-click&transaction_id=TX-3WAYS&commission=9.90&currency=EUR"
+	answers := []struct {
+		code int
+		body map[string]any
+	}{}
+	for _, req := range []struct{ method, path, ctype, body string }{
+		{"GET", path + "?" + query, "", ""},
+		{"POST", path, "application/x-www-form-urlencoded", query},
+		{"POST", path, "application/json", `{"click_id":"demo-click","transaction_id":"TX-3WAYS","commission":9.90,"currency":"EUR"}`},
+	} {
+		code, body := st.call(req.method, req.path, req.ctype, req.body)
+		answers = append(answers, struct {
+			code int
+			body map[string]any
+		}{code, body})
+	}
+	for i, a := range answers {
+		if a.code != http.StatusOK || a.body["workflow_id"] != answers[0].body["workflow_id"] || a.body["event_name"] != "Purchase" {
+			t.Fatalf("answer %d = %d %v", i, a.code, a.body)
+		}
+	}
+	eventually(t, "one conversion, two duplicates", 30*time.Second, func() error {
+		_, body := st.admin("GET", "/postbacks?transaction_id=TX-3WAYS", "")
+		counts := map[string]int{}
+		for _, r := range body["postbacks"].([]any) {
+			counts[r.(map[string]any)["outcome"].(string)]++
+		}
+		if counts["accepted"] != 1 || counts["duplicate"] != 2 {
+			return fmt.Errorf("outcomes %v", counts)
+		}
+		return nil
+	})
+	cs := st.conversions("TX-3WAYS")
+	if len(cs) != 1 || cs[0]["value"] != "9.9" || cs[0]["currency"] != "EUR" || cs[0]["attributed"] != true {
+		t.Fatalf("conversions = %v", cs)
+	}
+}
