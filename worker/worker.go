@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"sync"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -17,7 +19,18 @@ type Options struct {
 	TaskQueue string
 	// MaxConcurrent bounds activities and workflow tasks in flight.
 	MaxConcurrent int
+	// CacheSize bounds the workflows kept in memory between their tasks (the SDK's
+	// sticky cache, shared by every worker of the process).
+	CacheSize int
 }
+
+// DefaultCacheSize: conversion workflows stay open for weeks and are mostly idle,
+// so the SDK's default of 10,000 cached executions would hold memory that grows
+// with traffic; an evicted workflow is rebuilt from its short history on its next
+// postback.
+const DefaultCacheSize = 2000
+
+var cacheOnce sync.Once
 
 // New builds a worker with the workflow and every activity registered.
 func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
@@ -27,6 +40,10 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = 200
 	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	cacheOnce.Do(func() { sdkworker.SetStickyWorkflowCacheSize(opts.CacheSize) })
 	w := sdkworker.New(c, opts.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrent,
 		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrent,

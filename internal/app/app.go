@@ -121,7 +121,8 @@ func (a *App) runWorker(ctx context.Context) error {
 		VisitorSession: a.Config.VisitorSession,
 		Metrics:        a.Metrics,
 	}
-	w := worker.New(a.Temporal, acts, worker.Options{TaskQueue: a.Config.TaskQueue, MaxConcurrent: a.Config.WorkerConcurrency})
+	w := worker.New(a.Temporal, acts, worker.Options{TaskQueue: a.Config.TaskQueue, MaxConcurrent: a.Config.WorkerConcurrency,
+		CacheSize: a.Config.WorkflowCacheSize})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

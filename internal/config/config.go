@@ -39,6 +39,7 @@ type Config struct {
 	LogFormat         string
 	DispatchShards    int
 	WorkerConcurrency int
+	WorkflowCacheSize int
 	DBMaxConns        int32
 	ShutdownTimeout   time.Duration
 
@@ -82,6 +83,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
 		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
 		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
+		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
 		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
 		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
 		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
@@ -117,8 +119,8 @@ func (c Config) validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("CONVRELAY_MAX_BODY_BYTES must be positive")
 	}
-	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 {
-		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY and CONVRELAY_DB_MAX_CONNS must be positive")
+	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 || c.WorkflowCacheSize <= 0 {
+		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY, CONVRELAY_WORKFLOW_CACHE_SIZE and CONVRELAY_DB_MAX_CONNS must be positive")
 	}
 	switch c.DevTemporalPersistence {
 	case "", "postgres", "sqlite":
