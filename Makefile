@@ -5,7 +5,7 @@ GOFLAGS   ?=
 TEST_TIMEOUT ?= 45m
 FUZZTIME  ?= 20s
 
-.PHONY: run test unit fuzz build bench drill soak lint clean
+.PHONY: run test unit fuzz build bench drill soak clean
 
 run: ## whole product in one process on embedded defaults
 	$(GO) build -o bin/convrelay-dev ./cmd/convrelay-dev
@@ -31,3 +31,9 @@ clean:
 
 bench: ## one table: raw insert, intake, Temporal ceiling, end to end (writes bench-results.json)
 	$(GO) run ./cmd/convrelay-bench $(BENCHFLAGS)
+
+drill: ## fault drills against the production binary, full form (about 9 minutes)
+	$(GO) run ./cmd/convrelay-drill $(DRILLFLAGS)
+
+soak: ## 10 minutes of steady load; memory and goroutines at start and end
+	$(GO) run ./cmd/convrelay-drill -soak $(DRILLFLAGS)

@@ -51,7 +51,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	}
 	// The log is written even when the attempt's context is ending (worker
 	// shutdown, start-to-close timeout), so no answer goes unrecorded.
-	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	event, err := buildConversion(job)
 	if err != nil {
@@ -62,11 +62,15 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
 	}
 	stopBeat := heartbeat(ctx, 3*time.Second)
+	defer stopBeat()
 	result, sendErr := a.Sender.Send(ctx, dest, event)
-	stopBeat()
 	if sendErr == nil {
 		a.count(job.Destination.Type, "delivered")
-		if err := a.Store.MarkDelivered(logCtx, in.DeliveryID, attempt, result.StatusCode); err != nil {
+		// The platform has the event: retry the bookkeeping through a short database
+		// outage rather than let Temporal send the same event id again.
+		if err := retryFor(logCtx, func() error {
+			return a.Store.MarkDelivered(logCtx, in.DeliveryID, attempt, result.StatusCode)
+		}); err != nil {
 			return DeliverResult{}, err
 		}
 		return DeliverResult{StatusCode: result.StatusCode, Attempt: attempt}, nil
@@ -79,7 +83,8 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if err := a.Store.RecordAttempt(logCtx, in.DeliveryID, attempt, code, sendErr.Error()); err != nil {
 		return DeliverResult{}, err
 	}
-	a.Logger.Warn("delivery attempt failed", "delivery_id", in.DeliveryID, "destination", dest.Type, "attempt", attempt,
+	// Debug: the SDK already logs every failed attempt at error level.
+	a.Logger.Debug("delivery attempt failed", "delivery_id", in.DeliveryID, "destination", dest.Type, "attempt", attempt,
 		"status_code", code, "error", sendErr)
 	if de != nil && !de.Retryable {
 		a.count(job.Destination.Type, "failed")
@@ -180,4 +185,21 @@ func heartbeat(ctx context.Context, every time.Duration) func() {
 		}
 	}()
 	return func() { close(done) }
+}
+
+// retryFor calls f until it succeeds or ctx ends, backing off up to 2 s.
+func retryFor(ctx context.Context, f func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
 	"github.com/convrelay/convrelay/activities"
@@ -62,6 +63,9 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 	}
 	if withWorker {
 		run("worker", a.runWorker)
+		if !withAPI && a.Config.MetricsAddr != "" {
+			run("metrics", a.serveMetrics)
+		}
 	}
 	if withAPI {
 		d := dispatch.New(a.Store, a.Temporal, dispatch.Options{
@@ -130,5 +134,29 @@ func (a *App) runWorker(ctx context.Context) error {
 	<-ctx.Done()
 	w.Stop()
 	a.Logger.Info("worker stopped")
+	return nil
+}
+
+// serveMetrics gives a worker-only process its /metrics (deliveries, attempts, the
+// SDK's workflow and activity metrics) and /healthz.
+func (a *App) serveMetrics(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	srv := &http.Server{Addr: a.Config.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen on CONVRELAY_METRICS_ADDR %s: %w", a.Config.MetricsAddr, err)
+	}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve metrics: %w", err)
+	}
 	return nil
 }

@@ -17,6 +17,9 @@ import (
 type Config struct {
 	DatabaseURL string // DATABASE_URL; empty in dev means "start a local cluster"
 	HTTPAddr    string // HTTP_ADDR
+	// MetricsAddr serves /metrics and /healthz for a worker-only process
+	// (CONVRELAY_METRICS_ADDR; the API serves its own).
+	MetricsAddr string
 
 	TemporalAddress   string // TEMPORAL_ADDRESS; empty in dev means "embed a server"
 	TemporalNamespace string // TEMPORAL_NAMESPACE

@@ -185,7 +185,8 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 // conversion a reversal. The unique event_key makes a second insert a no-op.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
 	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on,
-			EXISTS (SELECT 1 FROM deliveries x WHERE x.conversion_id = $3 AND x.destination_id = d.id AND x.kind = 'conversion')
+			EXISTS (SELECT 1 FROM deliveries x WHERE x.conversion_id = $3 AND x.destination_id = d.id AND x.kind = 'conversion'
+				AND x.status <> 'suppressed')
 		FROM destinations d
 		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
 		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID, conversionID)
