@@ -65,6 +65,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{
 		DatabaseURL:            r.str("DATABASE_URL", ""),
 		HTTPAddr:               r.str("HTTP_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:            r.str("CONVRELAY_METRICS_ADDR", ""),
 		TemporalAddress:        r.str("TEMPORAL_ADDRESS", ""),
 		TemporalNamespace:      r.str("TEMPORAL_NAMESPACE", "default"),
 		TemporalAPIKey:         r.str("TEMPORAL_API_KEY", ""),
