@@ -35,6 +35,7 @@ type conversion struct {
 	handled     int // postbacks handled in this run
 	failed      int
 	attrs       map[string]string // search attribute values last upserted
+	memoKey     string            // value and currency last put in the memo
 }
 
 // ConversionWorkflow is the durable life of one transaction: it applies each
@@ -284,6 +285,14 @@ func (w *conversion) publish(ctx workflow.Context) {
 		}
 	}
 	memo := map[string]interface{}{"account": w.in.AccountID, "value": w.state.Value.String(), "currency": w.state.Currency}
+	memoKey := w.state.Value.String() + " " + w.state.Currency
+	// Version 1 upserts the memo only when value or currency changed (a duplicate
+	// costs no history event); histories recorded before it upserted every time.
+	onlyOnChange := workflow.GetVersion(ctx, "memo-only-on-change", workflow.DefaultVersion, 1) == 1
+	if onlyOnChange && w.memoKey == memoKey {
+		return
+	}
+	w.memoKey = memoKey
 	if err := workflow.UpsertMemo(ctx, memo); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert memo failed", "error", err)
 	}

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -89,8 +89,8 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(os.Stderr, "bench: ceiling on SQLite (WAL) for comparison, %d trivial workflows...\n", o.CeilingFlows)
-	res.CeilingSQLite, err = sqliteCeiling(ctx, o, cfg.WorkerConcurrency)
+	fmt.Fprintf(os.Stderr, "bench: ceiling on PostgreSQL persistence for comparison, %d trivial workflows...\n", o.CeilingFlows)
+	res.CeilingPostgres, err = postgresCeiling(ctx, o, info.DatabaseURL, cfg.WorkerConcurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -105,17 +105,19 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	return res, nil
 }
 
-// sqliteCeiling measures the same trivial workflow on an embedded Temporal server
-// persisting in SQLite (WAL), the alternative to the stack's PostgreSQL store.
-func sqliteCeiling(ctx context.Context, o Options, maxConcurrent int) (CeilingResult, error) {
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{DataDir: filepath.Join(o.DataDir, "temporal-sqlite"), UIPort: -1, Logger: o.Logger})
+// postgresCeiling measures the same trivial workflow on an embedded Temporal
+// server persisting in the stack's PostgreSQL with 16 history shards, the
+// alternative to the stack's SQLite (WAL) store.
+func postgresCeiling(ctx context.Context, o Options, stackDB string, maxConcurrent int) (CeilingResult, error) {
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{PostgresURL: strings.Replace(stackDB, "/convrelay?", "/postgres?", 1),
+		HistoryShards: 16, UIPort: -1, Logger: o.Logger})
 	if err != nil {
-		return CeilingResult{}, fmt.Errorf("start SQLite Temporal: %w", err)
+		return CeilingResult{}, fmt.Errorf("start PostgreSQL-persisted Temporal: %w", err)
 	}
 	defer srv.Stop()
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.FrontendAddress(), Logger: tlog.NewStructuredLogger(o.Logger)})
 	if err != nil {
-		return CeilingResult{}, fmt.Errorf("dial SQLite Temporal: %w", err)
+		return CeilingResult{}, fmt.Errorf("dial PostgreSQL-persisted Temporal: %w", err)
 	}
 	defer c.Close()
 	return Ceiling(ctx, c, o.CeilingFlows, o.Conns, maxConcurrent)

@@ -50,8 +50,8 @@ type Config struct {
 	DevPGPort       int
 	DevTemporalPort int
 	DevUIPort       int
-	// DevTemporalPersistence is "postgres", "sqlite" or "" (postgres when the dev
-	// stack runs its own PostgreSQL).
+	// DevTemporalPersistence is "sqlite" (default) or "postgres": where the dev
+	// stack's embedded Temporal keeps its data.
 	DevTemporalPersistence string
 }
 
@@ -93,7 +93,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
 		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
 		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),
-		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", ""),
+		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", "sqlite"),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -127,7 +127,7 @@ func (c Config) validate() error {
 		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY, CONVRELAY_WORKFLOW_CACHE_SIZE and CONVRELAY_DB_MAX_CONNS must be positive")
 	}
 	switch c.DevTemporalPersistence {
-	case "", "postgres", "sqlite":
+	case "postgres", "sqlite":
 	default:
 		return fmt.Errorf("CONVRELAY_DEV_TEMPORAL_PERSISTENCE %q must be postgres or sqlite", c.DevTemporalPersistence)
 	}

@@ -109,10 +109,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 			Namespace: cfg.TemporalNamespace, Retention: max(30*24*time.Hour, cfg.SettleWindow+7*24*time.Hour),
 			SearchAttributes: workflows.SearchAttributeNames, Logger: logger,
 		}
-		// Measured on 2 cores (README, Benchmarks): PostgreSQL with 16 history shards
-		// runs about 1.5-2x the workflows/s of SQLite in WAL mode, so Temporal shares
-		// the local cluster when the stack runs one; SQLite otherwise, or on request.
-		switch persistence(cfg, s.pg != nil) {
+		// Measured on 2 cores (README, Benchmarks): SQLite in WAL mode and PostgreSQL
+		// with 16 history shards complete the same ~45 trivial workflows/s, so the
+		// stack keeps Temporal in SQLite under the data dir, the simpler of the two;
+		// CONVRELAY_DEV_TEMPORAL_PERSISTENCE=postgres puts it in the local cluster.
+		switch cfg.DevTemporalPersistence {
 		case "postgres":
 			topts.PostgresURL, topts.HistoryShards = cfg.DatabaseURL, 16
 		default:
@@ -154,18 +155,6 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 	s.App = &app.App{Config: cfg, Logger: logger, Store: s.Store, Temporal: s.Temporal, Metrics: m,
 		Ready: func(addr string) { s.ready <- addr }}
 	return s, nil
-}
-
-// persistence picks the embedded Temporal's store: CONVRELAY_DEV_TEMPORAL_PERSISTENCE
-// when set, else PostgreSQL when the stack runs its own cluster.
-func persistence(cfg config.Config, ownCluster bool) string {
-	if cfg.DevTemporalPersistence != "" {
-		return cfg.DevTemporalPersistence
-	}
-	if ownCluster {
-		return "postgres"
-	}
-	return "sqlite"
 }
 
 func pick(port, def int) int {

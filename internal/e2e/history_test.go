@@ -65,7 +65,11 @@ func TestRecordHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join("..", "..", "workflows", "testdata", "conversion_pending_approved_duplicate_rejected.json")
+	name := os.Getenv("CONVRELAY_HISTORY_NAME") // e.g. "v2": keeps earlier recordings beside the new one
+	if name == "" {
+		name = "latest"
+	}
+	out := filepath.Join("..", "..", "workflows", "testdata", "conversion_pending_approved_duplicate_rejected_"+name+".json")
 	if err := os.WriteFile(out, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
