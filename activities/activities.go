@@ -5,7 +5,9 @@
 package activities
 
 import (
+	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/convrelay/convrelay/internal/destinations"
@@ -24,6 +26,32 @@ type Activities struct {
 	Logger         *slog.Logger
 	VisitorSession time.Duration
 	Metrics        *metrics.Metrics // nil: not counted
+
+	accounts sync.Map // account id -> cachedAccount
+}
+
+// accountTTL is how long an account (currency, time zone) is reused from memory:
+// attribution reads it for every postback, and it rarely changes.
+const accountTTL = 30 * time.Second
+
+type cachedAccount struct {
+	acct store.Account
+	at   time.Time
+}
+
+// account loads an account, from a short-lived cache when it can.
+func (a *Activities) account(ctx context.Context, id string) (store.Account, error) {
+	if v, ok := a.accounts.Load(id); ok {
+		if c := v.(cachedAccount); time.Since(c.at) < accountTTL {
+			return c.acct, nil
+		}
+	}
+	acct, err := a.Store.GetAccount(ctx, id)
+	if err != nil {
+		return acct, err
+	}
+	a.accounts.Store(id, cachedAccount{acct, time.Now()})
+	return acct, nil
 }
 
 func (a *Activities) session() time.Duration {

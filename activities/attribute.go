@@ -30,7 +30,7 @@ type PrepareResult struct {
 // Prepare attributes the postback to its click and loads the state when asked.
 func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResult, error) {
 	var res PrepareResult
-	acct, err := a.Store.GetAccount(ctx, in.AccountID)
+	acct, err := a.account(ctx, in.AccountID)
 	if err != nil {
 		return res, fmt.Errorf("prepare %s: %w", in.TxKey, err)
 	}

@@ -228,12 +228,22 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	if p.DisablePostbacks {
 		status = "suppressed"
 	}
+	if len(plans) == 0 {
+		return nil, nil
+	}
+	// One round trip for all of them: this runs for every new conversion.
+	batch := &pgx.Batch{}
+	for _, pl := range plans {
+		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, EventKey(p.AccountID, p.TxKey, pl.destID, pl.kind), status)
+	}
+	results := tx.SendBatch(ctx, batch)
+	defer results.Close()
 	var refs []conv.DeliveryRef
 	for _, pl := range plans {
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, EventKey(p.AccountID, p.TxKey, pl.destID, pl.kind), status).Scan(&id)
+		err := results.QueryRow().Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // already fired for this transaction
 		}
@@ -243,6 +253,9 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		if status == "pending" {
 			refs = append(refs, conv.DeliveryRef{ID: id, DestinationID: pl.destID, DestinationType: pl.typ, Summary: deliverySummary(pl.typ, pl.name, pl.kind)})
 		}
+	}
+	if err := results.Close(); err != nil {
+		return nil, fmt.Errorf("create deliveries: %w", err)
 	}
 	return refs, nil
 }

@@ -118,27 +118,31 @@ type DeliveryJob struct {
 	Click *Click // nil when unattributed
 }
 
-// LoadDeliveryJob loads a delivery with its destination, conversion and click.
+// LoadDeliveryJob loads a delivery with its destination, conversion and click, in
+// two queries (deliveries run once per destination per conversion: the hot path).
 func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (DeliveryJob, error) {
 	var j DeliveryJob
 	var clickID string
-	d, err := scanDelivery(s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.id = $1`, deliveryID))
+	var d Delivery
+	var dest Destination
+	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
+			c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
+			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
+			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
+		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
+		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
+		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
+		&j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
+		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
+		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &dest.FireOn, &dest.CampaignID, &dest.Enabled,
+		&dest.CreatedAt, &dest.UpdatedAt)
 	if err != nil {
 		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
-	j.Delivery = d
-	err = s.Pool.QueryRow(ctx, `SELECT account_id, tx_key, status, value, currency, event_name, converted_at, postback, click_id
-		FROM conversions WHERE id = $1`, d.ConversionID).
-		Scan(&j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
-			&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID)
-	if err != nil {
-		return j, fmt.Errorf("load conversion of delivery %d: %w", deliveryID, err)
+	if dest.Config == nil {
+		dest.Config = map[string]string{}
 	}
-	dest, err := s.getDestination(ctx, s.Pool, d.DestinationID)
-	if err != nil {
-		return j, err
-	}
-	j.Destination = dest
+	j.Delivery, j.Destination = d, dest
 	if clickID != "" {
 		c, err := s.GetClick(ctx, j.AccountID, clickID)
 		if err == nil {
