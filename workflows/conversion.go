@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -64,6 +65,11 @@ func (w *conversion) setup(ctx workflow.Context) error {
 		w.state, w.stateLoaded = *w.in.State, true
 	}
 	w.history = append(w.history, w.in.History...)
+	// Version 1 starts from the attributes and memo the transaction was started
+	// with, so publish upserts only what differs from them.
+	if workflow.GetVersion(ctx, "attrs-from-start", workflow.DefaultVersion, 1) == 1 {
+		w.seedPublished(ctx)
+	}
 	for _, id := range w.in.Seen {
 		w.remember(id)
 	}
@@ -351,4 +357,26 @@ func orNone(s conv.Status) string {
 		return "none"
 	}
 	return string(s)
+}
+
+// seedPublished records the search attributes and memo set at start as already
+// published.
+func (w *conversion) seedPublished(ctx workflow.Context) {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	for _, k := range []temporal.SearchAttributeKeyKeyword{ConversionStatusKey, ClickIDKey, EventNameKey} {
+		if v, ok := sa.GetKeyword(k); ok {
+			w.attrs[k.GetName()] = v
+		}
+	}
+	var value, currency string
+	if memo := workflow.GetInfo(ctx).Memo; memo != nil {
+		dc := converter.GetDefaultDataConverter()
+		if p := memo.Fields["value"]; p != nil {
+			_ = dc.FromPayload(p, &value)
+		}
+		if p := memo.Fields["currency"]; p != nil {
+			_ = dc.FromPayload(p, &currency)
+		}
+	}
+	w.memoKey = value + " " + currency
 }

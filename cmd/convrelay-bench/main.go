@@ -32,6 +32,7 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&o.EndToEnd, "e2e", 2000, "conversions in the end-to-end mix")
 	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
 	out := flag.String("out", "bench-results.json", "where to write the JSON results")
+	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "convrelay-bench-")
 	if err != nil {

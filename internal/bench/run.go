@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Options struct {
 	EndToEnd       int
 	Conns          int
 	DataDir        string // a fresh stack lives here
+	CPUProfile     string // when set, a CPU profile of this process during the end-to-end phase
 	Logger         *slog.Logger
 }
 
@@ -95,7 +97,12 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "bench: end to end, %d conversions...\n", o.EndToEnd)
+	stopProfile, err := startCPUProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
 	res.EndToEnd, err = EndToEnd(ctx, stack.Store, info.APIBase, info.AccountID, o.EndToEnd, o.Conns)
+	stopProfile()
 	if err != nil {
 		return nil, err
 	}
@@ -121,4 +128,21 @@ func postgresCeiling(ctx context.Context, o Options, stackDB string, maxConcurre
 	}
 	defer c.Close()
 	return Ceiling(ctx, c, o.CeilingFlows, o.Conns, maxConcurrent)
+}
+
+// startCPUProfile profiles this process (API, worker and the embedded Temporal
+// server all run in it) until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

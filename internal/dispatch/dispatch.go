@@ -187,10 +187,13 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Undispatched) error
 	sig := workflows.PostbackSignal{PostbackID: row.ID, AccountID: row.AccountID, Integration: row.Integration,
 		ReceivedAt: row.ReceivedAt, Postback: p}
 	txKey := workflows.TxKeyFromWorkflowID(row.AccountID, row.WorkflowID)
+	// The attributes and memo a new transaction will most likely have once this
+	// postback is applied are set at start, so the workflow's first task usually has
+	// nothing to upsert (each upsert is a history event and a visibility write).
 	attrs := []temporal.SearchAttributeUpdate{
 		workflows.AccountIDKey.ValueSet(row.AccountID),
 		workflows.IntegrationKey.ValueSet(row.Integration),
-		workflows.ConversionStatusKey.ValueSet("received"),
+		workflows.ConversionStatusKey.ValueSet(string(p.Status)),
 	}
 	if p.TransactionID != "" {
 		attrs = append(attrs, workflows.TransactionIDKey.ValueSet(p.TransactionID))
@@ -198,12 +201,26 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Undispatched) error
 	if p.EventName != "" {
 		attrs = append(attrs, workflows.EventNameKey.ValueSet(p.EventName))
 	}
+	if p.ClickID != "" {
+		attrs = append(attrs, workflows.ClickIDKey.ValueSet(p.ClickID))
+	}
+	memo := map[string]any{"account": row.AccountID}
+	switch {
+	case p.Status == postback.StatusPending:
+		memo["value"] = "0.01"
+	case p.Value != nil && p.Status == postback.StatusApproved:
+		memo["value"] = p.Value.String()
+	}
+	if p.Currency != "" {
+		memo["currency"] = p.Currency
+	}
 	opts := client.StartWorkflowOptions{
 		ID:                       row.WorkflowID,
 		TaskQueue:                d.opts.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		Memo:                     memo,
 		StaticSummary:            "transaction " + txKey + " of account " + row.AccountID,
 	}
 	in := workflows.Input{AccountID: row.AccountID, TxKey: txKey, SettleWindow: d.opts.SettleWindow, DeliveryWindow: d.opts.DeliveryWindow}
