@@ -45,6 +45,29 @@ type Dispatcher struct {
 	client client.Client
 	opts   Options
 	poke   chan struct{}
+
+	currencies sync.Map // account id -> cachedCurrency
+}
+
+type cachedCurrency struct {
+	code string
+	at   time.Time
+}
+
+// accountCurrency is the account's default currency (what a postback without one
+// is recorded in), cached for a minute; "" when it cannot be read.
+func (d *Dispatcher) accountCurrency(ctx context.Context, accountID string) string {
+	if v, ok := d.currencies.Load(accountID); ok {
+		if c := v.(cachedCurrency); time.Since(c.at) < time.Minute {
+			return c.code
+		}
+	}
+	a, err := d.store.GetAccount(ctx, accountID)
+	if err != nil {
+		return ""
+	}
+	d.currencies.Store(accountID, cachedCurrency{a.Currency, time.Now()})
+	return a.Currency
 }
 
 // New builds a dispatcher; Run starts it.
@@ -213,6 +236,8 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Undispatched) error
 	}
 	if p.Currency != "" {
 		memo["currency"] = p.Currency
+	} else if cur := d.accountCurrency(ctx, row.AccountID); cur != "" {
+		memo["currency"] = cur
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                       row.WorkflowID,
