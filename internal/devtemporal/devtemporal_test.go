@@ -321,20 +321,7 @@ func TestPersistentRestart(t *testing.T) {
 		Logger:           testLogger(),
 	})
 	c2 := dial(t, s2)
-	desc, err := c2.DescribeWorkflowExecution(context.Background(), wfID, "")
-	if err != nil {
-		t.Fatalf("DescribeWorkflowExecution after restart: %v", err)
-	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus().String(); st != "Completed" {
-		t.Fatalf("status after restart = %s", st)
-	}
-	findByQuery(t, c2, "default", fmt.Sprintf(`TransactionId = "%s"`, txID), wfID)
-	if _, err := c2.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: "default",
-		Query:     `Integration = "x"`,
-	}); err != nil {
-		t.Fatalf("query on the search attribute added at restart: %v", err)
-	}
+	checkAfterRestart(t, c2, wfID, txID)
 }
 
 func TestOptionsValidation(t *testing.T) {
@@ -372,5 +359,26 @@ func TestUIUsesPreboundListener(t *testing.T) {
 	}))
 	if !useListener(ui, ln) {
 		t.Fatal("useListener could not reach the UI server's echo instance")
+	}
+}
+
+// checkAfterRestart asserts a restarted server still has the completed workflow,
+// finds it by TransactionId, and accepts queries on the search attribute added at
+// the restart.
+func checkAfterRestart(t *testing.T, c client.Client, wfID, txID string) {
+	t.Helper()
+	desc, err := c.DescribeWorkflowExecution(context.Background(), wfID, "")
+	if err != nil {
+		t.Fatalf("DescribeWorkflowExecution after restart: %v", err)
+	}
+	if st := desc.GetWorkflowExecutionInfo().GetStatus().String(); st != "Completed" {
+		t.Fatalf("status after restart = %s", st)
+	}
+	findByQuery(t, c, "default", fmt.Sprintf(`TransactionId = "%s"`, txID), wfID)
+	if _, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: "default",
+		Query:     `Integration = "x"`,
+	}); err != nil {
+		t.Fatalf("query on the search attribute added at restart: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/metrics"
 	persistencesql "go.temporal.io/server/common/persistence/sql"
@@ -247,20 +246,7 @@ func TestPostgresRestart(t *testing.T) {
 		Logger:           testLogger(),
 	})
 	c2 := dial(t, s2)
-	desc, err := c2.DescribeWorkflowExecution(context.Background(), wfID, "")
-	if err != nil {
-		t.Fatalf("DescribeWorkflowExecution after restart: %v", err)
-	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus().String(); st != "Completed" {
-		t.Fatalf("status after restart = %s", st)
-	}
-	findByQuery(t, c2, "default", fmt.Sprintf(`TransactionId = "%s"`, txID), wfID)
-	if _, err := c2.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: "default",
-		Query:     `Integration = "x"`,
-	}); err != nil {
-		t.Fatalf("query on the search attribute added at restart: %v", err)
-	}
+	checkAfterRestart(t, c2, wfID, txID)
 	// And a new workflow runs on the restarted server.
 	tx2 := txID + "-2"
 	wf2 := runGreet(t, c2, tx2)
