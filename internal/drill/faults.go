@@ -103,16 +103,25 @@ func (s *Stack) StartPostgres(ctx context.Context) error {
 	}
 }
 
-// StopPostgres shuts the cluster down cleanly (fast shutdown: clients disconnected).
-func (s *Stack) StopPostgres() error {
+// takePostgres detaches the running cluster (nil when none) and marks the stack as
+// having lost its database, for a stop or a kill.
+func (s *Stack) takePostgres() *pgserver.Server {
 	s.mu.Lock()
 	pg := s.pg
 	s.pg = nil
 	s.mu.Unlock()
+	if pg != nil {
+		s.crashed()
+	}
+	return pg
+}
+
+// StopPostgres shuts the cluster down cleanly (fast shutdown: clients disconnected).
+func (s *Stack) StopPostgres() error {
+	pg := s.takePostgres()
 	if pg == nil {
 		return nil
 	}
-	s.crashed()
 	if err := pg.Stop(); err != nil {
 		return fmt.Errorf("stop PostgreSQL: %w", err)
 	}
@@ -123,14 +132,10 @@ func (s *Stack) StopPostgres() error {
 // KillPostgres SIGKILLs the postmaster, as a crash would, and waits until the
 // port refuses connections.
 func (s *Stack) KillPostgres() error {
-	s.mu.Lock()
-	pg := s.pg
-	s.pg = nil
-	s.mu.Unlock()
+	pg := s.takePostgres()
 	if pg == nil {
 		return nil
 	}
-	s.crashed()
 	if err := pg.Kill(); err != nil {
 		return fmt.Errorf("kill PostgreSQL: %w", err)
 	}
