@@ -65,8 +65,9 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 	}
 	in.entry.RawBody = truncateText(string(body), 64<<10)
 
+	var globalPB *postback.Postback // /pb parses once to find the account
 	if global {
-		accountID = s.accountOfGlobalPostback(c, body)
+		accountID, globalPB = s.accountOfGlobalPostback(c, body)
 		in.entry.AccountID = accountID
 		if accountID == "" {
 			s.reject(c, in, http.StatusNotFound, "hit matches no click and no default account is configured")
@@ -98,8 +99,11 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 		return
 	}
 
-	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.GetHeader("Content-Type")},
-		postback.Integration{Preset: integ.Preset, FieldMap: integ.FieldMap})
+	pb, err := globalPB, error(nil)
+	if pb == nil || integ.Preset != globalPreset || len(integ.FieldMap) > 0 {
+		pb, err = postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.GetHeader("Content-Type")},
+			postback.Integration{Preset: integ.Preset, FieldMap: integ.FieldMap})
+	}
 	if err != nil {
 		var verr *postback.Error
 		switch {
@@ -143,16 +147,24 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 	})
 }
 
-// accountOfGlobalPostback finds the account of a /pb postback from its hit.
-func (s *server) accountOfGlobalPostback(c *gin.Context, body []byte) string {
+// globalPreset is how /pb reads a postback before its account is known.
+const globalPreset = "funnelflux"
+
+// accountOfGlobalPostback finds the account of a /pb postback from its hit, and
+// returns the parsed postback (nil when it does not parse) so the intake need not
+// parse it again when the account's pb integration reads it the same way.
+func (s *server) accountOfGlobalPostback(c *gin.Context, body []byte) (string, *postback.Postback) {
 	pb, err := postback.Parse(postback.Request{RawQuery: c.Request.URL.RawQuery, Body: body, ContentType: c.GetHeader("Content-Type")},
-		postback.Integration{Preset: "funnelflux"})
-	if err == nil && pb.ClickID != "" {
+		postback.Integration{Preset: globalPreset})
+	if err != nil {
+		return s.Config.DefaultAccount, nil
+	}
+	if pb.ClickID != "" {
 		if acct, err := s.Store.ClickAccount(c.Request.Context(), pb.ClickID); err == nil {
-			return acct
+			return acct, pb
 		}
 	}
-	return s.Config.DefaultAccount
+	return s.Config.DefaultAccount, pb
 }
 
 // checkAccess applies the integration's secret and address allow-list; it returns
