@@ -2,9 +2,12 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/postback"
@@ -12,40 +15,98 @@ import (
 )
 
 // PrepareInput asks for a postback's attribution and, on a run's first postback,
-// the transaction's state as recorded in PostgreSQL.
+// the transaction's state as recorded in PostgreSQL. The postback is named by id
+// and loaded from the postback log here, so its content (personal data included)
+// never enters the workflow's history.
 type PrepareInput struct {
-	AccountID  string            `json:"account_id"`
-	TxKey      string            `json:"tx_key"`
-	LoadState  bool              `json:"load_state"`
-	Postback   postback.Postback `json:"postback"`
-	ReceivedAt time.Time         `json:"received_at"`
+	AccountID  string    `json:"account_id"`
+	TxKey      string    `json:"tx_key"`
+	LoadState  bool      `json:"load_state"`
+	PostbackID int64     `json:"postback_id,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Postback is set only by workflows replaying histories recorded before the
+	// postback was passed by reference.
+	Postback *postback.Postback `json:"postback,omitempty"`
 }
 
-// PrepareResult carries what Prepare found.
+// PrepareResult carries what Prepare found: no personal data.
 type PrepareResult struct {
 	State       *conv.State      `json:"state,omitempty"`
 	Attribution conv.Attribution `json:"attribution"`
+	Facts       *PostbackFacts   `json:"facts,omitempty"` // nil in histories recorded before by-reference
 }
 
-// Prepare attributes the postback to its click and loads the state when asked.
+// PostbackFacts are the parts of a postback the state machine and the record step
+// need: statuses, money, names and ids, never an email, phone, name, IP or user agent.
+type PostbackFacts struct {
+	Status           postback.Status  `json:"status"`
+	Value            *decimal.Decimal `json:"value,omitempty"`
+	Currency         string           `json:"currency,omitempty"`
+	EventName        string           `json:"event_name,omitempty"`
+	EventSource      string           `json:"event_source,omitempty"`
+	TransactionID    string           `json:"transaction_id,omitempty"`
+	Timestamp        *time.Time       `json:"timestamp,omitempty"`
+	DisablePostbacks bool             `json:"disable_postbacks,omitempty"`
+}
+
+// FactsOf extracts a postback's facts.
+func FactsOf(p *postback.Postback) PostbackFacts {
+	return PostbackFacts{Status: p.Status, Value: p.Value, Currency: p.Currency, EventName: p.EventName,
+		EventSource: p.EventSource, TransactionID: p.TransactionID, Timestamp: p.Timestamp, DisablePostbacks: p.DisablePostbacks}
+}
+
+// Prepare loads the postback, attributes it to its click and loads the state when
+// asked. A postback that is gone, or an account that is gone, fails for good.
 func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResult, error) {
 	var res PrepareResult
-	acct, err := a.account(ctx, in.AccountID)
-	if err != nil {
-		return res, fmt.Errorf("prepare %s: %w", in.TxKey, err)
+	p := in.Postback
+	if p == nil {
+		loaded, err := a.loadPostback(ctx, in.AccountID, in.PostbackID)
+		if err != nil {
+			return res, err
+		}
+		p = loaded
+		facts := FactsOf(p)
+		res.Facts = &facts
 	}
-	res.Attribution, err = a.attribute(ctx, acct, &in.Postback, in.ReceivedAt)
+	acct, err := a.account(ctx, in.AccountID)
+	if store.IsNotFound(err) {
+		return res, permanent(store.FailedMissing, fmt.Errorf("account %s no longer exists", in.AccountID))
+	}
 	if err != nil {
-		return res, fmt.Errorf("attribute %s: %w", in.TxKey, err)
+		return res, classifyDB(fmt.Errorf("prepare %s: %w", in.TxKey, err))
+	}
+	res.Attribution, err = a.attribute(ctx, acct, p, in.ReceivedAt)
+	if err != nil {
+		return res, classifyDB(fmt.Errorf("attribute %s: %w", in.TxKey, err))
 	}
 	if in.LoadState {
 		st, err := a.Store.LoadState(ctx, in.AccountID, in.TxKey)
 		if err != nil {
-			return res, fmt.Errorf("prepare %s: %w", in.TxKey, err)
+			return res, classifyDB(fmt.Errorf("prepare %s: %w", in.TxKey, err))
 		}
 		res.State = &st
 	}
 	return res, nil
+}
+
+// loadPostback reads a postback handed over by id from the postback log.
+func (a *Activities) loadPostback(ctx context.Context, accountID string, id int64) (*postback.Postback, error) {
+	content, err := a.Store.LoadPostback(ctx, id)
+	if store.IsNotFound(err) {
+		return nil, permanent(store.FailedMissing, fmt.Errorf("postback %d is no longer in the postback log", id))
+	}
+	if err != nil {
+		return nil, classifyDB(err)
+	}
+	if content.AccountID != accountID {
+		return nil, permanent(store.FailedInternal, fmt.Errorf("postback %d belongs to another account", id))
+	}
+	var p postback.Postback
+	if err := json.Unmarshal(content.Canonical, &p); err != nil {
+		return nil, permanent(store.FailedInternal, fmt.Errorf("decode postback %d: %w", id, err))
+	}
+	return &p, nil
 }
 
 // attribute looks the click up in the documented order: click id (or hit) exact;

@@ -66,7 +66,7 @@ func (f *fixture) click(k store.Click, ago time.Duration) string {
 
 func (f *fixture) attribute(p postback.Postback) conv.Attribution {
 	f.t.Helper()
-	res, err := f.act.Prepare(context.Background(), activities.PrepareInput{AccountID: f.acct.ID, TxKey: "tx", Postback: p, ReceivedAt: now})
+	res, err := f.act.Prepare(context.Background(), activities.PrepareInput{AccountID: f.acct.ID, TxKey: "tx", Postback: &p, ReceivedAt: now})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestUnattributedIsRecordedWithReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := f.act.Record(ctx, activities.RecordInput{PostbackID: e.ID, AccountID: f.acct.ID, TxKey: "T9", Integration: "pb",
-		ReceivedAt: now, Postback: p, Attribution: attr,
+		ReceivedAt: now, Postback: &p, Attribution: attr,
 		Decision: conv.Decision{Apply: true, From: conv.StatusNone, To: conv.StatusApproved, Value: decimal.RequireFromString("3")}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,27 +11,40 @@ import (
 	"github.com/convrelay/convrelay/internal/store"
 )
 
-// RecordInput is one postback's decided effect.
+// RecordInput is one postback's decided effect. The postback itself is named by id:
+// the store copies its content from the postback log.
 type RecordInput struct {
-	PostbackID  int64             `json:"postback_id"`
-	AccountID   string            `json:"account_id"`
-	TxKey       string            `json:"tx_key"`
-	Integration string            `json:"integration"`
-	ReceivedAt  time.Time         `json:"received_at"`
-	Postback    postback.Postback `json:"postback"`
-	Attribution conv.Attribution  `json:"attribution"`
-	Decision    conv.Decision     `json:"decision"`
-	Prev        conv.State        `json:"prev"`
+	PostbackID  int64            `json:"postback_id"`
+	AccountID   string           `json:"account_id"`
+	TxKey       string           `json:"tx_key"`
+	Integration string           `json:"integration"`
+	ReceivedAt  time.Time        `json:"received_at"`
+	Facts       *PostbackFacts   `json:"facts,omitempty"`
+	Attribution conv.Attribution `json:"attribution"`
+	Decision    conv.Decision    `json:"decision"`
+	Prev        conv.State       `json:"prev"`
+	// Postback is set only by workflows replaying histories recorded before the
+	// postback was passed by reference.
+	Postback *postback.Postback `json:"postback,omitempty"`
 }
 
 // Record writes the conversion, its history entry, its deliveries and the postback's
 // outcome in one database transaction; a retry returns the first result.
-func (a *Activities) Record(ctx context.Context, in RecordInput) (store.RecordResult, error) {
-	raw, err := json.Marshal(in.Postback)
-	if err != nil {
-		return store.RecordResult{}, fmt.Errorf("encode postback %d: %w", in.PostbackID, err)
+func (a *Activities) Record(ctx context.Context, in RecordInput) (conv.RecordResult, error) {
+	var raw []byte
+	facts := in.Facts
+	if in.Postback != nil {
+		var err error
+		if raw, err = json.Marshal(in.Postback); err != nil {
+			return conv.RecordResult{}, permanent(store.FailedInternal, fmt.Errorf("encode postback %d: %w", in.PostbackID, err))
+		}
+		f := FactsOf(in.Postback)
+		facts = &f
 	}
-	currency := in.Postback.Currency
+	if facts == nil {
+		return conv.RecordResult{}, permanent(store.FailedInternal, fmt.Errorf("record postback %d: no facts", in.PostbackID))
+	}
+	currency := facts.Currency
 	if currency == "" {
 		currency = in.Prev.Currency
 	}
@@ -40,19 +53,19 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (store.RecordRe
 	}
 	// An event inferred from the value (Lead/Purchase) does not rename a recorded
 	// conversion: a status update without a value must not turn a Purchase into a Lead.
-	eventName := in.Postback.EventName
-	if in.Prev.EventName != "" && (eventName == "" || in.Postback.EventSource == postback.EventSourceAutomatic) {
+	eventName := facts.EventName
+	if in.Prev.EventName != "" && (eventName == "" || facts.EventSource == postback.EventSourceAutomatic) {
 		eventName = in.Prev.EventName
 	}
 	convertedAt := in.ReceivedAt
-	if in.Postback.Timestamp != nil {
-		convertedAt = *in.Postback.Timestamp
+	if facts.Timestamp != nil {
+		convertedAt = *facts.Timestamp
 	}
 	res, err := a.Store.Record(ctx, store.RecordParams{
 		PostbackID:       in.PostbackID,
 		AccountID:        in.AccountID,
 		TxKey:            in.TxKey,
-		TransactionID:    in.Postback.TransactionID,
+		TransactionID:    facts.TransactionID,
 		Integration:      in.Integration,
 		EventName:        eventName,
 		Currency:         currency,
@@ -60,10 +73,10 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (store.RecordRe
 		Postback:         raw,
 		Attribution:      in.Attribution,
 		Decision:         in.Decision,
-		DisablePostbacks: in.Postback.DisablePostbacks,
+		DisablePostbacks: facts.DisablePostbacks,
 	})
 	if err != nil {
-		return store.RecordResult{}, err
+		return conv.RecordResult{}, classifyDB(err)
 	}
 	return res, nil
 }

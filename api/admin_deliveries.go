@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/store"
@@ -70,10 +69,10 @@ func (s *server) retryDelivery(c *gin.Context) {
 	txKey := workflows.TxKeyFromWorkflowID(account, d.WorkflowID)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 10e9)
 	defer cancel()
-	_, err = s.Temporal.SignalWithStartWorkflow(ctx, d.WorkflowID, workflows.RedeliverSignalName, sig, client.StartWorkflowOptions{
-		ID: d.WorkflowID, TaskQueue: s.Config.TaskQueue,
-	}, workflows.ConversionWorkflowName, workflows.Input{AccountID: account, TxKey: txKey,
+	opts, in := workflows.StartOptions(s.Config.TaskQueue, workflows.Start{AccountID: account, TxKey: txKey,
 		SettleWindow: s.Config.SettleWindow, DeliveryWindow: s.Config.DeliveryWindow})
+	_, err = s.Temporal.SignalWithStartWorkflow(ctx, d.WorkflowID, workflows.RedeliverSignalName, sig, opts,
+		workflows.ConversionWorkflowName, in)
 	if err != nil {
 		_ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
 		s.failErr(c, "re-drive delivery", err)

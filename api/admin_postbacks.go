@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,9 +20,9 @@ func (s *server) listPostbacks(c *gin.Context) {
 		return
 	}
 	switch o := c.Query("outcome"); o {
-	case "", "accepted", "rejected", "duplicate", "suppressed":
+	case "", "accepted", "rejected", "duplicate", "suppressed", "failed":
 	default:
-		fail(c, http.StatusBadRequest, "outcome must be accepted, rejected, duplicate or suppressed")
+		fail(c, http.StatusBadRequest, "outcome must be accepted, rejected, duplicate, suppressed or failed")
 		return
 	}
 	rows, err := s.Store.ListLog(c.Request.Context(), c.Param("account"), store.LogFilter{
@@ -85,7 +86,17 @@ func (s *server) testPostback(c *gin.Context) {
 		}
 		return
 	}
-	txKey := pb.TransactionKey()
+	if err := postback.DefaultLimits.Check(pb, time.Now()); err != nil {
+		ie := limitError(err).(*intakeError)
+		c.JSON(http.StatusOK, gin.H{"decision": "rejected", "http_status": intakeStatus(ie.kind), "error": ie.msg, "field": ie.field})
+		return
+	}
+	secret, err := s.idSecret(c.Request.Context())
+	if err != nil {
+		s.failErr(c, "transaction key", err)
+		return
+	}
+	txKey := pb.KeyedTransactionKey(secret)
 	c.JSON(http.StatusOK, gin.H{
 		"decision":        "accepted",
 		"http_status":     http.StatusOK,
@@ -95,4 +106,27 @@ func (s *server) testPostback(c *gin.Context) {
 		"transaction_key": txKey,
 		"workflow_id":     workflows.WorkflowID(c.Param("account"), txKey),
 	})
+}
+
+// retryPostback is POST /v1/accounts/{account}/postbacks/{id}/retry: a postback
+// that failed (a cause no retry could fix, now fixed by the operator) goes back to
+// the hand-over queue and through its transaction's workflow again. Applying it is
+// still exactly once: the store refuses a second effect for the same postback.
+func (s *server) retryPostback(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	e, err := s.Store.RetryFailed(c.Request.Context(), c.Param("account"), id)
+	if errors.Is(err, store.ErrConflict) {
+		fail(c, http.StatusConflict, "postback is not failed; only a failed postback can be re-driven")
+		return
+	}
+	if err != nil {
+		s.failErr(c, "postback", err)
+		return
+	}
+	s.Dispatcher.Poke()
+	s.Logger.Info("postback re-driven", "account_id", e.AccountID, "postback_id", e.ID)
+	c.JSON(http.StatusAccepted, gin.H{"postback": e})
 }

@@ -37,3 +37,67 @@ func (s *server) failErr(c *gin.Context, what string, err error) {
 	s.Logger.Error("request failed", "path", c.FullPath(), "what", what, "error", err)
 	fail(c, http.StatusInternalServerError, what+": internal error")
 }
+
+// The intake's error kinds; intakeStatus maps each to its HTTP status.
+var (
+	errMalformed          = errors.New("malformed request")
+	errForbidden          = errors.New("forbidden")
+	errUnknownAccount     = errors.New("unknown account")
+	errUnknownIntegration = errors.New("unknown integration")
+	errTooLarge           = errors.New("too large")
+	errUnprocessable      = errors.New("unprocessable postback")
+	errUnavailable        = errors.New("temporarily unavailable")
+)
+
+var intakeStatuses = []struct {
+	kind   error
+	status int
+}{
+	{errMalformed, http.StatusBadRequest},
+	{errForbidden, http.StatusForbidden},
+	{errUnknownAccount, http.StatusNotFound},
+	{errUnknownIntegration, http.StatusNotFound},
+	{errTooLarge, http.StatusRequestEntityTooLarge},
+	{errUnprocessable, http.StatusUnprocessableEntity},
+	{errUnavailable, http.StatusServiceUnavailable},
+}
+
+func intakeStatus(kind error) int {
+	for _, m := range intakeStatuses {
+		if errors.Is(kind, m.kind) {
+			return m.status
+		}
+	}
+	return http.StatusServiceUnavailable
+}
+
+// intakeError is one intake step's failure: its kind (the status), the field at
+// fault, the message safe to show the sender, and the internal cause (logged only).
+type intakeError struct {
+	kind  error
+	field string
+	msg   string
+	cause error
+}
+
+func (e *intakeError) Error() string {
+	if e.cause != nil {
+		return e.kind.Error() + ": " + e.cause.Error()
+	}
+	return e.kind.Error() + ": " + e.msg
+}
+
+func (e *intakeError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
+
+func intakeErr(kind error, field, msg string, cause ...error) error {
+	e := &intakeError{kind: kind, field: field, msg: msg}
+	if len(cause) > 0 {
+		e.cause = cause[0]
+	}
+	return e
+}

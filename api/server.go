@@ -33,6 +33,7 @@ type Deps struct {
 type server struct {
 	Deps
 	cache *lookupCache
+	idKey idSecretCache
 }
 
 // NewHandler builds the HTTP handler.
@@ -71,6 +72,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.DELETE("/integrations/:slug", s.deleteIntegration)
 	v1.GET("/postbacks", s.listPostbacks)
 	v1.POST("/postbacks/test", s.testPostback)
+	v1.POST("/postbacks/:id/retry", s.retryPostback)
 	v1.GET("/conversions", s.listConversions)
 	v1.GET("/conversions/:id", s.getConversion)
 	v1.GET("/campaigns", s.listCampaigns)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/convrelay/convrelay/internal/conv"
@@ -50,6 +52,64 @@ func TxKeyFromWorkflowID(accountID, workflowID string) string {
 	return strings.TrimPrefix(workflowID, "conv/"+accountID+"/")
 }
 
+// Start describes a transaction's workflow as its first postback will leave it, so
+// it starts with the search attributes and memo it will have (its first task then
+// has nothing to upsert). Only AccountID and TxKey are required.
+type Start struct {
+	AccountID      string
+	TxKey          string
+	Integration    string
+	Status         string
+	TransactionID  string
+	EventName      string
+	ClickID        string
+	Value          string // decimal text; "" when unknown
+	Currency       string
+	SettleWindow   time.Duration
+	DeliveryWindow time.Duration
+}
+
+// StartOptions is the one place a transaction's workflow id and start options are
+// built (dispatcher, re-drives): every start has the same id, reuse policy and
+// search attributes.
+func StartOptions(taskQueue string, s Start) (client.StartWorkflowOptions, Input) {
+	attrs := []temporal.SearchAttributeUpdate{AccountIDKey.ValueSet(s.AccountID)}
+	for _, a := range []struct {
+		key   temporal.SearchAttributeKeyKeyword
+		value string
+	}{
+		{IntegrationKey, s.Integration},
+		{ConversionStatusKey, s.Status},
+		{TransactionIDKey, s.TransactionID},
+		{EventNameKey, s.EventName},
+		{ClickIDKey, s.ClickID},
+	} {
+		if a.value != "" {
+			attrs = append(attrs, a.key.ValueSet(a.value))
+		}
+	}
+	memo := map[string]any{"account": s.AccountID}
+	if s.Value != "" {
+		memo["value"] = s.Value
+	}
+	if s.Currency != "" {
+		memo["currency"] = s.Currency
+	}
+	if taskQueue == "" {
+		taskQueue = DefaultTaskQueue
+	}
+	id := WorkflowID(s.AccountID, s.TxKey)
+	return client.StartWorkflowOptions{
+			ID:                       id,
+			TaskQueue:                taskQueue,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+			Memo:                     memo,
+			StaticSummary:            "transaction " + s.TxKey + " of account " + s.AccountID,
+		}, Input{AccountID: s.AccountID, TxKey: s.TxKey, SettleWindow: s.SettleWindow, DeliveryWindow: s.DeliveryWindow}
+}
+
 // Input starts (or continues) a transaction's workflow.
 type Input struct {
 	AccountID      string        `json:"account_id"`
@@ -69,13 +129,17 @@ type Input struct {
 	Redrive  []RedeliverSignal `json:"redrive,omitempty"`
 }
 
-// PostbackSignal hands one accepted postback to its transaction's workflow.
+// PostbackSignal hands one accepted postback to its transaction's workflow by
+// reference: the workflow loads the postback from the postback log, so the signal's
+// size never depends on the postback and no personal data enters the history.
 type PostbackSignal struct {
-	PostbackID  int64             `json:"postback_id"`
-	AccountID   string            `json:"account_id"`
-	Integration string            `json:"integration"`
-	ReceivedAt  time.Time         `json:"received_at"`
-	Postback    postback.Postback `json:"postback"`
+	PostbackID  int64     `json:"postback_id"`
+	AccountID   string    `json:"account_id"`
+	Integration string    `json:"integration"`
+	ReceivedAt  time.Time `json:"received_at"`
+	// Postback is set only in signals sent before signal-by-reference (recorded
+	// histories and workflows still running since); never set it.
+	Postback *postback.Postback `json:"postback,omitempty"`
 }
 
 // RedeliverSignal re-drives one failed delivery.

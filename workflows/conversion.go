@@ -11,7 +11,6 @@ import (
 
 	"github.com/convrelay/convrelay/activities"
 	"github.com/convrelay/convrelay/internal/conv"
-	"github.com/convrelay/convrelay/internal/store"
 )
 
 // act is only used for its method values: the worker registers the real struct.
@@ -198,8 +197,8 @@ func (w *conversion) remember(id int64) {
 	}
 }
 
-// localOptions: database steps retry until the database is back (a postback once
-// accepted is never dropped), with backoff capped at a minute.
+// localOptions: a database step as run before dbStep (histories recorded before
+// "db-steps-until-applied"; also the delivery bookkeeping).
 func localOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		Summary:             summary,
@@ -216,16 +215,27 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	if w.seen[s.PostbackID] {
 		return
 	}
-	w.remember(s.PostbackID)
-	w.handled++
 	logger := workflow.GetLogger(ctx)
+	// Remembered as seen only once applied (or failed for good): a postback whose
+	// step is still retrying is handled again if it is handed over again.
+	byRef := s.Postback == nil
 
 	var prep activities.PrepareResult
-	err := workflow.ExecuteLocalActivity(localOptions(ctx, attributeSummary(s)), act.Prepare, activities.PrepareInput{
-		AccountID: w.in.AccountID, TxKey: w.in.TxKey, LoadState: !w.stateLoaded, Postback: s.Postback, ReceivedAt: s.ReceivedAt,
-	}).Get(ctx, &prep)
+	err := w.dbStep(ctx, attributeSummary(s), &prep, act.Prepare, activities.PrepareInput{
+		AccountID: w.in.AccountID, TxKey: w.in.TxKey, LoadState: !w.stateLoaded, PostbackID: s.PostbackID,
+		Postback: s.Postback, ReceivedAt: s.ReceivedAt,
+	})
 	if err != nil {
-		logger.Error("prepare postback failed", "postback_id", s.PostbackID, "error", err)
+		w.giveUp(ctx, s.PostbackID, "prepare", err)
+		return
+	}
+	facts := prep.Facts
+	if !byRef {
+		f := activities.FactsOf(s.Postback)
+		facts = &f
+	}
+	if facts == nil {
+		logger.Error("prepare returned no facts", "postback_id", s.PostbackID)
 		return
 	}
 	if !w.stateLoaded && prep.State != nil {
@@ -233,23 +243,30 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	}
 	prev := w.state
 	decision := Decide(prev, Incoming{
-		Status:        conv.Status(s.Postback.Status),
-		Value:         s.Postback.Value,
+		Status:        conv.Status(facts.Status),
+		Value:         facts.Value,
 		DefaultPayout: prep.Attribution.DefaultPayout,
 	})
-	var res store.RecordResult
+	var res conv.RecordResult
 	recordSummary := fmt.Sprintf("record postback %d: %s -> %s %s", s.PostbackID, orNone(decision.From), decision.To, decision.Value)
 	if !decision.Apply {
 		recordSummary = fmt.Sprintf("record postback %d as duplicate", s.PostbackID)
 	}
-	err = workflow.ExecuteLocalActivity(localOptions(ctx, recordSummary), act.Record, activities.RecordInput{
+	in := activities.RecordInput{
 		PostbackID: s.PostbackID, AccountID: w.in.AccountID, TxKey: w.in.TxKey, Integration: s.Integration,
-		ReceivedAt: s.ReceivedAt, Postback: s.Postback, Attribution: prep.Attribution, Decision: decision, Prev: prev,
-	}).Get(ctx, &res)
-	if err != nil {
-		logger.Error("record postback failed", "postback_id", s.PostbackID, "error", err)
+		ReceivedAt: s.ReceivedAt, Attribution: prep.Attribution, Decision: decision, Prev: prev,
+	}
+	if byRef {
+		in.Facts = facts
+	} else {
+		in.Postback = s.Postback
+	}
+	if err := w.dbStep(ctx, recordSummary, &res, act.Record, in); err != nil {
+		w.giveUp(ctx, s.PostbackID, "record", err)
 		return
 	}
+	w.remember(s.PostbackID)
+	w.handled++
 	w.state = res.State
 	w.history = append(w.history, conv.Transition{PostbackID: s.PostbackID, At: workflow.Now(ctx), From: decision.From,
 		To: res.State.Status, Value: res.State.Value, Outcome: res.Outcome, Note: decision.Note})
@@ -262,6 +279,65 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	for _, d := range res.Deliveries {
 		w.startDelivery(ctx, d)
 	}
+}
+
+// dbStep runs a database step as a local activity until it succeeds or fails for
+// a cause no retry can fix (activities.ErrTypePermanent): an outage of any length
+// only delays the postback. Each round retries inside the local activity for up to
+// two minutes, then waits on a durable timer (backoff up to a minute), so a long
+// outage costs a few history events a minute, not a stuck workflow task.
+func (w *conversion) dbStep(ctx workflow.Context, summary string, out any, fn any, args ...any) error {
+	if workflow.GetVersion(ctx, "db-steps-until-applied", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteLocalActivity(localOptions(ctx, summary), fn, args...).Get(ctx, out)
+	}
+	backoff := time.Second
+	for {
+		err := workflow.ExecuteLocalActivity(dbStepOptions(ctx, summary), fn, args...).Get(ctx, out)
+		if err == nil {
+			return nil
+		}
+		if _, isPermanent := activities.FailureClass(err); isPermanent {
+			return err
+		}
+		workflow.GetLogger(ctx).Warn("database step failed; retrying", "step", summary, "retry_in", backoff, "error", err)
+		if err := workflow.Sleep(ctx, backoff); err != nil {
+			return fmt.Errorf("wait to retry %s: %w", summary, err)
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+}
+
+// giveUp records a postback that can never be applied as failed, with its reason;
+// in histories recorded before dbStep retried, the old behaviour (log only) holds.
+func (w *conversion) giveUp(ctx workflow.Context, postbackID int64, step string, err error) {
+	logger := workflow.GetLogger(ctx)
+	class, isPermanent := activities.FailureClass(err)
+	if !isPermanent || workflow.GetVersion(ctx, "db-steps-until-applied", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		logger.Error(step+" postback failed", "postback_id", postbackID, "error", err)
+		return
+	}
+	w.remember(postbackID)
+	reason := step + ": " + err.Error()
+	logger.Error("postback failed for good", "postback_id", postbackID, "class", class, "reason", reason)
+	in := activities.MarkPostbackFailedInput{PostbackID: postbackID, Class: class, Reason: reason}
+	if err := w.dbStep(ctx, fmt.Sprintf("mark postback %d failed", postbackID), nil, act.MarkPostbackFailed, in); err != nil {
+		logger.Error("mark postback failed", "postback_id", postbackID, "error", err)
+	}
+}
+
+// dbStepOptions: one round of a database step (see dbStep).
+func dbStepOptions(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		Summary:                summary,
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        500 * time.Millisecond,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Second,
+			NonRetryableErrorTypes: []string{activities.ErrTypePermanent},
+		},
+	})
 }
 
 // publish keeps the search attributes and memo operators read in the UI current,
@@ -333,13 +409,18 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 			reason = "gave up: retry window of " + w.in.DeliveryWindow.String() + " exhausted"
 		}
 		workflow.GetLogger(gctx).Warn("delivery failed", "delivery_id", d.ID, "destination_type", d.DestinationType, "error", err)
-		_ = workflow.ExecuteLocalActivity(localOptions(gctx, fmt.Sprintf("mark delivery %d failed", d.ID)), act.MarkDeliveryFailed, d.ID, reason).Get(gctx, nil)
+		if err := w.dbStep(gctx, fmt.Sprintf("mark delivery %d failed", d.ID), nil, act.MarkDeliveryFailed, d.ID, reason); err != nil {
+			workflow.GetLogger(gctx).Error("mark delivery failed", "delivery_id", d.ID, "error", err)
+		}
 	})
 }
 
 // attributeSummary names what the attribution step looks up, for the UI.
 func attributeSummary(s PostbackSignal) string {
 	p := s.Postback
+	if p == nil {
+		return fmt.Sprintf("load and attribute postback %d", s.PostbackID)
+	}
 	switch {
 	case p.ClickID != "":
 		return "attribute click " + p.ClickID

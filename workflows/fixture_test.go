@@ -110,7 +110,7 @@ func (f *fixture) postback(query string) workflows.PostbackSignal {
 	if err := f.st.InsertLog(context.Background(), e); err != nil {
 		f.t.Fatal(err)
 	}
-	return workflows.PostbackSignal{PostbackID: e.ID, AccountID: f.account.ID, Integration: "pb", ReceivedAt: e.ReceivedAt, Postback: *p}
+	return workflows.PostbackSignal{PostbackID: e.ID, AccountID: f.account.ID, Integration: "pb", ReceivedAt: e.ReceivedAt}
 }
 
 // signalAt delivers signals at the given workflow-clock offsets.

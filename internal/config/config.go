@@ -41,6 +41,9 @@ type Config struct {
 	LogLevel          string
 	LogFormat         string
 	DispatchShards    int
+	DispatchWindow    int           // CONVRELAY_DISPATCH_WINDOW: postbacks in Temporal not yet applied, at most
+	DispatchStale     time.Duration // CONVRELAY_DISPATCH_STALE_AFTER: a dead replica's claims are taken over after this
+	ReconcileAfter    time.Duration // CONVRELAY_RECONCILE_AFTER: handed over and not applied after this: handed over again
 	WorkerConcurrency int
 	WorkflowCacheSize int
 	DBMaxConns        int32
@@ -86,6 +89,9 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
 		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
 		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
+		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW", 100),
+		DispatchStale:          r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
+		ReconcileAfter:         r.duration("CONVRELAY_RECONCILE_AFTER", 10*time.Minute),
 		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
 		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
 		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
@@ -123,8 +129,11 @@ func (c Config) validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return errors.New("CONVRELAY_MAX_BODY_BYTES must be positive")
 	}
-	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 || c.WorkflowCacheSize <= 0 {
-		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_WORKER_CONCURRENCY, CONVRELAY_WORKFLOW_CACHE_SIZE and CONVRELAY_DB_MAX_CONNS must be positive")
+	if c.DispatchShards <= 0 || c.WorkerConcurrency <= 0 || c.DBMaxConns <= 0 || c.WorkflowCacheSize <= 0 || c.DispatchWindow <= 0 {
+		return errors.New("CONVRELAY_DISPATCH_SHARDS, CONVRELAY_DISPATCH_WINDOW, CONVRELAY_WORKER_CONCURRENCY, CONVRELAY_WORKFLOW_CACHE_SIZE and CONVRELAY_DB_MAX_CONNS must be positive")
+	}
+	if c.DispatchStale <= 0 || c.ReconcileAfter <= 0 {
+		return errors.New("CONVRELAY_DISPATCH_STALE_AFTER and CONVRELAY_RECONCILE_AFTER must be positive durations")
 	}
 	switch c.DevTemporalPersistence {
 	case "postgres", "sqlite":

@@ -83,3 +83,11 @@ type DeliveryRef struct {
 	DestinationType string `json:"destination_type"`
 	Summary         string `json:"summary"`
 }
+
+// RecordResult is the transaction's state after a postback was recorded, and the
+// deliveries the workflow must now run.
+type RecordResult struct {
+	State      State         `json:"state"`
+	Outcome    Outcome       `json:"outcome"`
+	Deliveries []DeliveryRef `json:"deliveries,omitempty"`
+}

@@ -1,25 +1,34 @@
 // Package dispatch hands accepted postbacks from the postback log to their
-// transaction's workflow with SignalWithStart. The intake only writes the log row
-// and pokes the dispatcher, so it never waits on Temporal; while Temporal is down
-// rows wait in the log and are handed over, in order per transaction, once it is
-// back. A row handed over twice (a crash between signal and bookkeeping) has no
-// second effect: the workflow and the store both drop a postback they have seen.
+// transaction's workflow with SignalWithStart, by reference (the postback id and a
+// few routing fields). The intake only writes the log row and pokes the
+// dispatcher, so it never waits on Temporal.
+//
+// Three promises hold here:
+//   - Nothing blocks: a hand-over that fails for a passing reason goes back to the
+//     log with a backoff (later postbacks of the same transaction wait behind it,
+//     nothing else does); a refusal that can never succeed marks the row failed
+//     with the reason.
+//   - Fair across accounts: only a window of postbacks is in Temporal at a time
+//     (handed over, not yet applied); the rest wait in PostgreSQL, where every
+//     claim takes each account's oldest rows in turn, so one account's burst
+//     delays another account's postback by at most the window.
+//   - Nothing is forgotten: rows claimed but never handed over are claimable again
+//     after StaleAfter, and the reconciler hands over again rows not applied long
+//     after their hand-over. The workflow and the store drop a repeat.
 package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
@@ -32,12 +41,23 @@ type Options struct {
 	SettleWindow   time.Duration
 	DeliveryWindow time.Duration
 	Shards         int           // parallel hand-over lanes; one transaction always uses the same lane
-	StaleAfter     time.Duration // another process's claim older than this is taken over
+	StaleAfter     time.Duration // a claim older than this is taken over (its holder died or lost it)
 	PollInterval   time.Duration // how often the log is swept without a poke
+	Window         int           // postbacks handed over and not yet applied, at most
+	ReconcileAfter time.Duration // a postback handed over this long ago and not applied is handed over again
 	Logger         *slog.Logger
 	// OnDispatched, when set, is called with the age of each postback handed over.
 	OnDispatched func(age time.Duration)
 }
+
+// Defaults.
+const (
+	DefaultWindow         = 100
+	DefaultReconcileAfter = 10 * time.Minute
+	claimBatch            = 500
+	busyPoll              = 50 * time.Millisecond // sweep interval while work is waiting
+	maxBackoff            = time.Minute
+)
 
 // Dispatcher moves accepted postbacks from the log to Temporal.
 type Dispatcher struct {
@@ -45,6 +65,7 @@ type Dispatcher struct {
 	client client.Client
 	opts   Options
 	poke   chan struct{}
+	queued atomic.Int64 // rows routed to lanes and not finished
 
 	currencies sync.Map // account id -> cachedCurrency
 }
@@ -52,6 +73,219 @@ type Dispatcher struct {
 type cachedCurrency struct {
 	code string
 	at   time.Time
+}
+
+// New builds a dispatcher; Run starts it.
+func New(st *store.Store, c client.Client, opts Options) *Dispatcher {
+	if opts.TaskQueue == "" {
+		opts.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if opts.Shards <= 0 {
+		opts.Shards = 16
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = time.Minute
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	if opts.ReconcileAfter <= 0 {
+		opts.ReconcileAfter = DefaultReconcileAfter
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Dispatcher{store: st, client: c, opts: opts, poke: make(chan struct{}, 1)}
+}
+
+// Poke tells the dispatcher a new row is waiting; it never blocks.
+func (d *Dispatcher) Poke() {
+	select {
+	case d.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Run sweeps the log until ctx ends, then releases its unsent claims so the next
+// process takes them over at once.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	lanes := make([]chan store.Waiting, d.opts.Shards)
+	done := make(chan store.Waiting, 1024)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		// A lane never holds more than the window, so routing never blocks.
+		lanes[i] = make(chan store.Waiting, d.opts.Window+claimBatch)
+		wg.Add(1)
+		go func(lane chan store.Waiting) {
+			defer wg.Done()
+			d.runLane(ctx, lane, done)
+		}(lanes[i])
+	}
+	markerDone := make(chan struct{})
+	go func() { d.runMarker(done); close(markerDone) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); d.runReconciler(ctx) }()
+
+	ticker := time.NewTicker(d.opts.PollInterval)
+	defer ticker.Stop()
+	for ctx.Err() == nil {
+		busy := d.sweep(ctx, lanes)
+		var busyTick <-chan time.Time
+		if busy {
+			busyTick = time.After(busyPoll)
+		}
+		select {
+		case <-ctx.Done():
+		case <-busyTick:
+		case <-d.poke:
+			if !busy {
+				// Coalesce a burst of pokes into one sweep.
+				select {
+				case <-ctx.Done():
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		case <-ticker.C:
+		}
+	}
+	wg.Wait()
+	close(done)
+	<-markerDone
+	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := d.store.ReleaseClaims(releaseCtx); err != nil {
+		d.opts.Logger.Warn("dispatcher: release claims", "error", err)
+	}
+	return nil
+}
+
+// sweep claims as many waiting rows as the window has room for and routes them to
+// their lanes. It reports whether work is likely still waiting (the window was
+// full, or the claim was cut by it), so the caller sweeps again soon.
+func (d *Dispatcher) sweep(ctx context.Context, lanes []chan store.Waiting) bool {
+	inFlight, err := d.store.InFlight(ctx, d.opts.ReconcileAfter)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.opts.Logger.Error("dispatcher: count in flight", "error", err)
+		}
+		return false
+	}
+	room := d.opts.Window - inFlight - int(d.queued.Load())
+	if room <= 0 {
+		return true
+	}
+	limit := min(room, claimBatch)
+	rows, err := d.store.ClaimWaiting(ctx, d.opts.StaleAfter, limit)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.opts.Logger.Error("dispatcher: claim failed", "error", err)
+		}
+		return false
+	}
+	for _, r := range rows {
+		d.queued.Add(1)
+		lanes[laneOf(r.WorkflowID, len(lanes))] <- r
+	}
+	return len(rows) == limit
+}
+
+func laneOf(workflowID string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(workflowID))
+	return int(h.Sum32() % uint32(n))
+}
+
+// runLane hands rows over one at a time, so that a transaction's postbacks reach
+// its workflow in the order they were accepted. A row whose hand-over fails for a
+// passing reason goes back to the log with a backoff, and the lane defers the
+// transaction's later rows until then; other transactions go on.
+func (d *Dispatcher) runLane(ctx context.Context, lane <-chan store.Waiting, done chan<- store.Waiting) {
+	blocked := map[string]time.Time{} // workflow id -> deferred until
+	for {
+		var row store.Waiting
+		select {
+		case <-ctx.Done():
+			return
+		case row = <-lane:
+		}
+		d.handle(ctx, row, blocked, done)
+		d.queued.Add(-1)
+	}
+}
+
+func (d *Dispatcher) handle(ctx context.Context, row store.Waiting, blocked map[string]time.Time, done chan<- store.Waiting) {
+	if until, ok := blocked[row.WorkflowID]; ok {
+		if time.Now().Before(until) {
+			d.deferRow(ctx, row, until)
+			return
+		}
+		delete(blocked, row.WorkflowID)
+	}
+	err := d.handOver(ctx, row)
+	if err == nil {
+		done <- row
+		if d.opts.OnDispatched != nil {
+			d.opts.OnDispatched(time.Since(row.ReceivedAt))
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		return // released at shutdown
+	}
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		// Retrying cannot help: the row is failed, visible and re-drivable.
+		d.opts.Logger.Error("dispatcher: Temporal refused postback", "postback_id", row.ID, "workflow_id", row.WorkflowID, "error", err)
+		if err := d.store.MarkFailed(ctx, row.ID, store.FailedRefused, "Temporal refused the hand-over: "+invalid.Error()); err != nil {
+			d.opts.Logger.Error("dispatcher: mark failed", "postback_id", row.ID, "error", err)
+		}
+		return
+	}
+	backoff := min(200*time.Millisecond<<min(row.Attempts, 16), maxBackoff)
+	until := time.Now().Add(backoff)
+	blocked[row.WorkflowID] = until
+	d.opts.Logger.Warn("dispatcher: hand-over failed, retrying later", "postback_id", row.ID, "workflow_id", row.WorkflowID,
+		"retry_in", backoff, "error", err)
+	d.deferRow(ctx, row, until)
+}
+
+// deferRow hands a row back to the log until a time. If that write fails too (the
+// database is down), the claim goes stale and the row is claimed again later.
+func (d *Dispatcher) deferRow(ctx context.Context, row store.Waiting, until time.Time) {
+	if err := d.store.Defer(ctx, []int64{row.ID}, until); err != nil && ctx.Err() == nil {
+		d.opts.Logger.Warn("dispatcher: defer hand-over", "postback_id", row.ID, "error", err)
+	}
+}
+
+func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
+	sig := workflows.PostbackSignal{PostbackID: row.ID, AccountID: row.AccountID, Integration: row.Integration, ReceivedAt: row.ReceivedAt}
+	start := workflows.Start{
+		AccountID: row.AccountID, TxKey: workflows.TxKeyFromWorkflowID(row.AccountID, row.WorkflowID),
+		Integration: row.Integration, Status: row.Status, TransactionID: row.TransactionID,
+		EventName: row.EventName, ClickID: row.ClickID, Currency: row.Currency,
+		SettleWindow: d.opts.SettleWindow, DeliveryWindow: d.opts.DeliveryWindow,
+	}
+	// The memo a new transaction will most likely have once this postback is applied.
+	switch {
+	case row.Status == string(postback.StatusPending):
+		start.Value = "0.01"
+	case row.Value != "" && row.Status == string(postback.StatusApproved):
+		start.Value = row.Value
+	}
+	if start.Currency == "" {
+		start.Currency = d.accountCurrency(ctx, row.AccountID)
+	}
+	opts, in := workflows.StartOptions(d.opts.TaskQueue, start)
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := d.client.SignalWithStartWorkflow(sctx, row.WorkflowID, workflows.PostbackSignalName, sig, opts,
+		workflows.ConversionWorkflowName, in); err != nil {
+		return fmt.Errorf("signal-with-start %s: %w", row.WorkflowID, err)
+	}
+	return nil
 }
 
 // accountCurrency is the account's default currency (what a postback without one
@@ -70,196 +304,8 @@ func (d *Dispatcher) accountCurrency(ctx context.Context, accountID string) stri
 	return a.Currency
 }
 
-// New builds a dispatcher; Run starts it.
-func New(st *store.Store, c client.Client, opts Options) *Dispatcher {
-	if opts.TaskQueue == "" {
-		opts.TaskQueue = workflows.DefaultTaskQueue
-	}
-	if opts.Shards <= 0 {
-		opts.Shards = 16
-	}
-	if opts.StaleAfter <= 0 {
-		opts.StaleAfter = time.Minute
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = time.Second
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	return &Dispatcher{store: st, client: c, opts: opts, poke: make(chan struct{}, 1)}
-}
-
-// Poke tells the dispatcher a new row is waiting; it never blocks.
-func (d *Dispatcher) Poke() {
-	select {
-	case d.poke <- struct{}{}:
-	default:
-	}
-}
-
-const claimBatch = 500
-
-// Run sweeps the log until ctx ends, then releases its unsent claims so the next
-// process takes them over at once.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	lanes := make([]chan store.Undispatched, d.opts.Shards)
-	done := make(chan int64, 1024)
-	var wg sync.WaitGroup
-	for i := range lanes {
-		lanes[i] = make(chan store.Undispatched, claimBatch)
-		wg.Add(1)
-		go func(lane chan store.Undispatched) {
-			defer wg.Done()
-			d.runLane(ctx, lane, done)
-		}(lanes[i])
-	}
-	markerDone := make(chan struct{})
-	go func() { d.runMarker(done); close(markerDone) }()
-
-	ticker := time.NewTicker(d.opts.PollInterval)
-	defer ticker.Stop()
-	for ctx.Err() == nil {
-		for {
-			rows, err := d.store.ClaimUndispatched(ctx, d.opts.StaleAfter, claimBatch)
-			if err != nil {
-				if ctx.Err() == nil {
-					d.opts.Logger.Error("dispatcher: claim failed", "error", err)
-				}
-				break
-			}
-			for _, r := range rows {
-				select {
-				case lanes[laneOf(r.WorkflowID, len(lanes))] <- r:
-				case <-ctx.Done():
-				}
-			}
-			if len(rows) < claimBatch {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-d.poke:
-		case <-ticker.C:
-		}
-	}
-	wg.Wait()
-	close(done)
-	<-markerDone
-	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := d.store.ReleaseClaims(releaseCtx); err != nil {
-		d.opts.Logger.Warn("dispatcher: release claims", "error", err)
-	}
-	return nil
-}
-
-func laneOf(workflowID string, n int) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(workflowID))
-	return int(h.Sum32() % uint32(n))
-}
-
-// runLane hands rows over one at a time, retrying each until it succeeds, so that a
-// transaction's postbacks reach its workflow in the order they were accepted.
-func (d *Dispatcher) runLane(ctx context.Context, lane <-chan store.Undispatched, done chan<- int64) {
-	for {
-		var row store.Undispatched
-		select {
-		case <-ctx.Done():
-			return
-		case row = <-lane:
-		}
-		backoff := 200 * time.Millisecond
-		for {
-			err := d.handOver(ctx, row)
-			if err == nil {
-				done <- row.ID
-				if d.opts.OnDispatched != nil {
-					d.opts.OnDispatched(time.Since(row.ReceivedAt))
-				}
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			var invalid *serviceerror.InvalidArgument
-			if errors.As(err, &invalid) {
-				// Retrying cannot help; leave the row undispatched and visible.
-				d.opts.Logger.Error("dispatcher: Temporal refused postback", "postback_id", row.ID, "workflow_id", row.WorkflowID, "error", err)
-				break
-			}
-			d.opts.Logger.Warn("dispatcher: hand-over failed, retrying", "postback_id", row.ID, "workflow_id", row.WorkflowID,
-				"retry_in", backoff, "error", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 10*time.Second)
-		}
-	}
-}
-
-func (d *Dispatcher) handOver(ctx context.Context, row store.Undispatched) error {
-	var p postback.Postback
-	if err := json.Unmarshal(row.Canonical, &p); err != nil {
-		return fmt.Errorf("decode postback %d: %w", row.ID, err)
-	}
-	sig := workflows.PostbackSignal{PostbackID: row.ID, AccountID: row.AccountID, Integration: row.Integration,
-		ReceivedAt: row.ReceivedAt, Postback: p}
-	txKey := workflows.TxKeyFromWorkflowID(row.AccountID, row.WorkflowID)
-	// The attributes and memo a new transaction will most likely have once this
-	// postback is applied are set at start, so the workflow's first task usually has
-	// nothing to upsert (each upsert is a history event and a visibility write).
-	attrs := []temporal.SearchAttributeUpdate{
-		workflows.AccountIDKey.ValueSet(row.AccountID),
-		workflows.IntegrationKey.ValueSet(row.Integration),
-		workflows.ConversionStatusKey.ValueSet(string(p.Status)),
-	}
-	if p.TransactionID != "" {
-		attrs = append(attrs, workflows.TransactionIDKey.ValueSet(p.TransactionID))
-	}
-	if p.EventName != "" {
-		attrs = append(attrs, workflows.EventNameKey.ValueSet(p.EventName))
-	}
-	if p.ClickID != "" {
-		attrs = append(attrs, workflows.ClickIDKey.ValueSet(p.ClickID))
-	}
-	memo := map[string]any{"account": row.AccountID}
-	switch {
-	case p.Status == postback.StatusPending:
-		memo["value"] = "0.01"
-	case p.Value != nil && p.Status == postback.StatusApproved:
-		memo["value"] = p.Value.String()
-	}
-	if p.Currency != "" {
-		memo["currency"] = p.Currency
-	} else if cur := d.accountCurrency(ctx, row.AccountID); cur != "" {
-		memo["currency"] = cur
-	}
-	opts := client.StartWorkflowOptions{
-		ID:                       row.WorkflowID,
-		TaskQueue:                d.opts.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		Memo:                     memo,
-		StaticSummary:            "transaction " + txKey + " of account " + row.AccountID,
-	}
-	in := workflows.Input{AccountID: row.AccountID, TxKey: txKey, SettleWindow: d.opts.SettleWindow, DeliveryWindow: d.opts.DeliveryWindow}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := d.client.SignalWithStartWorkflow(sctx, row.WorkflowID, workflows.PostbackSignalName, sig, opts,
-		workflows.ConversionWorkflowName, in); err != nil {
-		return fmt.Errorf("signal-with-start %s: %w", row.WorkflowID, err)
-	}
-	return nil
-}
-
 // runMarker records hand-overs in batches: one UPDATE per batch instead of per row.
-func (d *Dispatcher) runMarker(done <-chan int64) {
+func (d *Dispatcher) runMarker(done <-chan store.Waiting) {
 	var batch []int64
 	flush := func() {
 		if len(batch) == 0 {
@@ -268,7 +314,7 @@ func (d *Dispatcher) runMarker(done <-chan int64) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := d.store.MarkDispatched(ctx, batch); err != nil {
-			// The rows stay claimed and are sent again later; the workflow drops repeats.
+			// The claims go stale and the rows are sent again later; the workflow drops repeats.
 			d.opts.Logger.Error("dispatcher: mark dispatched", "count", len(batch), "error", err)
 		}
 		batch = batch[:0]
@@ -277,17 +323,43 @@ func (d *Dispatcher) runMarker(done <-chan int64) {
 	defer tick.Stop()
 	for {
 		select {
-		case id, ok := <-done:
+		case row, ok := <-done:
 			if !ok {
 				flush()
 				return
 			}
-			batch = append(batch, id)
+			batch = append(batch, row.ID)
 			if len(batch) >= 500 {
 				flush()
 			}
 		case <-tick.C:
 			flush()
+		}
+	}
+}
+
+// runReconciler hands over again, every minute, postbacks handed over more than
+// ReconcileAfter ago and still not applied.
+func (d *Dispatcher) runReconciler(ctx context.Context) {
+	interval := min(time.Minute, d.opts.ReconcileAfter/2)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := d.store.Reconcile(ctx, d.opts.ReconcileAfter)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.opts.Logger.Warn("reconciler: sweep failed", "error", err)
+			}
+			continue
+		}
+		if n > 0 {
+			d.opts.Logger.Warn("reconciler: handing over again postbacks not applied", "count", n, "after", d.opts.ReconcileAfter)
+			d.Poke()
 		}
 	}
 }

@@ -16,6 +16,7 @@ type Metrics struct {
 	DeliveryAttempts *prometheus.CounterVec   // destination_type
 	DispatchSeconds  prometheus.Histogram
 	Clicks           prometheus.Counter
+	Unknown          *prometheus.CounterVec // what: account, integration (never a name from the URL)
 }
 
 // New registers every metric on a fresh registry, with Go and process collectors.
@@ -43,8 +44,11 @@ func New() *Metrics {
 		Clicks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "convrelay_clicks_total", Help: "Clicks recorded.",
 		}),
+		Unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convrelay_postbacks_unknown_total", Help: "Postbacks refused 404 for an unknown account or integration (counted, not stored in full).",
+		}, []string{"what"}),
 	}
-	r.MustRegister(m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
+	r.MustRegister(m.Unknown, m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

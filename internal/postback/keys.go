@@ -1,6 +1,7 @@
 package postback
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -94,4 +95,25 @@ func escapeKeyPart(b *strings.Builder, s string) {
 		}
 		i += n
 	}
+}
+
+// KeyedTransactionKey is TransactionKey with personal data kept out: a transaction
+// keyed by email (no transaction id, click, ref or visitor) is keyed by an HMAC of
+// the lower-cased address under the installation's secret instead of the address,
+// since the key becomes a Temporal workflow id that anyone with the UI can read.
+func (p *Postback) KeyedTransactionKey(secret []byte) string {
+	if p.TransactionID != "" {
+		return p.TransactionKey()
+	}
+	kind, parts := p.matchParts()
+	if kind != "email" {
+		return p.TransactionKey()
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(parts[0]))
+	event := p.EventName
+	if p.EventSource == EventSourceAutomatic || event == "" {
+		event = "conversion"
+	}
+	return buildKey("email", "h"+hex.EncodeToString(mac.Sum(nil))[:32], event)
 }

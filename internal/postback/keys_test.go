@@ -85,3 +85,33 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %+v", back)
 	}
 }
+
+func TestKeyedTransactionKeyHidesEmail(t *testing.T) {
+	secret := []byte("installation secret")
+	p := &Postback{Email: "Jane.Doe@Example.com", EventName: "Lead", EventSource: EventSourceEventName}
+	key := p.KeyedTransactionKey(secret)
+	if strings.Contains(strings.ToLower(key), "jane") || strings.Contains(strings.ToLower(key), "example") {
+		t.Fatalf("key %q shows the email", key)
+	}
+	if !strings.HasPrefix(key, "email:h") || !strings.HasSuffix(key, ":Lead") {
+		t.Fatalf("key %q, want email:h<hmac>:Lead", key)
+	}
+	// The same person (any case) keeps one key; another secret or person gives another.
+	same := &Postback{Email: "jane.doe@example.com", EventName: "Lead", EventSource: EventSourceEventName}
+	if same.KeyedTransactionKey(secret) != key {
+		t.Fatal("case changed the key")
+	}
+	if p.KeyedTransactionKey([]byte("other")) == key {
+		t.Fatal("the secret does not matter")
+	}
+	other := &Postback{Email: "john@example.com", EventName: "Lead", EventSource: EventSourceEventName}
+	if other.KeyedTransactionKey(secret) == key {
+		t.Fatal("two people share a key")
+	}
+	// Keys that hold no personal data are unchanged.
+	for _, q := range []*Postback{{TransactionID: "T1", Email: "a@b.c"}, {ClickID: "C1", Email: "a@b.c", EventName: "Lead"}} {
+		if q.KeyedTransactionKey(secret) != q.TransactionKey() {
+			t.Fatalf("%+v: keyed %q != %q", q, q.KeyedTransactionKey(secret), q.TransactionKey())
+		}
+	}
+}

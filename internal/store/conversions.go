@@ -62,11 +62,7 @@ type RecordParams struct {
 
 // RecordResult is the transaction's state after the postback and the deliveries
 // the workflow must now run.
-type RecordResult struct {
-	State      conv.State         `json:"state"`
-	Outcome    conv.Outcome       `json:"outcome"`
-	Deliveries []conv.DeliveryRef `json:"deliveries,omitempty"`
-}
+type RecordResult = conv.RecordResult
 
 // EventKey is the stable idempotency key of one (transaction, destination, event):
 // it becomes Meta/TikTok event_id, Google order_id and the webhook id.
@@ -84,9 +80,14 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var processed *time.Time
 		var outcome string
-		err := tx.QueryRow(ctx, `SELECT processed_at, outcome FROM postback_log WHERE id = $1 FOR UPDATE`, p.PostbackID).Scan(&processed, &outcome)
+		var canonical []byte
+		err := tx.QueryRow(ctx, `SELECT processed_at, outcome, canonical FROM postback_log WHERE id = $1 FOR UPDATE`, p.PostbackID).
+			Scan(&processed, &outcome, &canonical)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("lock postback %d: %w", p.PostbackID, err)
+		}
+		if len(p.Postback) == 0 {
+			p.Postback = canonical // handed over by reference: the log holds the content
 		}
 		if processed != nil {
 			st, err := loadState(ctx, tx, p.AccountID, p.TxKey)

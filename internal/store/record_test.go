@@ -87,39 +87,6 @@ func TestRecordIsIdempotentPerPostback(t *testing.T) {
 	}
 }
 
-func TestClaimUndispatchedInOrderOnce(t *testing.T) {
-	ctx := context.Background()
-	st := pgtest.NewStore(t)
-	a := newAccount(t, st)
-	var ids []int64
-	for i := 0; i < 5; i++ {
-		ids = append(ids, insertAccepted(t, st, a.ID, "T"))
-	}
-	got, err := st.ClaimUndispatched(ctx, time.Minute, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 5 {
-		t.Fatalf("claimed %d, want 5", len(got))
-	}
-	for i, u := range got {
-		if u.ID != ids[i] {
-			t.Fatalf("claim order %d = %d, want %d", i, u.ID, ids[i])
-		}
-	}
-	again, err := st.ClaimUndispatched(ctx, time.Minute, 100)
-	if err != nil || len(again) != 0 {
-		t.Fatalf("second claim = %d rows, %v; want none", len(again), err)
-	}
-	if err := st.MarkDispatched(ctx, ids); err != nil {
-		t.Fatal(err)
-	}
-	n, _, err := st.BacklogStats(ctx)
-	if err != nil || n != 0 {
-		t.Fatalf("backlog = %d, %v; want 0", n, err)
-	}
-}
-
 func TestConversionCarriesSourceClickAndUnattributedReason(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
