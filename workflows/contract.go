@@ -100,14 +100,14 @@ func StartOptions(taskQueue string, s Start) (client.StartWorkflowOptions, Input
 	}
 	id := WorkflowID(s.AccountID, s.TxKey)
 	return client.StartWorkflowOptions{
-			ID:                       id,
-			TaskQueue:                taskQueue,
-			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-			Memo:                     memo,
-			StaticSummary:            "transaction " + s.TxKey + " of account " + s.AccountID,
-		}, Input{AccountID: s.AccountID, TxKey: s.TxKey, SettleWindow: s.SettleWindow, DeliveryWindow: s.DeliveryWindow}
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		Memo:                     memo,
+		StaticSummary:            "transaction " + s.TxKey + " of account " + s.AccountID,
+	}, Input{AccountID: s.AccountID, TxKey: s.TxKey, SettleWindow: s.SettleWindow, DeliveryWindow: s.DeliveryWindow}
 }
 
 // Input starts (or continues) a transaction's workflow.

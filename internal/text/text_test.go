@@ -27,11 +27,11 @@ func TestTruncateNeverSplitsACharacter(t *testing.T) {
 
 func TestEscapeKeepsBytesVisibleAndValid(t *testing.T) {
 	cases := map[string]string{
-		"plain":         "plain",
-		"caf\xc3\xa9":   "café",
-		"a\xffb":        `a\xFFb`,
-		"nul\x00byte":   `nul\x00byte`,
-		"\xc3":          `\xC3`,
+		"plain":          "plain",
+		"caf\xc3\xa9":    "café",
+		"a\xffb":         `a\xFFb`,
+		"nul\x00byte":    `nul\x00byte`,
+		"\xc3":           `\xC3`,
 		"ok \u2603 \xfe": "ok \u2603 \\xFE",
 	}
 	for in, want := range cases {
