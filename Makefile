@@ -11,10 +11,11 @@ run: ## whole product in one process on embedded defaults
 	$(GO) build -o bin/convrelay-dev ./cmd/convrelay-dev
 	./bin/convrelay-dev
 
-test: ## every test, then a short fuzz run of the postback parser
+test: ## every test, then short fuzz runs of the parser and of the intake (real handler, real database)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/postback
+	$(GO) test -run '^$$' -fuzz '^FuzzIntake$$' -fuzztime $(FUZZTIME) ./api
 
 unit: ## tests that need neither PostgreSQL nor Temporal
 	$(GO) test -short ./...

@@ -23,7 +23,7 @@ type pokeCounter struct{ n atomic.Int64 }
 func (p *pokeCounter) Poke() { p.n.Add(1) }
 
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Store
 	srv     *httptest.Server
 	account store.Account
@@ -32,7 +32,10 @@ type harness struct {
 	metrics *metrics.Metrics
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessTB(t) }
+
+// newHarnessTB is newHarness for tests, benchmarks and fuzz targets.
+func newHarnessTB(t testing.TB) *harness {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})
