@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"regexp"
+	"strings"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,7 +34,7 @@ func TestRecordHistories(t *testing.T) {
 	if code, body := st.admin("POST", "/destinations", `{"type":"webhook","name":"crm","config":{"url":"`+hook.URL+`","secret":"s3cret-key"}}`); code != http.StatusCreated {
 		t.Fatalf("create destination: %d %v", code, body)
 	}
-	base := "/" + st.info.AccountID + "/collect/demo?click_id=c1&transaction_id=REC-1&commission=4.99"
+	base := "/" + st.info.AccountID + "/collect/demo?click_id=c1&transaction_id=REC-1&commission=4.99&" + personalQuery
 	var wfID string
 	for _, status := range []string{"pending", "approved", "approved", "rejected"} {
 		code, body := st.call("GET", base+"&status="+status, "", "")
@@ -52,19 +55,7 @@ func TestRecordHistories(t *testing.T) {
 		}
 		return nil
 	})
-	hist := &historypb.History{}
-	iter := st.s.Temporal.GetWorkflowHistory(ctx, wfID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, ev)
-	}
-	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := historyJSON(t, st, wfID)
 	name := os.Getenv("CONVRELAY_HISTORY_NAME") // e.g. "v2": keeps earlier recordings beside the new one
 	if name == "" {
 		name = "latest"
@@ -73,5 +64,105 @@ func TestRecordHistories(t *testing.T) {
 	if err := os.WriteFile(out, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote %s (%d events)", out, len(hist.Events))
+	t.Logf("wrote %s (%d bytes)", out, len(raw))
+}
+
+// Personal data a postback may carry; none of it may reach a Temporal history.
+var personal = []string{"jane.doe@example.com", "Jane", "Doe", "+393471234567", "3471234567", "198.51.100.23",
+	"Mozilla/5.0 (PersonalTest)"}
+
+const personalQuery = "email=jane.doe%40example.com&first_name=Jane&last_name=Doe&phone=%2B393471234567" +
+	"&ip=198.51.100.23&user_agent=Mozilla%2F5.0%20(PersonalTest)"
+
+func historyJSON(t *testing.T, st *stack, wfID string) []byte {
+	t.Helper()
+	raw, err := fetchHistory(st, wfID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func fetchHistory(st *stack, wfID string) ([]byte, error) {
+	hist := &historypb.History{}
+	iter := st.s.Temporal.GetWorkflowHistory(context.Background(), wfID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return nil, err
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	return protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
+}
+
+// TestHistoryHoldsNoPersonalData sends postbacks carrying an email, a phone, a name,
+// an IP address and a user agent (one keyed by email alone) through the whole
+// product and reads their workflows' histories: payloads are base64 JSON inside
+// the history, so both the decoded payloads and the raw history are searched.
+func TestHistoryHoldsNoPersonalData(t *testing.T) {
+	st := startStack(t, t.TempDir(), devstack.Options{}, nil)
+	var ids []string
+	for _, q := range []string{
+		"click_id=c-pii&transaction_id=PII-1&commission=4.99&status=approved&" + personalQuery,
+		"event_name=Lead&status=pending&" + personalQuery, // keyed by email alone
+	} {
+		code, body := st.call("GET", "/"+st.info.AccountID+"/collect/demo?"+q, "", "")
+		if code != http.StatusOK {
+			t.Fatalf("postback answered %d %v", code, body)
+		}
+		ids = append(ids, body["workflow_id"].(string))
+	}
+	for _, id := range ids {
+		for _, p := range personal {
+			if strings.Contains(strings.ToLower(id), strings.ToLower(p)) {
+				t.Fatalf("workflow id %q holds %q", id, p)
+			}
+		}
+		eventually(t, "postback applied in "+id, 60*time.Second, func() error {
+			raw, err := fetchHistory(st, id)
+			if err != nil {
+				return err
+			}
+			if !strings.Contains(string(raw), "Record") {
+				return fmt.Errorf("not recorded yet")
+			}
+			return nil
+		})
+		raw := historyJSON(t, st, id)
+		if leaked := personalIn(raw); leaked != "" {
+			t.Fatalf("history of %s holds %q", id, leaked)
+		}
+	}
+}
+
+// personalIn returns the first personal value found in a history, in its raw
+// JSON or in any base64 payload inside it ("" when none).
+func personalIn(raw []byte) string {
+	texts := []string{strings.ToLower(string(raw))}
+	for _, m := range base64Field.FindAllSubmatch(raw, -1) {
+		if dec, err := base64.StdEncoding.DecodeString(string(m[1])); err == nil {
+			texts = append(texts, strings.ToLower(string(dec)))
+		}
+	}
+	for _, text := range texts {
+		for _, p := range personal {
+			if strings.Contains(text, strings.ToLower(p)) {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+var base64Field = regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]+)"`)
+
+func TestPersonalInFindsEncodedPayloads(t *testing.T) {
+	payload := base64.StdEncoding.EncodeToString([]byte(`{"traits":{"email":"jane.doe@example.com"}}`))
+	if got := personalIn([]byte(`{"payloads":[{"data": "` + payload + `"}]}`)); got == "" {
+		t.Fatal("an email inside a base64 payload was not found")
+	}
+	if got := personalIn([]byte(`{"data":"` + base64.StdEncoding.EncodeToString([]byte(`{"postback_id":7}`)) + `"}`)); got != "" {
+		t.Fatalf("found %q in a payload without personal data", got)
+	}
 }
