@@ -45,6 +45,8 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 	bin := fs.String("bin", "", "production binary to drill (default: build "+drill.ProductPackage+")")
 	rate := fs.Float64("rate", 0, "transactions per second of steady load (default 10 for drills, 20 for the soak; short: 8 and 10)")
 	soakFor := fs.Duration("soak-for", 0, "soak duration after the warm-up (default 10m; short: 2m)")
+	pgDown := fs.Duration("postgres-down", 0, "postgres-long: how long PostgreSQL stays down (default 5m; short: 40s)")
+	burst := fs.Int("burst", 0, "fair: postbacks the busy account sends at once (default 50000; short: 1000)")
 	verbose := fs.Bool("v", false, "info-level logs from the API and worker (in the work directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -58,6 +60,12 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *rate > 0 {
 		cfg.Rate, cfg.SoakRate = *rate, *rate
+	}
+	if *pgDown > 0 {
+		cfg.PostgresLong = *pgDown
+	}
+	if *burst > 0 {
+		cfg.FairBurst = *burst
 	}
 	if *soakFor > 0 {
 		cfg.SoakFor = *soakFor

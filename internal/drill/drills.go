@@ -23,6 +23,9 @@ func Drills() []Drill {
 		{"postgres-restart", "PostgreSQL crashed (and, in the full form, cleanly restarted) under load", postgresRestart},
 		{"destination-503", "both destinations answer 503 for a while, then recover", destination503},
 		{"storm", "identical copies of each postback sent at once, statuses out of order", storm},
+		{"postgres-long", "PostgreSQL down for minutes under load; every accepted postback applied after", postgresLong},
+		{"hostile", "every hostile input class mixed into normal traffic: 4xx or applied, never 5xx", hostile},
+		{"fair", "one account bursts; another account's postbacks are applied within the bound", fair},
 	}
 }
 

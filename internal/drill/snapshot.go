@@ -28,6 +28,7 @@ type snapshot struct {
 	unprocessed int // accepted postbacks the workflow has not applied yet
 	pendingDel  int // deliveries not yet delivered (or retrying)
 	failedDel   int // deliveries given up
+	failedPB    int // postbacks accepted that the product marked failed
 }
 
 func (e *env) snapshot(ctx context.Context) (snapshot, error) {
@@ -80,6 +81,13 @@ func (e *env) snapshot(ctx context.Context) (snapshot, error) {
 		}
 		cursor = "&cursor=" + *page.Next
 	}
+	var failed struct {
+		Postbacks []struct{} `json:"postbacks"`
+	}
+	if err := e.acct.admin(ctx, "GET", "/postbacks?outcome=failed&limit=500", nil, http.StatusOK, &failed); err != nil {
+		return s, err
+	}
+	s.failedPB = len(failed.Postbacks)
 	return s, nil
 }
 

@@ -50,6 +50,9 @@ func (e *env) verify(ctx context.Context, plans []txPlan, timeout, quiet time.Du
 		r.problem("final read of the admin API: %v", err)
 	} else {
 		r = e.evaluate(plans, snap)
+		if snap.failedPB > 0 {
+			r.problem("%d accepted postbacks marked failed by the product", snap.failedPB)
+		}
 		if snap.failedDel > 0 {
 			r.problem("%d deliveries marked failed by the product", snap.failedDel)
 		}
