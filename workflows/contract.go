@@ -45,7 +45,7 @@ var (
 var SearchAttributeNames = []string{"TransactionId", "ClickId", "AccountId", "ConversionStatus", "EventName", "Integration"}
 
 // WorkflowID is the id of a transaction's workflow: conv/<account>/<transaction key>.
-func WorkflowID(accountID, txKey string) string { return "conv/" + accountID + "/" + txKey }
+func WorkflowID(accountID, txKey string) string { return conv.WorkflowID(accountID, txKey) }
 
 // TxKeyFromWorkflowID recovers the transaction key from a workflow id.
 func TxKeyFromWorkflowID(accountID, workflowID string) string {

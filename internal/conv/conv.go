@@ -91,3 +91,7 @@ type RecordResult struct {
 	Outcome    Outcome       `json:"outcome"`
 	Deliveries []DeliveryRef `json:"deliveries,omitempty"`
 }
+
+// WorkflowID is the id of a transaction's workflow: conv/<account>/<transaction
+// key>. The one definition, for the workflow's contract and the store's views.
+func WorkflowID(accountID, txKey string) string { return "conv/" + accountID + "/" + txKey }

@@ -124,10 +124,19 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 	for _, f := range fiveXX[:min(len(fiveXX), 5)] {
 		r.problem("hostile request answered 5xx or not at all: %s", f)
 	}
-	if unapplied, failed, err := unappliedOf(ctx, target); err != nil {
-		r.problem("read the hostile account's log: %v", err)
-	} else if unapplied > 0 || failed > 0 {
-		r.problem("hostile account: %d accepted postbacks not applied, %d failed", unapplied, failed)
+	for deadline := time.Now().Add(time.Minute); ; {
+		unapplied, failed, err := unappliedOf(ctx, target)
+		if err != nil {
+			r.problem("read the hostile account's log: %v", err)
+			break
+		}
+		if unapplied == 0 && failed == 0 {
+			break
+		}
+		if time.Now().After(deadline) || sleep(ctx, 2*time.Second) != nil {
+			r.problem("hostile account: %d accepted postbacks not applied, %d failed", unapplied, failed)
+			break
+		}
 	}
 	var classes []string
 	for class, codes := range byStatus {

@@ -355,7 +355,7 @@ func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
 	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
 		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
 		&c.UpdatedAt, &c.DeletedAt, &account, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
-	c.WorkflowID = "conv/" + account + "/" + c.TxKey
+	c.WorkflowID = conv.WorkflowID(account, c.TxKey)
 	c.Deliveries = []Delivery{}
 	if ext != nil {
 		c.Source = &SourceClick{ExternalID: *ext, VisitorID: *vid, FBCLID: *fbclid, GCLID: *gclid, GBRAID: *gbraid, WBRAID: *wbraid,
