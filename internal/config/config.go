@@ -89,7 +89,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
 		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
 		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
-		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW", 100),
+		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW", 32),
 		DispatchStale:          r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
 		ReconcileAfter:         r.duration("CONVRELAY_RECONCILE_AFTER", 10*time.Minute),
 		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),

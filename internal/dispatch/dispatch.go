@@ -52,7 +52,7 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultWindow         = 100
+	DefaultWindow         = 32
 	DefaultReconcileAfter = 10 * time.Minute
 	claimBatch            = 500
 	busyPoll              = 50 * time.Millisecond // sweep interval while work is waiting
