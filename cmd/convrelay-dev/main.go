@@ -13,6 +13,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/devstack"
+	"github.com/convrelay/convrelay/internal/version"
 )
 
 func main() {
@@ -25,6 +26,23 @@ func main() {
 }
 
 func realMain(ctx context.Context) error {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "version", "--version", "-version":
+			fmt.Println(version.String())
+			return nil
+		default:
+			fmt.Println(`Usage: convrelay-dev   (what ` + "`make run`" + ` starts)
+
+The whole product in one process on embedded defaults: a local PostgreSQL under
+$CONVRELAY_DATA_DIR/pg (unless DATABASE_URL is set), an embedded Temporal server
+with its Web UI (unless TEMPORAL_ADDRESS is set), the worker and the API, and a
+demo account. Reads every variable of ` + "`convrelay all --help`" + ` plus
+CONVRELAY_DATA_DIR, CONVRELAY_DEV_PG_PORT, CONVRELAY_DEV_TEMPORAL_PORT,
+CONVRELAY_DEV_UI_PORT and CONVRELAY_DEV_TEMPORAL_PERSISTENCE.`)
+			return nil
+		}
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@
 //	convrelay worker    run the Temporal worker (workflows and deliveries)
 //	convrelay all       api and worker in one process
 //	convrelay create-account NAME   create an account and print its admin key
+//	convrelay version | help [COMMAND] | COMMAND --help
 //
 // It does not link the Temporal server: the embedded development stack is
 // cmd/convrelay-dev.
@@ -15,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,22 +27,49 @@ import (
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/version"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := realMain(ctx, os.Args[1:]); err != nil {
+	if err := realMain(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "convrelay:", err)
 		os.Exit(1)
 	}
 }
 
-const usage = "usage: convrelay migrate|api|worker|all|create-account NAME"
+const usage = "usage: convrelay migrate|api|worker|all|create-account NAME|version|help"
 
-func realMain(ctx context.Context, args []string) error {
+func realMain(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
+		printUsage(out)
 		return errors.New(usage)
+	}
+	// Help and version need no configuration.
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 {
+			if c, ok := findCommand(args[1]); ok {
+				printCommandHelp(out, c)
+				return nil
+			}
+		}
+		printUsage(out)
+		return nil
+	case "version", "--version", "-version":
+		fmt.Fprintln(out, version.String())
+		return nil
+	}
+	c, known := findCommand(args[0])
+	if !known {
+		return fmt.Errorf("unknown command %q; %s", args[0], usage)
+	}
+	for _, a := range args[1:] {
+		if a == "-h" || a == "--help" || a == "-help" {
+			printCommandHelp(out, c)
+			return nil
+		}
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -71,7 +100,7 @@ func realMain(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("account_id=%s\nadmin_key=%s\n", a.ID, key)
+		fmt.Fprintf(out, "account_id=%s\nadmin_key=%s\n", a.ID, key)
 		return nil
 	case "api", "worker", "all":
 	default:

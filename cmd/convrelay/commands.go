@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// command is one subcommand: what it does and the variables it reads.
+type command struct {
+	name, args, summary string
+	env                 []string
+}
+
+// Variables every command that reaches the database or Temporal reads.
+var (
+	dbEnv       = []string{"DATABASE_URL", "CONVRELAY_DB_MAX_CONNS", "CONVRELAY_LOG_LEVEL", "CONVRELAY_LOG_FORMAT"}
+	temporalEnv = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
+		"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_TLS", "CONVRELAY_TASK_QUEUE"}
+	apiEnv = []string{"HTTP_ADDR", "CONVRELAY_PUBLIC_URL", "CONVRELAY_DEFAULT_ACCOUNT", "CONVRELAY_MAX_BODY_BYTES",
+		"CONVRELAY_TRUSTED_PROXIES", "CONVRELAY_DISPATCH_SHARDS", "CONVRELAY_DISPATCH_WINDOW", "CONVRELAY_DISPATCH_STALE_AFTER",
+		"CONVRELAY_RECONCILE_AFTER", "CONVRELAY_SETTLE_WINDOW", "CONVRELAY_DELIVERY_RETRY_WINDOW", "CONVRELAY_SHUTDOWN_TIMEOUT"}
+	workerEnv = []string{"CONVRELAY_WORKER_CONCURRENCY", "CONVRELAY_WORKFLOW_CACHE_SIZE", "CONVRELAY_VISITOR_SESSION",
+		"CONVRELAY_METRICS_ADDR", "CONVRELAY_SETTLE_WINDOW", "CONVRELAY_DELIVERY_RETRY_WINDOW"}
+)
+
+func commands() []command {
+	join := func(lists ...[]string) []string {
+		seen := map[string]bool{}
+		var out []string
+		for _, l := range lists {
+			for _, v := range l {
+				if !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			}
+		}
+		return out
+	}
+	return []command{
+		{"migrate", "", "apply the database migrations not yet applied", dbEnv},
+		{"api", "", "serve the intake, click redirect, admin API and /metrics, and hand postbacks to Temporal", join(dbEnv, temporalEnv, apiEnv)},
+		{"worker", "", "run the Temporal worker (conversion workflows and deliveries)", join(dbEnv, temporalEnv, workerEnv)},
+		{"all", "", "api and worker in one process", join(dbEnv, temporalEnv, apiEnv, workerEnv)},
+		{"create-account", "NAME", "create an account (with its pb integration) and print its id and admin key", dbEnv},
+		{"version", "", "print the version", nil},
+		{"help", "[COMMAND]", "print this help, or a command's", nil},
+	}
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Convrelay: self-hosted conversion postback processor (production binary; `make run` is the dev stack).")
+	fmt.Fprintln(w, "\nUsage: convrelay COMMAND [ARGS]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-26s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w, "\n`convrelay COMMAND --help` lists the environment variables a command reads.")
+}
+
+func printCommandHelp(w io.Writer, c command) {
+	fmt.Fprintf(w, "Usage: convrelay %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	if len(c.env) > 0 {
+		fmt.Fprintln(w, "\nEnvironment variables it reads (README.md, Configuration, gives defaults):")
+		for _, v := range c.env {
+			fmt.Fprintf(w, "  %s\n", v)
+		}
+	}
+}
