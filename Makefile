@@ -8,10 +8,14 @@ FUZZTIME  ?= 20s
 .PHONY: run test unit fuzz build bench drill soak clean
 
 run: ## whole product in one process on embedded defaults
+	@bash scripts/deps.sh run
+	@test -x bin/convrelay-dev || echo "make run: first build of the dev stack (the embedded Temporal server and its Web UI): about 8 minutes and 2.6 GB of memory on 2 cores; later builds take seconds"
 	$(GO) build -o bin/convrelay-dev ./cmd/convrelay-dev
 	./bin/convrelay-dev
 
 test: ## every test, then short fuzz runs of the parser and of the intake (real handler, real database)
+	@bash scripts/deps.sh test
+	@test -d "$$($(GO) env GOCACHE)/00" || echo "make test: first build (the embedded Temporal server for the end-to-end tests): about 8 minutes on 2 cores"
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/postback
