@@ -64,7 +64,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
-	v1 := r.Group("/v1/accounts/:account", s.authenticate)
+	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate)
 	v1.GET("/presets", s.listPresets)
 	v1.GET("/integrations", s.listIntegrations)
 	v1.POST("/integrations", s.createIntegration)
