@@ -115,7 +115,9 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	m := metrics.New()
-	opts.MetricsHandler = m.TemporalHandler()
+	if opts.MetricsHandler, err = m.TemporalHandler(); err != nil {
+		return err
+	}
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", address, err)

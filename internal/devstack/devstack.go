@@ -144,7 +144,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 		return nil, err
 	}
 	m := metrics.New()
-	topts.MetricsHandler = m.TemporalHandler()
+	if topts.MetricsHandler, err = m.TemporalHandler(); err != nil {
+		return nil, err
+	}
 	s.Temporal, err = client.DialContext(ctx, topts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", temporalAddr, err)

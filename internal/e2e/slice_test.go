@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -57,9 +60,16 @@ func TestPostbackToWorkflowToPostgresSurvivesRestart(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
-		for _, want := range []string{"temporal_workflow_task_execution_latency_seconds", "temporal_local_activity_execution_latency_seconds", "convrelay_dispatch_backlog 0"} {
+		for _, want := range []string{"temporal_workflow_task_execution_latency_seconds_bucket", "temporal_local_activity_execution_latency_seconds_bucket",
+			"temporal_request_total", "temporal_workflow_task_queue_poll_succeed_total", "convrelay_dispatch_backlog 0"} {
 			if !contains(string(raw), want) {
 				return fmt.Errorf("/metrics lacks %s", want)
+			}
+		}
+		// Every metric the Grafana dashboard under deploy/ queries is exported.
+		for _, name := range dashboardMetrics(t) {
+			if !contains(string(raw), "\n"+name) {
+				return fmt.Errorf("/metrics lacks %s, which deploy/grafana/convrelay-dashboard.json queries", name)
 			}
 		}
 		return nil
@@ -92,3 +102,40 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// dashboardMetrics lists the metric names the Grafana dashboard's queries use.
+func dashboardMetrics(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/grafana/convrelay-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, n := range metricName.FindAllString(tg.Expr, -1) {
+				if !seen[n] {
+					seen[n] = true
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	if len(names) < 10 {
+		t.Fatalf("dashboard queries only %v", names)
+	}
+	return names
+}
+
+var metricName = regexp.MustCompile(`\b(?:convrelay|temporal)_[a-z0-9_]+`)

@@ -19,6 +19,9 @@ type Metrics struct {
 	Unknown          *prometheus.CounterVec // what: account, integration (never a name from the URL)
 }
 
+// DestinationTypes label the delivery metrics.
+var DestinationTypes = []string{"meta", "tiktok", "google_ads", "ga4", "postback", "webhook"}
+
 // New registers every metric on a fresh registry, with Go and process collectors.
 func New() *Metrics {
 	r := prometheus.NewRegistry()
@@ -47,6 +50,17 @@ func New() *Metrics {
 		Unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "convrelay_postbacks_unknown_total", Help: "Postbacks refused 404 for an unknown account or integration (counted, not stored in full).",
 		}, []string{"what"}),
+	}
+	// Known label values start at zero, so dashboards and alerts see a series
+	// before the first event (an absent series reads as "no data", not 0).
+	for _, what := range []string{"account", "integration"} {
+		m.Unknown.WithLabelValues(what)
+	}
+	for _, t := range DestinationTypes {
+		m.DeliveryAttempts.WithLabelValues(t)
+		for _, outcome := range []string{"delivered", "failed"} {
+			m.Deliveries.WithLabelValues(t, outcome)
+		}
 	}
 	r.MustRegister(m.Unknown, m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
