@@ -24,6 +24,10 @@ type DeliverInput struct {
 type DeliverResult struct {
 	StatusCode int `json:"status_code"`
 	Attempt    int `json:"attempt"`
+	// Unrecorded: the platform has the event but PostgreSQL could not record it
+	// within the attempt; the workflow records it (retrying until the database is
+	// back), so Temporal never sends the same event again for want of bookkeeping.
+	Unrecorded bool `json:"unrecorded,omitempty"`
 }
 
 // ErrTypeNotRetryable marks delivery errors Temporal must not retry.
@@ -67,11 +71,15 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if sendErr == nil {
 		a.count(job.Destination.Type, "delivered")
 		// The platform has the event: retry the bookkeeping through a short database
-		// outage rather than let Temporal send the same event id again.
-		if err := retryFor(logCtx, func() error {
-			return a.Store.MarkDelivered(logCtx, in.DeliveryID, attempt, result.StatusCode)
+		// outage; past that, succeed anyway and hand the bookkeeping to the workflow
+		// rather than let Temporal send the same event id again.
+		markCtx, cancelMark := context.WithTimeout(logCtx, 10*time.Second)
+		defer cancelMark()
+		if err := retryFor(markCtx, func() error {
+			return a.Store.MarkDelivered(markCtx, in.DeliveryID, attempt, result.StatusCode)
 		}); err != nil {
-			return DeliverResult{}, err
+			a.Logger.Warn("delivered, bookkeeping left to the workflow", "delivery_id", in.DeliveryID, "error", err)
+			return DeliverResult{StatusCode: result.StatusCode, Attempt: attempt, Unrecorded: true}, nil
 		}
 		return DeliverResult{StatusCode: result.StatusCode, Attempt: attempt}, nil
 	}

@@ -86,3 +86,9 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (conv.RecordRes
 func (a *Activities) MarkDeliveryFailed(ctx context.Context, deliveryID int64, reason string) error {
 	return a.Store.MarkDeliveryFailed(ctx, deliveryID, reason)
 }
+
+// MarkDelivered records a delivery the platform accepted but whose bookkeeping the
+// Deliver activity could not write (see DeliverResult.Unrecorded).
+func (a *Activities) MarkDelivered(ctx context.Context, deliveryID int64, attempt, statusCode int) error {
+	return a.Store.MarkDelivered(ctx, deliveryID, attempt, statusCode)
+}

@@ -398,8 +398,16 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 				NonRetryableErrorTypes: []string{activities.ErrTypeNotRetryable},
 			},
 		})
-		err := workflow.ExecuteActivity(actx, act.Deliver, activities.DeliverInput{DeliveryID: d.ID}).Get(gctx, nil)
+		var res activities.DeliverResult
+		err := workflow.ExecuteActivity(actx, act.Deliver, activities.DeliverInput{DeliveryID: d.ID}).Get(gctx, &res)
 		if err == nil {
+			// The platform has it but the database was down: record it here, retrying
+			// until it is back (histories before this change never carry Unrecorded).
+			if res.Unrecorded && workflow.GetVersion(gctx, "delivery-bookkeeping", workflow.DefaultVersion, 1) == 1 {
+				if err := w.dbStep(gctx, fmt.Sprintf("record delivery %d", d.ID), nil, act.MarkDelivered, d.ID, res.Attempt, res.StatusCode); err != nil {
+					workflow.GetLogger(gctx).Error("record delivery", "delivery_id", d.ID, "error", err)
+				}
+			}
 			return
 		}
 		w.failed++
