@@ -18,13 +18,13 @@ type idSecretCache struct {
 	secret []byte
 }
 
-func (c *idSecretCache) get(ctx context.Context, st *store.Store) ([]byte, error) {
+func (c *idSecretCache) get(ctx context.Context, st *store.Store, name string) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.secret != nil {
 		return c.secret, nil
 	}
-	secret, err := st.InstallationSecret(ctx, IDSecretName)
+	secret, err := st.InstallationSecret(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -32,4 +32,6 @@ func (c *idSecretCache) get(ctx context.Context, st *store.Store) ([]byte, error
 	return secret, nil
 }
 
-func (s *server) idSecret(ctx context.Context) ([]byte, error) { return s.idKey.get(ctx, s.Store) }
+func (s *server) idSecret(ctx context.Context) ([]byte, error) {
+	return s.idKey.get(ctx, s.Store, IDSecretName)
+}

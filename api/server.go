@@ -32,8 +32,9 @@ type Deps struct {
 
 type server struct {
 	Deps
-	cache *lookupCache
-	idKey idSecretCache
+	cache   *lookupCache
+	idKey   idSecretCache
+	sessKey idSecretCache
 }
 
 // NewHandler builds the HTTP handler.
@@ -63,6 +64,8 @@ func NewHandler(d Deps) http.Handler {
 		r.Handle(m, "/pb/", s.collectGlobalPB)
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
+
+	s.mountConsole(r)
 
 	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate)
 	v1.GET("/presets", s.listPresets)

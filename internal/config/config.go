@@ -35,6 +35,7 @@ type Config struct {
 	VisitorSession    time.Duration
 	MaxBodyBytes      int64
 	PublicURL         string // CONVRELAY_PUBLIC_URL: base of the postback URLs shown to users
+	TemporalUIURL     string // CONVRELAY_TEMPORAL_UI_URL: the Temporal Web UI, for links from the console
 	DefaultAccount    string // CONVRELAY_DEFAULT_ACCOUNT: owner of /pb hits that match no click
 	TrustedProxies    []string
 	DataDir           string // CONVRELAY_DATA_DIR (dev stack)
@@ -83,6 +84,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		VisitorSession:         r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
 		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
 		PublicURL:              r.str("CONVRELAY_PUBLIC_URL", ""),
+		TemporalUIURL:          strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL", ""), "/"),
 		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
 		TrustedProxies:         r.list("CONVRELAY_TRUSTED_PROXIES"),
 		DataDir:                r.str("CONVRELAY_DATA_DIR", ".data"),

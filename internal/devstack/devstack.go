@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -152,6 +153,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", temporalAddr, err)
 	}
 	info.TemporalUI, info.Temporal = uiAddr, temporalAddr
+	if cfg.TemporalUIURL == "" && uiAddr != "" {
+		cfg.TemporalUIURL = strings.TrimRight(uiAddr, "/") // console links to workflows
+	}
 	info.DatabaseURL = cfg.DatabaseURL
 	s.Info = info
 	s.App = &app.App{Config: cfg, Logger: logger, Store: s.Store, Temporal: s.Temporal, Metrics: m,

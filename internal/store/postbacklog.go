@@ -60,6 +60,9 @@ func (s *Store) InsertLog(ctx context.Context, e *LogEntry) error {
 type LogFilter struct {
 	Outcome       string
 	TransactionID string
+	Integration   string
+	From, To      time.Time // received in [From, To); zero: unbounded
+	Text          string    // free text: found in the query, body, error or note
 	Before        int64 // cursor: ids below this
 	Limit         int
 }
@@ -83,7 +86,11 @@ func scanLog(row pgx.CollectableRow) (LogEntry, error) {
 func (s *Store) ListLog(ctx context.Context, accountID string, f LogFilter) ([]LogEntry, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT `+logColumns+` FROM postback_log
 		WHERE account_id = $1 AND ($2 = '' OR outcome = $2) AND ($3 = '' OR transaction_id = $3) AND ($4 = 0 OR id < $4)
-		ORDER BY id DESC LIMIT $5`, accountID, f.Outcome, f.TransactionID, f.Before, f.Limit)
+		  AND ($6 = '' OR integration = $6)
+		  AND ($7::timestamptz IS NULL OR received_at >= $7) AND ($8::timestamptz IS NULL OR received_at < $8)
+		  AND ($9 = '' OR strpos(raw_query, $9) > 0 OR strpos(raw_body, $9) > 0 OR strpos(error, $9) > 0 OR strpos(note, $9) > 0)
+		ORDER BY id DESC LIMIT $5`, accountID, f.Outcome, f.TransactionID, f.Before, f.Limit,
+		f.Integration, nullTime(f.From), nullTime(f.To), f.Text)
 	if err != nil {
 		return nil, fmt.Errorf("list postback log: %w", err)
 	}
@@ -108,4 +115,11 @@ func (s *Store) GetLog(ctx context.Context, accountID string, id int64) (LogEntr
 		return LogEntry{}, fmt.Errorf("get postback %d: %w", id, err)
 	}
 	return e, nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

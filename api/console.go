@@ -1,0 +1,285 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// The console is server-rendered HTML (html/template) with a little progressive
+// JavaScript (copy buttons, live refresh), every asset embedded in the binary:
+// nothing is loaded from another host and nothing is built at run time, and every
+// page works without JavaScript.
+//
+//go:embed console/templates/*.html console/static/*
+var consoleFiles embed.FS
+
+const (
+	sessionCookie  = "convrelay_session"
+	sessionTTL     = 12 * time.Hour
+	consoleSecret  = "console_session_hmac"
+	consoleBase    = "/console"
+	consoleSession = "console_session"
+)
+
+// consoleSessionInfo is who is signed in.
+type consoleSessionInfo struct {
+	AccountID string
+	KeyHash   string
+	Expires   time.Time
+}
+
+var (
+	consoleTemplatesOnce sync.Once
+	consoleTemplates     map[string]*template.Template
+	consoleTemplatesErr  error
+)
+
+// consolePages lists the page templates; each is parsed with the layout.
+var consolePages = []string{"login", "home", "integrations", "postbacks", "postback", "conversions", "conversion",
+	"deliveries", "campaigns", "destinations", "reports"}
+
+func loadConsoleTemplates() (map[string]*template.Template, error) {
+	consoleTemplatesOnce.Do(func() {
+		funcs := template.FuncMap{
+			"time": func(t time.Time) string {
+				if t.IsZero() {
+					return ""
+				}
+				return t.UTC().Format("2006-01-02 15:04:05")
+			},
+			"add": func(a, b int) int { return a + b },
+		}
+		consoleTemplates = map[string]*template.Template{}
+		for _, p := range consolePages {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(consoleFiles, "console/templates/layout.html", "console/templates/"+p+".html")
+			if err != nil {
+				consoleTemplatesErr = fmt.Errorf("console template %s: %w", p, err)
+				return
+			}
+			consoleTemplates[p] = t
+		}
+	})
+	return consoleTemplates, consoleTemplatesErr
+}
+
+func (s *server) mountConsole(r *gin.Engine) {
+	static, _ := fs.Sub(consoleFiles, "console/static")
+	r.StaticFS(consoleBase+"/static", http.FS(static))
+	r.GET(consoleBase+"/login", s.consoleLoginPage)
+	r.POST(consoleBase+"/login", s.consoleLogin)
+	g := r.Group(consoleBase, s.consoleAuth)
+	g.POST("/logout", s.consoleLogout)
+	g.GET("", s.consoleHome)
+	g.GET("/", s.consoleHome)
+	g.GET("/integrations", s.consoleIntegrations)
+	g.POST("/integrations", s.consoleCreateIntegration)
+	g.POST("/integrations/test", s.consoleTestPostback)
+	g.GET("/postbacks", s.consolePostbacks)
+	g.GET("/postbacks/:id", s.consolePostback)
+	g.POST("/postbacks/:id/retry", s.consoleRetryPostback)
+	g.GET("/conversions", s.consoleConversions)
+	g.GET("/conversions/:id", s.consoleConversion)
+	g.GET("/deliveries", s.consoleDeliveries)
+	g.POST("/deliveries/:id/retry", s.consoleRetryDelivery)
+	g.GET("/campaigns", s.consoleCampaigns)
+	g.POST("/campaigns", s.consoleCreateCampaign)
+	g.GET("/destinations", s.consoleDestinations)
+	g.POST("/destinations", s.consoleSaveDestination)
+	g.GET("/reports", s.consoleReports)
+	g.GET("/reports.csv", s.consoleReportsCSV)
+}
+
+// sessionKey is the installation secret that signs console sessions and CSRF tokens.
+func (s *server) sessionKey(ctx context.Context) ([]byte, error) {
+	return s.sessKey.get(ctx, s.Store, consoleSecret)
+}
+
+func signSession(key []byte, info consoleSessionInfo) string {
+	payload := info.AccountID + "|" + info.KeyHash + "|" + strconv.FormatInt(info.Expires.Unix(), 10)
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func parseSession(key []byte, cookie string, now time.Time) (consoleSessionInfo, bool) {
+	p, sig, ok := strings.Cut(cookie, ".")
+	if !ok {
+		return consoleSessionInfo{}, false
+	}
+	payload, err1 := base64.RawURLEncoding.DecodeString(p)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil {
+		return consoleSessionInfo{}, false
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write(payload)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return consoleSessionInfo{}, false
+	}
+	parts := strings.Split(string(payload), "|")
+	if len(parts) != 3 {
+		return consoleSessionInfo{}, false
+	}
+	exp, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || now.Unix() > exp {
+		return consoleSessionInfo{}, false
+	}
+	return consoleSessionInfo{AccountID: parts[0], KeyHash: parts[1], Expires: time.Unix(exp, 0)}, true
+}
+
+// csrfToken is bound to the session: a form posted from another site cannot know it.
+func csrfToken(key []byte, cookie string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("csrf|" + cookie))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
+}
+
+func (s *server) secureCookies(c *gin.Context) bool {
+	return c.Request.TLS != nil || strings.HasPrefix(s.Config.PublicURL, "https://")
+}
+
+func (s *server) consoleLoginPage(c *gin.Context) {
+	s.renderConsole(c, http.StatusOK, "login", gin.H{"Title": "Sign in"})
+}
+
+// consoleLogin signs in with an admin key: the session cookie carries the key's
+// hash (never the key), so revoking the key ends the session.
+func (s *server) consoleLogin(c *gin.Context) {
+	key := strings.TrimSpace(c.PostForm("key"))
+	ctx := c.Request.Context()
+	account, err := s.Store.AccountForKey(ctx, key)
+	if err != nil {
+		if !store.IsNotFound(err) {
+			s.Logger.Error("console sign-in", "error", err)
+			s.renderConsole(c, http.StatusServiceUnavailable, "login", gin.H{"Title": "Sign in", "Error": "Temporary failure; try again."})
+			return
+		}
+		s.renderConsole(c, http.StatusUnauthorized, "login", gin.H{"Title": "Sign in", "Error": "That key is not valid."})
+		return
+	}
+	skey, err := s.sessionKey(ctx)
+	if err != nil {
+		s.consoleError(c, "sign in", err)
+		return
+	}
+	value := signSession(skey, consoleSessionInfo{AccountID: account, KeyHash: store.HashKey(key), Expires: time.Now().Add(sessionTTL)})
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: value, Path: consoleBase, MaxAge: int(sessionTTL.Seconds()),
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.Logger.Info("console sign-in", "account_id", account)
+	c.Redirect(http.StatusSeeOther, consoleBase+"/")
+}
+
+func (s *server) consoleLogout(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: consoleBase, MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+}
+
+// consoleAuth admits a request with a valid session whose key still exists, and
+// checks the CSRF token on every form post.
+func (s *server) consoleAuth(c *gin.Context) {
+	ctx := c.Request.Context()
+	cookie, err := c.Cookie(sessionCookie)
+	if err != nil || cookie == "" {
+		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+		c.Abort()
+		return
+	}
+	skey, err := s.sessionKey(ctx)
+	if err != nil {
+		s.consoleError(c, "session", err)
+		c.Abort()
+		return
+	}
+	info, ok := parseSession(skey, cookie, time.Now())
+	if ok {
+		owner, err := s.Store.AccountForKeyHash(ctx, info.KeyHash)
+		switch {
+		case err != nil && !store.IsNotFound(err):
+			s.consoleError(c, "session", err)
+			c.Abort()
+			return
+		case err != nil || owner != info.AccountID:
+			ok = false
+		}
+	}
+	if !ok {
+		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+		c.Abort()
+		return
+	}
+	csrf := csrfToken(skey, cookie)
+	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
+		c.AbortWithStatus(http.StatusForbidden)
+		return
+	}
+	c.Set(consoleSession, info)
+	c.Set("csrf", csrf)
+	c.Next()
+}
+
+func consoleAccount(c *gin.Context) string {
+	info, _ := c.Get(consoleSession)
+	s, _ := info.(consoleSessionInfo)
+	return s.AccountID
+}
+
+// renderConsole renders a page into a buffer first, so a template error never
+// leaves half a page.
+func (s *server) renderConsole(c *gin.Context, status int, page string, data gin.H) {
+	tmpls, err := loadConsoleTemplates()
+	if err != nil {
+		s.Logger.Error("console templates", "error", err)
+		c.String(http.StatusInternalServerError, "console unavailable")
+		return
+	}
+	data["Page"] = page
+	data["Account"] = consoleAccount(c)
+	data["CSRF"], _ = c.Get("csrf")
+	data["Base"] = consoleBase
+	var buf bytes.Buffer
+	if err := tmpls[page].ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.Logger.Error("console render", "page", page, "error", err)
+		c.String(http.StatusInternalServerError, "console page failed")
+		return
+	}
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *server) consoleError(c *gin.Context, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		c.String(http.StatusNotFound, what+": not found")
+		return
+	}
+	s.Logger.Error("console", "what", what, "error", err)
+	c.String(http.StatusInternalServerError, what+": internal error")
+}
+
+// flashRedirect goes back to a page with a message in the query (shown once).
+func flashRedirect(c *gin.Context, path, msg string) {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	c.Redirect(http.StatusSeeOther, path+sep+"flash="+urlQueryEscape(msg))
+}

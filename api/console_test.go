@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+type consoleClient struct {
+	t    *testing.T
+	h    *harness
+	http *http.Client
+}
+
+func newConsoleClient(t *testing.T, h *harness) *consoleClient {
+	jar, _ := cookiejar.New(nil)
+	return &consoleClient{t: t, h: h, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (cc *consoleClient) get(path string) (int, string, http.Header) {
+	cc.t.Helper()
+	resp, err := cc.http.Get(cc.h.srv.URL + path)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (cc *consoleClient) post(path string, form url.Values) (int, string, http.Header) {
+	cc.t.Helper()
+	resp, err := cc.http.PostForm(cc.h.srv.URL+path, form)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func (cc *consoleClient) csrf(page string) string {
+	cc.t.Helper()
+	_, body, _ := cc.get(page)
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		cc.t.Fatalf("no CSRF token on %s", page)
+	}
+	return m[1]
+}
+
+func TestConsoleSignInSessionAndCSRF(t *testing.T) {
+	h := newHarness(t)
+	cc := newConsoleClient(t, h)
+	if code, _, hdr := cc.get("/console/postbacks"); code != http.StatusSeeOther || hdr.Get("Location") != "/console/login" {
+		t.Fatalf("signed out: %d to %q, want the sign-in page", code, hdr.Get("Location"))
+	}
+	if code, _, _ := cc.post("/console/login", url.Values{"key": {"cr_wrong"}}); code != http.StatusUnauthorized {
+		t.Fatalf("wrong key answered %d", code)
+	}
+	code, _, hdr := cc.post("/console/login", url.Values{"key": {h.key}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("sign-in answered %d", code)
+	}
+	cookie := hdr.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/console"} {
+		if !strings.Contains(cookie, want) {
+			t.Fatalf("session cookie %q lacks %s", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, h.key) {
+		t.Fatal("the session cookie carries the admin key")
+	}
+	// Every page renders for a new account, with a next step.
+	for _, p := range []string{"/console/", "/console/integrations", "/console/postbacks", "/console/conversions", "/console/deliveries",
+		"/console/campaigns", "/console/destinations", "/console/reports"} {
+		code, body, _ := cc.get(p)
+		if code != http.StatusOK || !strings.Contains(body, "</html>") {
+			t.Fatalf("%s answered %d", p, code)
+		}
+	}
+	if _, body, _ := cc.get("/console/"); !strings.Contains(body, "Send your first postback") || !strings.Contains(body, "/"+h.account.ID+"/pb") {
+		t.Fatal("a new account's overview does not say how to send the first postback")
+	}
+	// A form without the CSRF token is refused; with it, it works.
+	if code, _, _ := cc.post("/console/integrations", url.Values{"slug": {"net"}, "preset": {"custom"}}); code != http.StatusForbidden {
+		t.Fatalf("form without CSRF answered %d", code)
+	}
+	token := cc.csrf("/console/integrations")
+	if code, _, _ := cc.post("/console/integrations", url.Values{"slug": {"net"}, "preset": {"custom"}, "csrf": {token}}); code != http.StatusSeeOther {
+		t.Fatalf("create integration answered %d", code)
+	}
+	if _, err := h.st.GetIntegration(context.Background(), h.account.ID, "net"); err != nil {
+		t.Fatalf("integration not created: %v", err)
+	}
+	// Signing out ends the session.
+	cc.post("/console/logout", url.Values{"csrf": {token}})
+	if code, _, _ := cc.get("/console/postbacks"); code != http.StatusSeeOther {
+		t.Fatalf("after sign-out a page answered %d", code)
+	}
+}
+
+func TestConsoleShowsAPostbackAndItsConversion(t *testing.T) {
+	h := newHarness(t)
+	code, body := h.do("GET", h.pbURL("hit=h1&tx=CON-1&rev=12.5&status=approved"), "", "")
+	if code != http.StatusOK {
+		t.Fatalf("postback %d %v", code, body)
+	}
+	res := h.apply(t, int64(body["postback_id"].(float64)))
+	cc := newConsoleClient(t, h)
+	cc.post("/console/login", url.Values{"key": {h.key}})
+	_, page, _ := cc.get("/console/postbacks?transaction_id=CON-1")
+	if !strings.Contains(page, "CON-1") || !strings.Contains(page, "accepted") {
+		t.Fatal("the postback log page does not show the postback")
+	}
+	_, page, _ = cc.get("/console/conversions/" + itoaTest(res.State.ConversionID))
+	for _, want := range []string{"CON-1", "12.5", "none → approved"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("conversion page lacks %q", want)
+		}
+	}
+	_, csvBody, hdr := cc.get("/console/reports.csv?group_by=day")
+	if !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.HasPrefix(csvBody, "day,clicks,") {
+		t.Fatalf("report CSV: %q %q", hdr.Get("Content-Type"), csvBody)
+	}
+}
+
+func itoaTest(n int64) string { return strconv.FormatInt(n, 10) }

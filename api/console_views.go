@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// The console's own view types: what a page shows, apart from the store's rows.
+
+type consoleIntegration struct {
+	Slug, Preset, URLTemplate string
+	Open                      bool
+}
+
+type postbackView struct {
+	ID                                    int64
+	ReceivedAt                            time.Time
+	Integration, Method, Outcome          string
+	TransactionID, Error, Note, Failed    string
+	RawQuery, RawBody, SourceIP, Workflow string
+	Canonical                             string
+	Applied                               bool
+}
+
+func newPostbackView(e store.LogEntry) postbackView {
+	v := postbackView{ID: e.ID, ReceivedAt: e.ReceivedAt, Integration: e.Integration, Method: e.Method, Outcome: e.Outcome,
+		TransactionID: e.TransactionID, Error: e.Error, Note: e.Note, Failed: e.FailedReason, RawQuery: e.RawQuery,
+		RawBody: e.RawBody, SourceIP: e.SourceIP, Workflow: e.WorkflowID, Applied: e.ProcessedAt != nil}
+	if len(e.Canonical) > 0 {
+		var pretty any
+		if json.Unmarshal(e.Canonical, &pretty) == nil {
+			if b, err := json.MarshalIndent(pretty, "", "  "); err == nil {
+				v.Canonical = string(b)
+			}
+		}
+	}
+	return v
+}
+
+type deliveryView struct {
+	ID                                int64
+	ConversionID                      int64
+	Destination, Type, Kind, Status   string
+	TransactionID, EventID, LastError string
+	Attempts, LastCode                int
+	UpdatedAt                         time.Time
+}
+
+func newDeliveryView(d store.Delivery) deliveryView {
+	return deliveryView{ID: d.ID, ConversionID: d.ConversionID, Destination: d.DestinationName, Type: d.DestinationType, Kind: d.Kind,
+		Status: d.Status, TransactionID: d.TransactionID, EventID: d.EventID, LastError: d.LastError, Attempts: d.Attempts,
+		LastCode: d.LastCode, UpdatedAt: d.UpdatedAt}
+}
+
+// sortFailedFirst puts failed deliveries first, then pending, newest first within.
+func sortFailedFirst(ds []deliveryView) {
+	rank := map[string]int{"failed": 0, "pending": 1}
+	sort.SliceStable(ds, func(i, j int) bool {
+		ri, ok := rank[ds[i].Status]
+		if !ok {
+			ri = 2
+		}
+		rj, ok := rank[ds[j].Status]
+		if !ok {
+			rj = 2
+		}
+		return ri < rj
+	})
+}
+
+type conversionView struct {
+	ID                                   int64
+	TransactionID, Status, EventName     string
+	Value, Currency, Integration         string
+	ClickID, TrafficSource, Unattributed string
+	Attributed, Deleted                  bool
+	ConvertedAt                          time.Time
+	WorkflowID, WorkflowURL              string
+	History                              []historyView
+	Deliveries                           []deliveryView
+}
+
+type historyView struct {
+	At              time.Time
+	From, To, Value string
+	PostbackID      int64
+}
+
+func (s *server) newConversionView(c store.Conversion) conversionView {
+	v := conversionView{ID: c.ID, TransactionID: c.TransactionID, Status: c.Status, EventName: c.EventName, Value: c.Value.String(),
+		Currency: c.Currency, Integration: c.Integration, ClickID: c.ClickID, TrafficSource: c.TrafficSource,
+		Unattributed: c.UnattributedReason, Attributed: c.Attributed, Deleted: c.DeletedAt != nil, ConvertedAt: c.ConvertedAt,
+		WorkflowID: c.WorkflowID}
+	if s.Config.TemporalUIURL != "" {
+		v.WorkflowURL = s.Config.TemporalUIURL + "/namespaces/" + url.PathEscape(s.Config.TemporalNamespace) + "/workflows/" + url.PathEscape(c.WorkflowID)
+	}
+	for _, h := range c.History {
+		from := h.From
+		if from == "" {
+			from = "none"
+		}
+		hv := historyView{At: h.At, From: from, To: h.To, Value: h.Value.String()}
+		if h.PostbackID != nil {
+			hv.PostbackID = *h.PostbackID
+		}
+		v.History = append(v.History, hv)
+	}
+	for _, d := range c.Deliveries {
+		v.Deliveries = append(v.Deliveries, newDeliveryView(d))
+	}
+	return v
+}
+
+type campaignView struct {
+	ID                                   int64
+	Name, OfferURL, TrackingURL, Payout  string
+	TrafficSource, TrafficSourcePostback string
+}
+
+type destinationView struct {
+	ID                           int64
+	Type, Name, Endpoint, FireOn string
+	Enabled                      bool
+	Config                       []configField
+}
+
+type configField struct{ Name, Value string }
