@@ -82,8 +82,14 @@ func (h *harness) admin(method, path, body string) (int, map[string]any) {
 	return h.do(method, "/v1/accounts/"+h.account.ID+path, "application/json", body, "Authorization", "Bearer "+h.key)
 }
 
+// integration creates an integration; without a token or "open" in extra it is
+// created open, so tests about other rules need no token (access_test.go tests
+// the tokens).
 func (h *harness) integration(slug, preset, extra string) {
 	h.t.Helper()
+	if !strings.Contains(extra, `"token"`) && !strings.Contains(extra, `"open"`) {
+		extra += `,"open":true`
+	}
 	code, body := h.admin("POST", "/integrations", `{"slug":"`+slug+`","preset":"`+preset+`"`+extra+`}`)
 	if code != http.StatusCreated {
 		h.t.Fatalf("create integration: %d %v", code, body)
@@ -97,4 +103,14 @@ func (h *harness) log() []store.LogEntry {
 		h.t.Fatal(err)
 	}
 	return rows
+}
+
+// token returns the newest live token of one of the harness account's integrations.
+func (h *harness) token(slug string) string {
+	h.t.Helper()
+	in, err := h.st.GetIntegration(context.Background(), h.account.ID, slug)
+	if err != nil || len(in.Tokens) == 0 {
+		h.t.Fatalf("integration %q has no token: %v", slug, err)
+	}
+	return in.Tokens[len(in.Tokens)-1].Secret
 }

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -165,34 +163,6 @@ func (s *server) accountOfGlobalPostback(c *gin.Context, body []byte) (string, *
 		}
 	}
 	return s.Config.DefaultAccount, pb
-}
-
-// checkAccess applies the integration's secret and address allow-list; it returns
-// why the request is refused, or "".
-func checkAccess(c *gin.Context, integ store.Integration) string {
-	if integ.Token != "" {
-		got := c.GetHeader("X-Convrelay-Token")
-		if got == "" {
-			got = c.Query("token")
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(integ.Token)) != 1 {
-			return "invalid or missing token"
-		}
-	}
-	if len(integ.AllowedCIDRs) > 0 {
-		ip := net.ParseIP(c.ClientIP())
-		allowed := false
-		for _, cidr := range integ.AllowedCIDRs {
-			if _, n, err := net.ParseCIDR(cidr); err == nil && ip != nil && n.Contains(ip) {
-				allowed = true
-				break
-			}
-		}
-		if !allowed {
-			return "source address " + c.ClientIP() + " is not allowed"
-		}
-	}
-	return ""
 }
 
 // reject logs the refused request and answers with the problem named.

@@ -55,11 +55,12 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
+	// Intake routes take their token out of the query first (access.go).
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		r.Handle(m, "/:account/collect/:integration", s.collect)
-		r.Handle(m, "/:account/pb", s.collectAccountPB)
-		r.Handle(m, "/pb", s.collectGlobalPB)
-		r.Handle(m, "/pb/", s.collectGlobalPB)
+		r.Handle(m, "/:account/collect/:integration", takeToken, s.collect)
+		r.Handle(m, "/:account/pb", takeToken, s.collectAccountPB)
+		r.Handle(m, "/pb", takeToken, s.collectGlobalPB)
+		r.Handle(m, "/pb/", takeToken, s.collectGlobalPB)
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
@@ -69,6 +70,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/integrations", s.createIntegration)
 	v1.GET("/integrations/:slug", s.getIntegration)
 	v1.DELETE("/integrations/:slug", s.deleteIntegration)
+	v1.POST("/integrations/:slug/tokens", s.addIntegrationToken)
+	v1.DELETE("/integrations/:slug/tokens/:id", s.revokeIntegrationToken)
 	v1.GET("/postbacks", s.listPostbacks)
 	v1.POST("/postbacks/test", s.testPostback)
 	v1.GET("/conversions", s.listConversions)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,7 +107,7 @@ func TestSIGTERMDuringBurstLosesNothing(t *testing.T) {
 		"DATABASE_URL=", "TEMPORAL_ADDRESS=",
 	}
 	p := startDevProcess(t, bin, dir, env)
-	base := p.info.APIBase + "/" + p.info.AccountID + "/collect/demo?click_id=c&commission=2&transaction_id="
+	base := p.info.APIBase + "/" + p.info.AccountID + "/collect/demo?token=" + url.QueryEscape(p.info.DemoToken) + "&click_id=c&commission=2&transaction_id="
 
 	var mu sync.Mutex
 	var accepted []string
