@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+	"net/url"
+	"sort"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,6 +40,11 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return store.Destination{}, false
 	}
+	// A URL naming a refused address is refused now rather than at each delivery.
+	if err := (destinations.Guard{Allow: s.Config.DestinationAllow}).CheckURLs(d); err != nil {
+		fail(c, http.StatusUnprocessableEntity, string(d.Type)+" destination "+quote(d.Name)+": "+err.Error())
+		return store.Destination{}, false
+	}
 	if req.CampaignID != nil {
 		if _, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), *req.CampaignID); err != nil {
 			s.failErr(c, "campaign", err)
@@ -59,17 +67,31 @@ func redacted(d store.Destination) store.Destination {
 
 // keepSecrets lets a client send a destination back as the API showed it: a
 // secret given exactly in its masked form keeps the stored value instead of
-// becoming the mask.
-func keepSecrets(cfg, stored map[string]string) map[string]string {
+// becoming the mask. It also returns the keys it kept that way.
+func keepSecrets(cfg, stored map[string]string) (map[string]string, []string) {
 	shown := destinations.Redact(stored)
 	out := make(map[string]string, len(cfg))
+	var kept []string
 	for k, v := range cfg {
 		if old, ok := stored[k]; ok && v != old && v == shown[k] {
 			v = old
+			kept = append(kept, k)
 		}
 		out[k] = v
 	}
-	return out
+	sort.Strings(kept)
+	return out, kept
+}
+
+// targetHosts are the hosts a destination sends to (its endpoint and its url).
+func targetHosts(endpoint string, cfg map[string]string) string {
+	host := func(raw string) string {
+		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
+			return strings.ToLower(u.Host)
+		}
+		return raw
+	}
+	return host(endpoint) + " " + host(cfg["url"])
 }
 
 // createDestination is POST /v1/accounts/{account}/destinations.
@@ -105,7 +127,14 @@ func (s *server) updateDestination(c *gin.Context) {
 		s.failErr(c, "destination", err)
 		return
 	}
-	req.Config = keepSecrets(req.Config, old.Config)
+	var kept []string
+	req.Config, kept = keepSecrets(req.Config, old.Config)
+	// A stored secret never follows the destination to another host: whoever
+	// changes where it goes must know the secret (or enter a new one).
+	if len(kept) > 0 && targetHosts(req.Endpoint, req.Config) != targetHosts(old.Endpoint, old.Config) {
+		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
+		return
+	}
 	d, ok := s.validDestination(c, req)
 	if !ok {
 		return

@@ -120,7 +120,7 @@ func (a *App) runWorker(ctx context.Context) error {
 	}
 	acts := &activities.Activities{
 		Store:          a.Store,
-		Sender:         &destinations.Sender{Client: httpClient},
+		Sender:         &destinations.Sender{Client: httpClient, Guard: destinations.Guard{Allow: a.Config.DestinationAllow}},
 		Logger:         a.Logger,
 		VisitorSession: a.Config.VisitorSession,
 		Metrics:        a.Metrics,
