@@ -24,31 +24,45 @@ type destinationRequest struct {
 
 // validDestination checks a request and turns it into a store row; it answers the
 // client itself when the request is wrong.
-func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, bool) {
+// A webhook's generated secret (if it had none) is returned to be shown once.
+func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, string, bool) {
 	if req.FireOn == "" {
 		req.FireOn = "first"
 	}
 	if req.FireOn != "first" && req.FireOn != "approved" {
 		fail(c, http.StatusUnprocessableEntity, "fire_on must be first or approved")
-		return store.Destination{}, false
+		return store.Destination{}, "", false
 	}
 	if req.Name == "" {
 		req.Name = req.Type
 	}
+	generated := ""
+	if req.Type == string(destinations.TypeWebhook) && strings.TrimSpace(req.Config["secret"]) == "" {
+		// A webhook without a secret gets a Standard Webhooks one, shown once.
+		secret, err := destinations.NewWebhookSecret()
+		if err != nil {
+			s.failErr(c, "webhook secret", err)
+			return store.Destination{}, "", false
+		}
+		if req.Config == nil {
+			req.Config = map[string]string{}
+		}
+		req.Config["secret"], generated = secret, secret
+	}
 	d := destinations.Destination{Type: destinations.Type(req.Type), Name: req.Name, Endpoint: req.Endpoint, Config: req.Config}
 	if err := destinations.Validate(d); err != nil {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return store.Destination{}, false
+		return store.Destination{}, "", false
 	}
 	// A URL naming a refused address is refused now rather than at each delivery.
 	if err := (destinations.Guard{Allow: s.Config.DestinationAllow}).CheckURLs(d); err != nil {
 		fail(c, http.StatusUnprocessableEntity, string(d.Type)+" destination "+quote(d.Name)+": "+err.Error())
-		return store.Destination{}, false
+		return store.Destination{}, "", false
 	}
 	if req.CampaignID != nil {
 		if _, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), *req.CampaignID); err != nil {
 			s.failErr(c, "campaign", err)
-			return store.Destination{}, false
+			return store.Destination{}, "", false
 		}
 	}
 	enabled := true
@@ -56,7 +70,13 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		enabled = *req.Enabled
 	}
 	return store.Destination{AccountID: c.Param("account"), Type: req.Type, Name: req.Name, Endpoint: req.Endpoint,
-		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, true
+		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, true
+}
+
+// createdWebhook shows a generated webhook secret once, beside the destination.
+type createdWebhook struct {
+	store.Destination
+	Secret string `json:"webhook_secret"`
 }
 
 // redacted hides secrets: they are never returned in full.
@@ -100,13 +120,17 @@ func (s *server) createDestination(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, ok := s.validDestination(c, req)
+	d, generated, ok := s.validDestination(c, req)
 	if !ok {
 		return
 	}
 	out, err := s.Store.CreateDestination(c.Request.Context(), d)
 	if err != nil {
 		s.failErr(c, "create destination", err)
+		return
+	}
+	if generated != "" {
+		c.JSON(http.StatusCreated, createdWebhook{Destination: redacted(out), Secret: generated})
 		return
 	}
 	c.JSON(http.StatusCreated, redacted(out))
@@ -135,7 +159,7 @@ func (s *server) updateDestination(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
 		return
 	}
-	d, ok := s.validDestination(c, req)
+	d, _, ok := s.validDestination(c, req)
 	if !ok {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 func TestDestinationNamingARefusedAddressIs422(t *testing.T) {
 	h := newHarness(t) // CONVRELAY_DESTINATION_ALLOW is empty here
 	for _, tc := range []struct{ body, want string }{
-		{`{"type":"webhook","config":{"url":"http://169.254.169.254/latest/meta-data","secret":"whsec_abc"}}`, "169.254.169.254"},
+		{`{"type":"webhook","config":{"url":"http://169.254.169.254/latest/meta-data"}}`, "169.254.169.254"},
 		{`{"type":"postback","config":{"url":"http://10.0.0.7/pb?c={click_id}"}}`, "10.0.0.7"},
 		{`{"type":"meta","endpoint":"http://graph.example.com","config":{"pixel_id":"1","access_token":"EAAB-secret-1234"}}`, "https only"},
 	} {
@@ -20,12 +20,18 @@ func TestDestinationNamingARefusedAddressIs422(t *testing.T) {
 			t.Errorf("%s: %d %v, want 422 naming %q", tc.body, code, body, tc.want)
 		}
 	}
-	code, body := h.admin("POST", "/destinations", `{"type":"webhook","config":{"url":"https://hooks.example.com/in","secret":"whsec_abc"}}`)
+	code, body := h.admin("POST", "/destinations", `{"type":"webhook","config":{"url":"https://hooks.example.com/in"}}`)
 	if code != http.StatusCreated {
 		t.Fatalf("public webhook: %d %v", code, body)
 	}
+	if secret, _ := body["webhook_secret"].(string); !strings.HasPrefix(secret, "whsec_") || len(secret) < 40 {
+		t.Fatalf("a webhook created without a secret shows its generated whsec_ secret once: %v", body)
+	}
+	if code, body := h.admin("POST", "/destinations", `{"type":"webhook","config":{"url":"https://hooks.example.com/in","secret":"whsec_not base64!"}}`); code != http.StatusUnprocessableEntity {
+		t.Fatalf("malformed whsec_ secret: %d %v", code, body)
+	}
 	id := itoa(int64(body["id"].(float64)))
-	if code, body := h.admin("PUT", "/destinations/"+id, `{"type":"webhook","config":{"url":"http://127.0.0.1:8080/x","secret":"whsec_new"}}`); code != http.StatusUnprocessableEntity ||
+	if code, body := h.admin("PUT", "/destinations/"+id, `{"type":"webhook","config":{"url":"http://127.0.0.1:8080/x"}}`); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(body["error"].(string), "127.0.0.1") {
 		t.Fatalf("update to loopback: %d %v", code, body)
 	}

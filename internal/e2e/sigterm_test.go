@@ -23,6 +23,7 @@ type devProcess struct {
 		APIBase   string `json:"api_base"`
 		AdminKey  string `json:"admin_key"`
 		AccountID string `json:"account_id"`
+		DemoToken string `json:"demo_token"`
 	}
 }
 
