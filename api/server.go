@@ -90,6 +90,9 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/reports", s.report)
+	v1.GET("/keys", s.listAPIKeys)
+	v1.POST("/keys", s.createAPIKey)
+	v1.DELETE("/keys/:id", s.revokeAPIKey)
 	return r
 }
 

@@ -105,7 +105,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // AccountForKey returns the account an admin key belongs to.
 func (s *Store) AccountForKey(ctx context.Context, key string) (string, error) {
 	var id string
-	err := s.Pool.QueryRow(ctx, `SELECT account_id FROM api_keys WHERE key_hash = $1`, HashKey(key)).Scan(&id)
+	err := s.Pool.QueryRow(ctx, `SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, HashKey(key)).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("look up api key: %w", notFound(err))
 	}
