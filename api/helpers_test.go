@@ -32,7 +32,7 @@ type harness struct {
 	metrics *metrics.Metrics
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, configure ...func(*config.Config)) *harness {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})
@@ -45,6 +45,9 @@ func newHarness(t *testing.T) *harness {
 	}
 	cfg.PublicURL = "https://track.example.com"
 	cfg.DefaultAccount = acct.ID
+	for _, f := range configure {
+		f(&cfg)
+	}
 	h := &harness{t: t, st: st, account: acct, key: key, pokes: &pokeCounter{}, metrics: metrics.New()}
 	h.srv = httptest.NewServer(api.NewHandler(api.Deps{Store: st, Dispatcher: h.pokes, Config: cfg,
 		Logger: slog.New(slog.DiscardHandler), Metrics: h.metrics}))

@@ -55,12 +55,14 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
-	// Intake routes take their token out of the query first (access.go).
+	// Intake routes are rate limited (ratelimit.go), then take their token out
+	// of the query (access.go).
+	limit := s.rateLimit()
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		r.Handle(m, "/:account/collect/:integration", takeToken, s.collect)
-		r.Handle(m, "/:account/pb", takeToken, s.collectAccountPB)
-		r.Handle(m, "/pb", takeToken, s.collectGlobalPB)
-		r.Handle(m, "/pb/", takeToken, s.collectGlobalPB)
+		r.Handle(m, "/:account/collect/:integration", limit, takeToken, s.collect)
+		r.Handle(m, "/:account/pb", limit, takeToken, s.collectAccountPB)
+		r.Handle(m, "/pb", limit, takeToken, s.collectGlobalPB)
+		r.Handle(m, "/pb/", limit, takeToken, s.collectGlobalPB)
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
