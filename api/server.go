@@ -95,6 +95,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/keys", s.listAPIKeys)
 	v1.POST("/keys", s.createAPIKey)
 	v1.DELETE("/keys/:id", s.revokeAPIKey)
+	v1.POST("/erasure", s.erase)
 	return r
 }
 
