@@ -26,17 +26,22 @@ type integrationView struct {
 	PostbackURLTemplate string                   `json:"postback_url_template"`
 }
 
-func (s *server) viewIntegration(in store.Integration) integrationView {
+func (s *server) viewIntegration(c *gin.Context, in store.Integration) integrationView {
 	token := ""
 	if !in.Open && len(in.Tokens) > 0 {
 		token = in.Tokens[len(in.Tokens)-1].Secret
+	}
+	// A read-only key sees the URL without the token: reading must not give the
+	// power to post conversions.
+	if k, ok := c.Get(apiKeyContext); ok && k.(store.APIKey).Role != store.RoleAdmin && token != "" {
+		token = "{token}"
 	}
 	tokens := in.Tokens
 	if tokens == nil {
 		tokens = []store.IntegrationToken{}
 	}
 	base := s.integrationBase(in)
-	return integrationView{Integration: in, HasToken: token != "", Tokens: tokens, PostbackURL: base,
+	return integrationView{Integration: in, HasToken: !in.Open && len(in.Tokens) > 0, Tokens: tokens, PostbackURL: base,
 		PostbackURLTemplate: s.postbackTemplate(in, token)}
 }
 
@@ -121,7 +126,7 @@ func (s *server) createIntegration(c *gin.Context) {
 		return
 	}
 	s.cache.forget(in.AccountID, in.Slug)
-	c.JSON(http.StatusCreated, s.viewIntegration(in))
+	c.JSON(http.StatusCreated, s.viewIntegration(c, in))
 }
 
 // listIntegrations is GET /v1/accounts/{account}/integrations.
@@ -133,7 +138,7 @@ func (s *server) listIntegrations(c *gin.Context) {
 	}
 	out := make([]integrationView, 0, len(ins))
 	for _, in := range ins {
-		out = append(out, s.viewIntegration(in))
+		out = append(out, s.viewIntegration(c, in))
 	}
 	c.JSON(http.StatusOK, gin.H{"integrations": out})
 }
@@ -145,7 +150,7 @@ func (s *server) getIntegration(c *gin.Context) {
 		s.failErr(c, "integration "+quote(c.Param("slug")), err)
 		return
 	}
-	c.JSON(http.StatusOK, s.viewIntegration(in))
+	c.JSON(http.StatusOK, s.viewIntegration(c, in))
 }
 
 // deleteIntegration is DELETE /v1/accounts/{account}/integrations/{slug}.

@@ -33,6 +33,10 @@ func TestAdminKeysCreateListRevokeAndReadOnlyRole(t *testing.T) {
 			t.Errorf("read key %s %s = %d, want 403", tc.method, tc.path, code)
 		}
 	}
+	_, pbView := h.do("GET", "/v1/accounts/"+h.account.ID+"/integrations/pb", "", "", "Authorization", "Bearer "+readKey)
+	if tmpl, _ := pbView["postback_url_template"].(string); strings.Contains(tmpl, h.token("pb")) || !strings.Contains(tmpl, "token=") {
+		t.Fatalf("a read-only key sees the intake token: %q", tmpl)
+	}
 	if _, b := h.admin("GET", "/integrations/pb", ""); b["slug"] != "pb" {
 		t.Fatal("the read key's refused DELETE removed the integration")
 	}
