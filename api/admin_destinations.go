@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+	"net/url"
+	"sort"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,26 +24,45 @@ type destinationRequest struct {
 
 // validDestination checks a request and turns it into a store row; it answers the
 // client itself when the request is wrong.
-func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, bool) {
+// A webhook's generated secret (if it had none) is returned to be shown once.
+func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, string, bool) {
 	if req.FireOn == "" {
 		req.FireOn = "first"
 	}
 	if req.FireOn != "first" && req.FireOn != "approved" {
 		fail(c, http.StatusUnprocessableEntity, "fire_on must be first or approved")
-		return store.Destination{}, false
+		return store.Destination{}, "", false
 	}
 	if req.Name == "" {
 		req.Name = req.Type
 	}
+	generated := ""
+	if req.Type == string(destinations.TypeWebhook) && strings.TrimSpace(req.Config["secret"]) == "" {
+		// A webhook without a secret gets a Standard Webhooks one, shown once.
+		secret, err := destinations.NewWebhookSecret()
+		if err != nil {
+			s.failErr(c, "webhook secret", err)
+			return store.Destination{}, "", false
+		}
+		if req.Config == nil {
+			req.Config = map[string]string{}
+		}
+		req.Config["secret"], generated = secret, secret
+	}
 	d := destinations.Destination{Type: destinations.Type(req.Type), Name: req.Name, Endpoint: req.Endpoint, Config: req.Config}
 	if err := destinations.Validate(d); err != nil {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return store.Destination{}, false
+		return store.Destination{}, "", false
+	}
+	// A URL naming a refused address is refused now rather than at each delivery.
+	if err := (destinations.Guard{Allow: s.Config.DestinationAllow}).CheckURLs(d); err != nil {
+		fail(c, http.StatusUnprocessableEntity, string(d.Type)+" destination "+quote(d.Name)+": "+err.Error())
+		return store.Destination{}, "", false
 	}
 	if req.CampaignID != nil {
 		if _, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), *req.CampaignID); err != nil {
 			s.failErr(c, "campaign", err)
-			return store.Destination{}, false
+			return store.Destination{}, "", false
 		}
 	}
 	enabled := true
@@ -48,7 +70,13 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		enabled = *req.Enabled
 	}
 	return store.Destination{AccountID: c.Param("account"), Type: req.Type, Name: req.Name, Endpoint: req.Endpoint,
-		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, true
+		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, true
+}
+
+// createdWebhook shows a generated webhook secret once, beside the destination.
+type createdWebhook struct {
+	store.Destination
+	Secret string `json:"webhook_secret"`
 }
 
 // redacted hides secrets: they are never returned in full.
@@ -59,17 +87,31 @@ func redacted(d store.Destination) store.Destination {
 
 // keepSecrets lets a client send a destination back as the API showed it: a
 // secret given exactly in its masked form keeps the stored value instead of
-// becoming the mask.
-func keepSecrets(cfg, stored map[string]string) map[string]string {
+// becoming the mask. It also returns the keys it kept that way.
+func keepSecrets(cfg, stored map[string]string) (map[string]string, []string) {
 	shown := destinations.Redact(stored)
 	out := make(map[string]string, len(cfg))
+	var kept []string
 	for k, v := range cfg {
 		if old, ok := stored[k]; ok && v != old && v == shown[k] {
 			v = old
+			kept = append(kept, k)
 		}
 		out[k] = v
 	}
-	return out
+	sort.Strings(kept)
+	return out, kept
+}
+
+// targetHosts are the hosts a destination sends to (its endpoint and its url).
+func targetHosts(endpoint string, cfg map[string]string) string {
+	host := func(raw string) string {
+		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
+			return strings.ToLower(u.Host)
+		}
+		return raw
+	}
+	return host(endpoint) + " " + host(cfg["url"])
 }
 
 // createDestination is POST /v1/accounts/{account}/destinations.
@@ -78,13 +120,17 @@ func (s *server) createDestination(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, ok := s.validDestination(c, req)
+	d, generated, ok := s.validDestination(c, req)
 	if !ok {
 		return
 	}
 	out, err := s.Store.CreateDestination(c.Request.Context(), d)
 	if err != nil {
 		s.failErr(c, "create destination", err)
+		return
+	}
+	if generated != "" {
+		c.JSON(http.StatusCreated, createdWebhook{Destination: redacted(out), Secret: generated})
 		return
 	}
 	c.JSON(http.StatusCreated, redacted(out))
@@ -105,8 +151,15 @@ func (s *server) updateDestination(c *gin.Context) {
 		s.failErr(c, "destination", err)
 		return
 	}
-	req.Config = keepSecrets(req.Config, old.Config)
-	d, ok := s.validDestination(c, req)
+	var kept []string
+	req.Config, kept = keepSecrets(req.Config, old.Config)
+	// A stored secret never follows the destination to another host: whoever
+	// changes where it goes must know the secret (or enter a new one).
+	if len(kept) > 0 && targetHosts(req.Endpoint, req.Config) != targetHosts(old.Endpoint, old.Config) {
+		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
+		return
+	}
+	d, _, ok := s.validDestination(c, req)
 	if !ok {
 		return
 	}

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 
 	"github.com/gin-gonic/gin"
@@ -13,27 +15,54 @@ import (
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
+// integrationView is an integration as the API shows it. Open says whether it
+// takes postbacks without a token; Tokens lists the live tokens by id (for
+// revocation), and the template carries the newest one.
 type integrationView struct {
 	store.Integration
-	HasToken            bool   `json:"has_token"`
-	PostbackURL         string `json:"postback_url"`
-	PostbackURLTemplate string `json:"postback_url_template"`
+	HasToken            bool                     `json:"has_token"`
+	Tokens              []store.IntegrationToken `json:"tokens"`
+	PostbackURL         string                   `json:"postback_url"`
+	PostbackURLTemplate string                   `json:"postback_url_template"`
 }
 
-func (s *server) viewIntegration(in store.Integration) integrationView {
-	base := s.Config.PublicURL + "/" + in.AccountID + "/collect/" + in.Slug
-	if in.Slug == "pb" {
-		base = s.Config.PublicURL + "/" + in.AccountID + "/pb"
+func (s *server) viewIntegration(c *gin.Context, in store.Integration) integrationView {
+	token := ""
+	if !in.Open && len(in.Tokens) > 0 {
+		token = in.Tokens[len(in.Tokens)-1].Secret
 	}
-	tmpl := postback.PostbackURLTemplate(base, postback.Integration{Preset: in.Preset, FieldMap: in.FieldMap})
-	if in.Token != "" {
+	// A read-only key sees the URL without the token: reading must not give the
+	// power to post conversions.
+	if k, ok := c.Get(apiKeyContext); ok && k.(store.APIKey).Role != store.RoleAdmin && token != "" {
+		token = "{token}"
+	}
+	tokens := in.Tokens
+	if tokens == nil {
+		tokens = []store.IntegrationToken{}
+	}
+	base := s.integrationBase(in)
+	return integrationView{Integration: in, HasToken: !in.Open && len(in.Tokens) > 0, Tokens: tokens, PostbackURL: base,
+		PostbackURLTemplate: s.postbackTemplate(in, token)}
+}
+
+func (s *server) integrationBase(in store.Integration) string {
+	if in.Slug == "pb" {
+		return s.Config.PublicURL + "/" + in.AccountID + "/pb"
+	}
+	return s.Config.PublicURL + "/" + in.AccountID + "/collect/" + in.Slug
+}
+
+// postbackTemplate is the URL a network is given, with token= when there is one.
+func (s *server) postbackTemplate(in store.Integration, token string) string {
+	tmpl := postback.PostbackURLTemplate(s.integrationBase(in), postback.Integration{Preset: in.Preset, FieldMap: in.FieldMap})
+	if token != "" {
 		sep := "?"
 		if containsQuery(tmpl) {
 			sep = "&"
 		}
-		tmpl += sep + "token=" + in.Token
+		tmpl += sep + "token=" + url.QueryEscape(token)
 	}
-	return integrationView{Integration: in, HasToken: in.Token != "", PostbackURL: base, PostbackURLTemplate: tmpl}
+	return tmpl
 }
 
 func containsQuery(u string) bool {
@@ -51,12 +80,14 @@ func (s *server) listPresets(c *gin.Context) {
 }
 
 // createIntegration is POST /v1/accounts/{account}/integrations
-// {"slug","preset","token","allowed_cidrs":[...],"field_map":{...}}.
+// {"slug","preset","token","open","allowed_cidrs":[...],"field_map":{...}}. An
+// integration gets a random token unless one is given or it is created open.
 func (s *server) createIntegration(c *gin.Context) {
 	var req struct {
 		Slug         string            `json:"slug"`
 		Preset       string            `json:"preset"`
 		Token        string            `json:"token"`
+		Open         bool              `json:"open"`
 		AllowedCIDRs []string          `json:"allowed_cidrs"`
 		FieldMap     map[string]string `json:"field_map"`
 	}
@@ -80,14 +111,22 @@ func (s *server) createIntegration(c *gin.Context) {
 			return
 		}
 	}
-	in, err := s.Store.CreateIntegration(c.Request.Context(), store.Integration{AccountID: c.Param("account"), Slug: req.Slug,
-		Preset: req.Preset, Token: req.Token, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap})
+	if req.Open && req.Token != "" {
+		fail(c, http.StatusUnprocessableEntity, "an open integration takes no token")
+		return
+	}
+	in := store.Integration{AccountID: c.Param("account"), Slug: req.Slug, Open: req.Open,
+		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap}
+	if req.Token != "" {
+		in.Tokens = []store.IntegrationToken{{Secret: req.Token}}
+	}
+	in, err := s.Store.CreateIntegration(c.Request.Context(), in)
 	if err != nil {
 		s.failErr(c, "integration "+quote(req.Slug), err)
 		return
 	}
 	s.cache.forget(in.AccountID, in.Slug)
-	c.JSON(http.StatusCreated, s.viewIntegration(in))
+	c.JSON(http.StatusCreated, s.viewIntegration(c, in))
 }
 
 // listIntegrations is GET /v1/accounts/{account}/integrations.
@@ -99,7 +138,7 @@ func (s *server) listIntegrations(c *gin.Context) {
 	}
 	out := make([]integrationView, 0, len(ins))
 	for _, in := range ins {
-		out = append(out, s.viewIntegration(in))
+		out = append(out, s.viewIntegration(c, in))
 	}
 	c.JSON(http.StatusOK, gin.H{"integrations": out})
 }
@@ -111,7 +150,7 @@ func (s *server) getIntegration(c *gin.Context) {
 		s.failErr(c, "integration "+quote(c.Param("slug")), err)
 		return
 	}
-	c.JSON(http.StatusOK, s.viewIntegration(in))
+	c.JSON(http.StatusOK, s.viewIntegration(c, in))
 }
 
 // deleteIntegration is DELETE /v1/accounts/{account}/integrations/{slug}.
@@ -121,5 +160,45 @@ func (s *server) deleteIntegration(c *gin.Context) {
 		return
 	}
 	s.cache.forget(c.Param("account"), c.Param("slug"))
+	c.Status(http.StatusNoContent)
+}
+
+// addIntegrationToken is POST /v1/accounts/{account}/integrations/{slug}/tokens:
+// a new token beside the live ones (rotation with overlap). The answer shows it,
+// with the postback URL template that carries it.
+func (s *server) addIntegrationToken(c *gin.Context) {
+	in, err := s.Store.GetIntegration(c.Request.Context(), c.Param("account"), c.Param("slug"))
+	if err != nil {
+		s.failErr(c, "integration "+quote(c.Param("slug")), err)
+		return
+	}
+	t, err := s.Store.AddIntegrationToken(c.Request.Context(), in.AccountID, in.Slug)
+	if err != nil {
+		s.failErr(c, "integration "+quote(in.Slug), err)
+		return
+	}
+	s.cache.forget(in.AccountID, in.Slug)
+	s.Logger.Info("integration token added", "account_id", in.AccountID, "integration", in.Slug, "token_id", t.ID)
+	c.JSON(http.StatusCreated, gin.H{"id": t.ID, "token": t.Secret, "created_at": t.CreatedAt,
+		"postback_url_template": s.postbackTemplate(in, t.Secret)})
+}
+
+// revokeIntegrationToken is DELETE /v1/accounts/{account}/integrations/{slug}/tokens/{id}.
+func (s *server) revokeIntegrationToken(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		return
+	}
+	account, slug := c.Param("account"), c.Param("slug")
+	if err := s.Store.RevokeIntegrationToken(c.Request.Context(), account, slug, id); err != nil {
+		if errors.Is(err, store.ErrLastToken) {
+			fail(c, http.StatusConflict, store.ErrLastToken.Error())
+			return
+		}
+		s.failErr(c, "token", err)
+		return
+	}
+	s.cache.forget(account, slug)
+	s.Logger.Info("integration token revoked", "account_id", account, "integration", slug, "token_id", id)
 	c.Status(http.StatusNoContent)
 }

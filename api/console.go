@@ -165,7 +165,8 @@ func (s *server) consoleLoginPage(c *gin.Context) {
 func (s *server) consoleLogin(c *gin.Context) {
 	key := strings.TrimSpace(c.PostForm("key"))
 	ctx := c.Request.Context()
-	account, err := s.Store.AccountForKey(ctx, key)
+	k, err := s.Store.AuthenticateKey(ctx, key)
+	account := k.AccountID
 	if err != nil {
 		if !store.IsNotFound(err) {
 			s.Logger.Error("console sign-in", "error", err)
@@ -210,14 +211,15 @@ func (s *server) consoleAuth(c *gin.Context) {
 		return
 	}
 	info, ok := parseSession(skey, cookie, time.Now())
+	var key store.APIKey
 	if ok {
-		owner, err := s.Store.AccountForKeyHash(ctx, info.KeyHash)
+		key, err = s.Store.KeyForHash(ctx, info.KeyHash)
 		switch {
 		case err != nil && !store.IsNotFound(err):
 			s.consoleError(c, "session", err)
 			c.Abort()
 			return
-		case err != nil || owner != info.AccountID:
+		case err != nil || key.AccountID != info.AccountID:
 			ok = false
 		}
 	}
@@ -231,7 +233,14 @@ func (s *server) consoleAuth(c *gin.Context) {
 		c.AbortWithStatus(http.StatusForbidden)
 		return
 	}
+	// A read-only key reads: every form but sign-out needs an admin key.
+	if c.Request.Method == http.MethodPost && key.Role != store.RoleAdmin && !strings.HasSuffix(c.Request.URL.Path, "/logout") {
+		c.String(http.StatusForbidden, "this key is read-only")
+		c.Abort()
+		return
+	}
 	c.Set(consoleSession, info)
+	c.Set(apiKeyContext, key)
 	c.Set("csrf", csrf)
 	c.Next()
 }
@@ -255,6 +264,9 @@ func (s *server) renderConsole(c *gin.Context, status int, page string, data gin
 	data["Account"] = consoleAccount(c)
 	data["CSRF"], _ = c.Get("csrf")
 	data["Base"] = consoleBase
+	if k, ok := c.Get(apiKeyContext); ok {
+		data["ReadOnly"] = k.(store.APIKey).Role != store.RoleAdmin
+	}
 	var buf bytes.Buffer
 	if err := tmpls[page].ExecuteTemplate(&buf, "layout.html", data); err != nil {
 		s.Logger.Error("console render", "page", page, "error", err)

@@ -35,6 +35,9 @@ func (s *server) adminCall(c *gin.Context, h gin.HandlerFunc, method string, par
 	req.Header.Set("Content-Type", "application/json")
 	ctx.Request = req
 	ctx.Params = append(gin.Params{{Key: "account", Value: consoleAccount(c)}}, params...)
+	if k, ok := c.Get(apiKeyContext); ok {
+		ctx.Set(apiKeyContext, k)
+	}
 	h(ctx)
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
@@ -55,8 +58,8 @@ func (s *server) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, er
 	}
 	out := make([]consoleIntegration, 0, len(ins))
 	for _, in := range ins {
-		v := s.viewIntegration(in)
-		out = append(out, consoleIntegration{Slug: in.Slug, Preset: in.Preset, URLTemplate: v.PostbackURLTemplate, Open: in.Token == ""})
+		v := s.viewIntegration(c, in)
+		out = append(out, consoleIntegration{Slug: in.Slug, Preset: in.Preset, URLTemplate: v.PostbackURLTemplate, Open: in.Open})
 	}
 	return out, nil
 }
@@ -457,6 +460,9 @@ func (s *server) adminCallQuery(c *gin.Context, h gin.HandlerFunc, q url.Values)
 	req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, "/?"+q.Encode(), nil)
 	ctx.Request = req
 	ctx.Params = gin.Params{{Key: "account", Value: consoleAccount(c)}}
+	if k, ok := c.Get(apiKeyContext); ok {
+		ctx.Set(apiKeyContext, k)
+	}
 	h(ctx)
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)

@@ -32,10 +32,12 @@ type harness struct {
 	metrics *metrics.Metrics
 }
 
-func newHarness(t *testing.T) *harness { return newHarnessTB(t) }
+func newHarness(t *testing.T, configure ...func(*config.Config)) *harness {
+	return newHarnessTB(t, configure...)
+}
 
 // newHarnessTB is newHarness for tests, benchmarks and fuzz targets.
-func newHarnessTB(t testing.TB) *harness {
+func newHarnessTB(t testing.TB, configure ...func(*config.Config)) *harness {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})
@@ -48,6 +50,9 @@ func newHarnessTB(t testing.TB) *harness {
 	}
 	cfg.PublicURL = "https://track.example.com"
 	cfg.DefaultAccount = acct.ID
+	for _, f := range configure {
+		f(&cfg)
+	}
 	h := &harness{t: t, st: st, account: acct, key: key, pokes: &pokeCounter{}, metrics: metrics.New()}
 	h.srv = httptest.NewServer(api.NewHandler(api.Deps{Store: st, Dispatcher: h.pokes, Config: cfg,
 		Logger: slog.New(slog.DiscardHandler), Metrics: h.metrics}))
@@ -85,8 +90,14 @@ func (h *harness) admin(method, path, body string) (int, map[string]any) {
 	return h.do(method, "/v1/accounts/"+h.account.ID+path, "application/json", body, "Authorization", "Bearer "+h.key)
 }
 
+// integration creates an integration; without a token or "open" in extra it is
+// created open, so tests about other rules need no token (access_test.go tests
+// the tokens).
 func (h *harness) integration(slug, preset, extra string) {
 	h.t.Helper()
+	if !strings.Contains(extra, `"token"`) && !strings.Contains(extra, `"open"`) {
+		extra += `,"open":true`
+	}
 	code, body := h.admin("POST", "/integrations", `{"slug":"`+slug+`","preset":"`+preset+`"`+extra+`}`)
 	if code != http.StatusCreated {
 		h.t.Fatalf("create integration: %d %v", code, body)
@@ -100,4 +111,14 @@ func (h *harness) log() []store.LogEntry {
 		h.t.Fatal(err)
 	}
 	return rows
+}
+
+// token returns the newest live token of one of the harness account's integrations.
+func (h *harness) token(slug string) string {
+	h.t.Helper()
+	in, err := h.st.GetIntegration(context.Background(), h.account.ID, slug)
+	if err != nil || len(in.Tokens) == 0 {
+		h.t.Fatalf("integration %q has no token: %v", slug, err)
+	}
+	return in.Tokens[len(in.Tokens)-1].Secret
 }

@@ -43,8 +43,13 @@ func (h *harness) apply(t testing.TB, postbackID int64) conv.RecordResult {
 	return res
 }
 
-// pbURL is the account's FunnelFlux-style intake with a query.
-func (h *harness) pbURL(query string) string { return "/" + h.account.ID + "/pb?" + query }
+// pbURL is the account's FunnelFlux-style intake with a query and its token.
+func (h *harness) pbURL(query string) string {
+	if query != "" {
+		query += "&"
+	}
+	return "/" + h.account.ID + "/pb?" + query + "token=" + h.token("pb")
+}
 
 // Each input class the issue lists is refused at the door with the field named, or
 // accepted and then applied: never a 5xx, never a 200 that cannot be recorded.
@@ -157,6 +162,7 @@ func FuzzIntake(f *testing.F) {
 	f.Add("GET", "collect/%FF", "hit=a", "", "")
 	f.Add("POST", "pb", "hit=h&timestamp=2999-01-01", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\x00\r\n--x--")
 	h := newHarnessTB(f)
+	token := h.token("pb")
 	client := &http.Client{Timeout: 10 * time.Second}
 	f.Fuzz(func(t *testing.T, method, path, query, ctype, body string) {
 		if method != "POST" {
@@ -171,6 +177,7 @@ func FuzzIntake(f *testing.F) {
 		}
 		req.URL.RawQuery = query
 		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("X-Convrelay-Token", token)
 		resp, err := client.Do(req)
 		if err != nil {
 			return // the client refused to send it (bad URL or header)

@@ -107,7 +107,7 @@ func TestIntakeAnswersEveryProblemClearly(t *testing.T) {
 
 func TestGlobalPBBelongsToDefaultAccountWithoutClick(t *testing.T) {
 	h := newHarness(t)
-	code, body := h.do("GET", "/pb?hit=unknown-hit&tx=T9&rev=2.50&status=pending", "", "")
+	code, body := h.do("GET", "/pb?hit=unknown-hit&tx=T9&rev=2.50&status=pending&token="+h.token("pb"), "", "")
 	if code != http.StatusOK || body["workflow_id"] != "conv/"+h.account.ID+"/T9" || body["conversion"] != "pending" {
 		t.Fatalf("answer %d %v", code, body)
 	}

@@ -57,11 +57,14 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
+	// Intake routes are rate limited (ratelimit.go), then take their token out
+	// of the query (access.go).
+	limit := s.rateLimit()
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		r.Handle(m, "/:account/collect/:integration", s.collect)
-		r.Handle(m, "/:account/pb", s.collectAccountPB)
-		r.Handle(m, "/pb", s.collectGlobalPB)
-		r.Handle(m, "/pb/", s.collectGlobalPB)
+		r.Handle(m, "/:account/collect/:integration", limit, takeToken, s.collect)
+		r.Handle(m, "/:account/pb", limit, takeToken, s.collectAccountPB)
+		r.Handle(m, "/pb", limit, takeToken, s.collectGlobalPB)
+		r.Handle(m, "/pb/", limit, takeToken, s.collectGlobalPB)
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
@@ -73,6 +76,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/integrations", s.createIntegration)
 	v1.GET("/integrations/:slug", s.getIntegration)
 	v1.DELETE("/integrations/:slug", s.deleteIntegration)
+	v1.POST("/integrations/:slug/tokens", s.addIntegrationToken)
+	v1.DELETE("/integrations/:slug/tokens/:id", s.revokeIntegrationToken)
 	v1.GET("/postbacks", s.listPostbacks)
 	v1.POST("/postbacks/test", s.testPostback)
 	v1.POST("/postbacks/:id/retry", s.retryPostback)
@@ -92,6 +97,10 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/reports", s.report)
+	v1.GET("/keys", s.listAPIKeys)
+	v1.POST("/keys", s.createAPIKey)
+	v1.DELETE("/keys/:id", s.revokeAPIKey)
+	v1.POST("/erasure", s.erase)
 	return r
 }
 

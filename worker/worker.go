@@ -60,5 +60,6 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 // test environment).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.ConversionWorkflow, workflow.RegisterOptions{Name: workflows.ConversionWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.RetentionWorkflow, workflow.RegisterOptions{Name: workflows.RetentionWorkflowName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func newFixture(t *testing.T, hookStatuses ...int) *fixture {
 func (f *fixture) newEnv() {
 	f.env = f.suite.NewTestWorkflowEnvironment()
 	f.env.SetTestTimeout(2 * time.Minute)
-	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: &destinations.Sender{}, Logger: slog.New(slog.DiscardHandler)})
+	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: &destinations.Sender{Guard: destinations.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // postback parses a FunnelFlux-style query, logs it as accepted and returns the

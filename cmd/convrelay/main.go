@@ -79,18 +79,29 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("DATABASE_URL is not set (for a local stack with everything embedded, run `make run`)")
 	}
 	logger := cfg.NewLogger(os.Stderr)
+	// Secrets are encrypted at rest: without a key nothing starts, rather than
+	// writing credentials in clear or failing at the first delivery.
+	keyring, err := cfg.Keyring()
+	if err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	st.Secrets = keyring
 
 	switch args[0] {
 	case "migrate":
 		if err := store.Migrate(ctx, st.Pool); err != nil {
 			return err
 		}
-		logger.Info("migrations applied")
+		n, err := st.SealSecrets(ctx)
+		if err != nil {
+			return err
+		}
+		logger.Info("migrations applied", "secrets_sealed", n, "key_id", keyring.KeyID())
 		return nil
 	case "create-account":
 		if len(args) < 2 {
@@ -100,11 +111,22 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "account_id=%s\nadmin_key=%s\n", a.ID, key)
+		pb, err := st.GetIntegration(ctx, a.ID, "pb")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "account_id=%s\nadmin_key=%s\npb_url=%s/%s/pb?token=%s\n", a.ID, key, cfg.PublicURL, a.ID, pb.Tokens[0].Secret)
 		return nil
 	case "api", "worker", "all":
 	default:
 		return fmt.Errorf("unknown command %q; %s", args[0], usage)
+	}
+	// Values written in clear before encryption, or under an older key, are
+	// sealed under the current key before anything reads them.
+	if n, err := st.SealSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("secrets sealed under the current key", "count", n, "key_id", keyring.KeyID())
 	}
 	address := cfg.TemporalAddress
 	if address == "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/worker"
+	"github.com/convrelay/convrelay/workflows"
 )
 
 // App holds what the API and the worker share.
@@ -121,7 +122,7 @@ func (a *App) runWorker(ctx context.Context) error {
 	}
 	acts := &activities.Activities{
 		Store:          a.Store,
-		Sender:         &destinations.Sender{Client: httpClient},
+		Sender:         &destinations.Sender{Client: httpClient, Guard: destinations.Guard{Allow: a.Config.DestinationAllow}},
 		Logger:         a.Logger,
 		VisitorSession: a.Config.VisitorSession,
 		Metrics:        a.Metrics,
@@ -131,6 +132,14 @@ func (a *App) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	retention := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
+		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
+	if err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, retention); err != nil {
+		w.Stop()
+		return err
+	}
+	a.Logger.Info("retention schedule set", "postback_log", retention.PostbackLog.String(), "clicks", retention.Clicks.String(),
+		"deliveries", retention.Deliveries.String(), "cron", a.Config.RetentionSchedule)
 	a.Logger.Info("worker started", "task_queue", a.Config.TaskQueue)
 	<-ctx.Done()
 	w.Stop()

@@ -157,7 +157,11 @@ func EndToEnd(ctx context.Context, st *store.Store, apiBase, accountID string, n
 		return res, err
 	}
 	client := NewClient(conns)
-	url := apiBase + "/" + accountID + "/collect/demo?"
+	demo, err := st.GetIntegration(ctx, accountID, "demo")
+	if err != nil || len(demo.Tokens) == 0 {
+		return res, fmt.Errorf("end to end: demo integration token: %v", err)
+	}
+	url := apiBase + "/" + accountID + "/collect/demo?token=" + demo.Tokens[0].Secret + "&"
 	send := func(qs []string) LoadResult {
 		return Burst(ctx, client, conns, len(qs), func(i int) (*http.Request, error) {
 			return http.NewRequest(http.MethodGet, url+qs[i], nil)

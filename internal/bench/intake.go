@@ -13,6 +13,7 @@ import (
 	"github.com/convrelay/convrelay/api"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/metrics"
+	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -46,6 +47,15 @@ func intakeDatabase(ctx context.Context, stackURL string) (*store.Store, error) 
 		st.Close()
 		return nil, err
 	}
+	// A throwaway key: the bench database is dropped on the next run.
+	key, err := secrets.GenerateKey()
+	if err == nil {
+		st.Secrets, err = secrets.New(key)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -55,7 +65,7 @@ func intakeServer(ctx context.Context, st *store.Store, cfg config.Config) (base
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := st.CreateIntegration(ctx, store.Integration{AccountID: acct.ID, Slug: "net", Preset: "custom"}); err != nil {
+	if _, err := st.CreateIntegration(ctx, store.Integration{AccountID: acct.ID, Slug: "net", Preset: "custom", Open: true}); err != nil {
 		return "", nil, err
 	}
 	h := api.NewHandler(api.Deps{Store: st, Dispatcher: noDispatch{}, Config: cfg, Logger: slog.New(slog.DiscardHandler), Metrics: metrics.New()})

@@ -97,3 +97,64 @@ func toStrings(v any) []string {
 	}
 	return nil
 }
+
+// TestComposeIsClosedAndSupported: Temporal's frontend and UI are published on
+// 127.0.0.1 only, the images are the supported ones (no auto-setup) at the
+// versions the dev stack links (go.mod), and the image excludes local data.
+func TestComposeIsClosedAndSupported(t *testing.T) {
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f composeFile
+	if err := yaml.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func(module string) string {
+		for _, line := range strings.Split(string(gomod), "\n") {
+			if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == module {
+				return strings.TrimPrefix(fields[1], "v")
+			}
+		}
+		t.Fatalf("go.mod has no %s", module)
+		return ""
+	}
+	server, ui := version("go.temporal.io/server"), version("github.com/temporalio/ui-server/v2")
+	for name, want := range map[string]string{
+		"temporal": "temporalio/server:" + server, "temporal-schema": "temporalio/admin-tools:" + server,
+		"temporal-search-attributes": "temporalio/admin-tools:" + server, "temporal-ui": "temporalio/ui:" + ui,
+	} {
+		if got := f.Services[name].Image; got != want {
+			t.Errorf("%s image = %q, want %q", name, got, want)
+		}
+	}
+	for name, svc := range f.Services {
+		if strings.Contains(svc.Image, "auto-setup") {
+			t.Errorf("%s uses the deprecated auto-setup image", name)
+		}
+	}
+	for _, name := range []string{"temporal", "temporal-ui"} {
+		for _, p := range f.Services[name].Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("%s publishes %q beyond this machine", name, p)
+			}
+		}
+	}
+	cmd := strings.Join(toStrings(f.Services["temporal-search-attributes"].Command), " ")
+	if !strings.Contains(cmd, "set -eu") || strings.Contains(cmd, "|| true") || !strings.Contains(cmd, "exit 1") {
+		t.Errorf("the search attribute step must fail loudly: %s", cmd)
+	}
+	ignore, err := os.ReadFile("../../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{".data/", "bin/", "artifacts/"} {
+		if !slices.Contains(strings.Fields(string(ignore)), dir) {
+			t.Errorf(".dockerignore does not exclude %s", dir)
+		}
+	}
+}

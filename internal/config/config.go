@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/secrets"
 )
 
 // Config is the whole product's configuration.
@@ -57,6 +60,25 @@ type Config struct {
 	// DevTemporalPersistence is "sqlite" (default) or "postgres": where the dev
 	// stack's embedded Temporal keeps its data.
 	DevTemporalPersistence string
+
+	// SecretKey seals secrets at rest (CONVRELAY_SECRET_KEY, base64 of 32 bytes);
+	// SecretKeysOld still open values sealed before a rotation.
+	SecretKey     string
+	SecretKeysOld []string
+	// DestinationAllow are the CIDRs deliveries may reach although the outbound
+	// guard refuses them by default (CONVRELAY_DESTINATION_ALLOW).
+	DestinationAllow []netip.Prefix
+	// Intake rate limits (requests per second and burst), per source address and
+	// per account; 0 turns one off.
+	RateLimitIPRPS        float64
+	RateLimitIPBurst      int
+	RateLimitAccountRPS   float64
+	RateLimitAccountBurst int
+	RetentionPostbackLog  time.Duration // CONVRELAY_RETENTION_POSTBACK_LOG
+	RetentionClicks       time.Duration // CONVRELAY_RETENTION_CLICKS
+	RetentionDeliveries   time.Duration // CONVRELAY_RETENTION_DELIVERIES
+	RetentionBatchSize    int
+	RetentionSchedule     string // cron spec of the retention schedule
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -102,6 +124,18 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
 		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),
 		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", "sqlite"),
+		SecretKey:              r.str("CONVRELAY_SECRET_KEY", ""),
+		SecretKeysOld:          r.list("CONVRELAY_SECRET_KEY_OLD"),
+		DestinationAllow:       r.prefixes("CONVRELAY_DESTINATION_ALLOW"),
+		RateLimitIPRPS:         r.float("CONVRELAY_RATE_LIMIT_IP_RPS", 1000),
+		RateLimitIPBurst:       r.integer("CONVRELAY_RATE_LIMIT_IP_BURST", 2000),
+		RateLimitAccountRPS:    r.float("CONVRELAY_RATE_LIMIT_ACCOUNT_RPS", 5000),
+		RateLimitAccountBurst:  r.integer("CONVRELAY_RATE_LIMIT_ACCOUNT_BURST", 10000),
+		RetentionPostbackLog:   r.duration("CONVRELAY_RETENTION_POSTBACK_LOG", 90*24*time.Hour),
+		RetentionClicks:        r.duration("CONVRELAY_RETENTION_CLICKS", 180*24*time.Hour),
+		RetentionDeliveries:    r.duration("CONVRELAY_RETENTION_DELIVERIES", 180*24*time.Hour),
+		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH", 1000),
+		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -136,6 +170,12 @@ func (c Config) validate() error {
 	}
 	if c.DispatchStale <= 0 || c.ReconcileAfter <= 0 {
 		return errors.New("CONVRELAY_DISPATCH_STALE_AFTER and CONVRELAY_RECONCILE_AFTER must be positive durations")
+	}
+	if c.RateLimitIPRPS < 0 || c.RateLimitAccountRPS < 0 || c.RateLimitIPBurst < 0 || c.RateLimitAccountBurst < 0 {
+		return errors.New("CONVRELAY_RATE_LIMIT_* must not be negative (0 turns a limit off)")
+	}
+	if c.RetentionBatchSize <= 0 {
+		return errors.New("CONVRELAY_RETENTION_BATCH must be positive")
 	}
 	switch c.DevTemporalPersistence {
 	case "postgres", "sqlite":
@@ -227,6 +267,37 @@ func (r *reader) list(name string) []string {
 	return out
 }
 
+func (r *reader) float(name string, def float64) float64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		r.fail(name, v, "a number, 0 or more")
+		return def
+	}
+	return f
+}
+
+// prefixes reads comma-separated CIDRs; a bare address means just that address.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range r.list(name) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				r.fail(name, v, "comma-separated CIDRs like 10.1.2.0/24 or 127.0.0.1/32")
+				return nil
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
 // ParseDuration is time.ParseDuration plus a whole-days form ("45d").
 func ParseDuration(v string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(v, "d"); ok {
@@ -237,4 +308,14 @@ func ParseDuration(v string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(v)
+}
+
+// Keyring builds the keyring that seals secrets at rest from CONVRELAY_SECRET_KEY
+// and CONVRELAY_SECRET_KEY_OLD.
+func (c Config) Keyring() (*secrets.Keyring, error) {
+	if c.SecretKey == "" {
+		return nil, errors.New("CONVRELAY_SECRET_KEY is not set: destination credentials and integration tokens are encrypted with it; " +
+			"generate one with `openssl rand -base64 32` and keep it safe (`make run` makes its own under .data)")
+	}
+	return secrets.New(c.SecretKey, c.SecretKeysOld...)
 }

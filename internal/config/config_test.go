@@ -56,3 +56,24 @@ func TestKnownVariables(t *testing.T) {
 		}
 	}
 }
+
+func TestDestinationAllowAndSecurityDefaults(t *testing.T) {
+	c, err := fromLookup(lookupFrom(map[string]string{"CONVRELAY_DESTINATION_ALLOW": "127.0.0.1/32, 10.1.2.3,fd00::/8"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, p := range c.DestinationAllow {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, ",") != "127.0.0.1/32,10.1.2.3/32,fd00::/8" {
+		t.Fatalf("allow = %v", got)
+	}
+	if c.RetentionPostbackLog != 90*24*time.Hour || c.RetentionClicks != 180*24*time.Hour || c.RateLimitIPRPS <= 0 {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if _, err := fromLookup(lookupFrom(map[string]string{"CONVRELAY_DESTINATION_ALLOW": "10.0.0.0/33"})); err == nil ||
+		!strings.Contains(err.Error(), "CONVRELAY_DESTINATION_ALLOW") {
+		t.Fatalf("bad CIDR: %v", err)
+	}
+}

@@ -47,6 +47,8 @@ func retryableStatus(code int) bool {
 // httpFailure classifies a non-success answer by its status code alone;
 // platform parsers adjust Retryable where the body says more.
 func httpFailure(platform string, res *http.Response, text string, now time.Time) *DeliveryError {
+	// Platforms' own texts are shown back only short and on one line.
+	text = snippet([]byte(text))
 	if text == "" {
 		text = strings.TrimSpace(fmt.Sprintf("HTTP %d %s", res.StatusCode, http.StatusText(res.StatusCode)))
 	}
@@ -56,6 +58,19 @@ func httpFailure(platform string, res *http.Response, text string, now time.Time
 		StatusCode: res.StatusCode,
 		Message:    platform + ": " + text,
 	}
+}
+
+// refusal turns a connection or redirect the outbound guard stopped into a
+// failure no retry can fix, naming the address; nil when err is another failure.
+func refusal(platform string, err error) *DeliveryError {
+	var re *RefusedError
+	if errors.As(err, &re) {
+		return &DeliveryError{Message: platform + ": refused by the outbound guard: " + re.Error(), cause: err}
+	}
+	if errors.Is(err, errPlainHTTP) {
+		return &DeliveryError{Message: platform + ": refused by the outbound guard: " + errPlainHTTP.Error(), cause: err}
+	}
+	return nil
 }
 
 // transportFailure covers requests that got no answer: connection refused,

@@ -90,7 +90,7 @@ func TestTimeoutIsRetryable(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	s := &Sender{Client: &http.Client{Timeout: 50 * time.Millisecond}, Now: func() time.Time { return testNow }}
+	s := &Sender{Client: &http.Client{Timeout: 50 * time.Millisecond}, Now: func() time.Time { return testNow }, Guard: loopbackAllowed}
 	_, err := s.Send(context.Background(), webhookDest(srv.URL), sampleConversion())
 	var de *DeliveryError
 	if !errors.As(err, &de) || !de.Retryable || !strings.Contains(de.Error(), "timeout") {
@@ -99,7 +99,7 @@ func TestTimeoutIsRetryable(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = (&Sender{}).Send(ctx, webhookDest(srv.URL), sampleConversion())
+	_, err = (&Sender{Guard: loopbackAllowed}).Send(ctx, webhookDest(srv.URL), sampleConversion())
 	if !errors.As(err, &de) || !de.Retryable || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("context deadline: got %v", err)
 	}

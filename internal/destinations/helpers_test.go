@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"sync"
@@ -78,8 +79,11 @@ func (f *fakePlatform) count() int {
 	return len(f.reqs)
 }
 
+// loopbackAllowed lets tests reach their fake platforms on 127.0.0.1.
+var loopbackAllowed = Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+
 func testSender() *Sender {
-	return &Sender{Client: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return testNow }}
+	return &Sender{Client: &http.Client{Timeout: 5 * time.Second}, Now: func() time.Time { return testNow }, Guard: loopbackAllowed}
 }
 
 // sampleConversion is a purchase with every trait filled, raw as a network

@@ -12,7 +12,9 @@ var secretKeys = map[string]bool{
 	"developer_token": true,
 }
 
-func isSecretKey(k string) bool {
+// IsSecretKey tells the config keys whose values are secrets: masked when shown,
+// sealed at rest.
+func IsSecretKey(k string) bool {
 	k = strings.ToLower(k)
 	return secretKeys[k] || strings.HasSuffix(k, "_token") || strings.HasSuffix(k, "_secret") ||
 		strings.Contains(k, "password") || k == "api_key"
@@ -27,7 +29,7 @@ func Redact(cfg map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(cfg))
 	for k, v := range cfg {
-		if isSecretKey(k) && v != "" {
+		if IsSecretKey(k) && v != "" {
 			v = maskSecret(v)
 		}
 		out[k] = v

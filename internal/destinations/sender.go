@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -15,11 +16,19 @@ type Result struct {
 	Body       string // truncated to 2 KiB
 }
 
-// Sender delivers conversions. The zero value works: it uses a client with a
-// 30 s timeout and the wall clock.
+// Sender delivers conversions. The zero value works: a 30 s timeout, the wall
+// clock, and an outbound guard with an empty allow-list.
 type Sender struct {
+	// Client supplies the timeout and redirect policy; its Transport is not
+	// used: every connection goes through the guard's own.
 	Client *http.Client
 	Now    func() time.Time
+	// Guard's allow-list permits chosen internal addresses (local test
+	// receivers, the demo); everything else non-public is refused.
+	Guard Guard
+
+	once      sync.Once
+	transport *http.Transport
 }
 
 const (
@@ -76,8 +85,13 @@ func (s *Sender) Send(ctx context.Context, d Destination, c Conversion) (Result,
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", userAgent)
 	}
-	res, err := s.client().Do(req)
+	policy := &dialPolicy{plainVendor: isVendor(d.Type) && req.URL.Scheme == "http"}
+	req = req.WithContext(context.WithValue(req.Context(), policyKey{}, policy))
+	res, err := s.client(d.Type, policy).Do(req)
 	if err != nil {
+		if de := refusal(name, err); de != nil {
+			return Result{}, de
+		}
 		return Result{}, transportFailure(name, err)
 	}
 	defer res.Body.Close()
@@ -94,22 +108,27 @@ func (s *Sender) Send(ctx context.Context, d Destination, c Conversion) (Result,
 	return result, nil
 }
 
-// client returns the configured client, adjusted so a redirect never turns
-// a POST into a bodiless GET (Go does that for 301/302/303): the receiver
-// could answer 200 to the GET and the conversion would count as delivered
-// without having been sent. Such a redirect is returned as the answer
-// instead. 307/308 keep method and body and are still followed.
-func (s *Sender) client() *http.Client {
+// client returns the configured client on the guarded transport, adjusted so
+// a redirect never turns a POST into a bodiless GET (Go does that for
+// 301/302/303): the receiver could answer 200 to the GET and the conversion
+// would count as delivered without having been sent. Such a redirect is
+// returned as the answer instead. 307/308 keep method and body and are still
+// followed; each hop is dialled through the guard, and a vendor hop to plain
+// http is held to the allow-list.
+func (s *Sender) client(t Type, policy *dialPolicy) *http.Client {
 	base := s.Client
 	if base == nil {
 		base = defaultClient
 	}
+	s.once.Do(func() { s.transport = s.Guard.transport() })
 	c := *base
+	c.Transport = s.transport
 	next := base.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && req.Method != via[0].Method {
 			return http.ErrUseLastResponse
 		}
+		policy.plainVendor = isVendor(t) && req.URL.Scheme == "http"
 		if next != nil {
 			return next(req, via)
 		}
@@ -130,7 +149,7 @@ func (s *Sender) now() time.Time {
 
 // plainOutcome is for targets whose only verdict is the status code (GA4
 // answers 2xx even to payloads it drops; postback and webhook receivers
-// vary).
+// vary). Their bodies are shown back as a short one-line snippet only.
 func plainOutcome(name string) func(*http.Response, []byte, time.Time) *DeliveryError {
 	return func(res *http.Response, body []byte, now time.Time) *DeliveryError {
 		if res.StatusCode >= 200 && res.StatusCode < 300 {

@@ -51,6 +51,11 @@ func Validate(d Destination) error {
 		if err := checkHTTPURL(d.cfg("url")); err != nil {
 			return fmt.Errorf("webhook destination %q: url: %v", d.Name, err)
 		}
+		for _, k := range []string{"secret", "previous_secret"} {
+			if err := checkWebhookSecret(d.cfg(k)); err != nil {
+				return fmt.Errorf("webhook destination %q: %s %v", d.Name, k, err)
+			}
+		}
 	case TypeMeta:
 		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, true) {
 			return fmt.Errorf("meta destination %q: api_version %q is not like v26.0", d.Name, v)

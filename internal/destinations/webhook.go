@@ -3,24 +3,54 @@ package destinations
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
-// Signed JSON webhook to the operator's own endpoint.
+// Signed JSON webhook to the operator's own endpoint, following Standard
+// Webhooks (standardwebhooks.com): webhook-id is the delivery's idempotency key,
+// webhook-timestamp the send time, webhook-signature "v1,<base64 HMAC-SHA256 of
+// id.timestamp.body>". The id and time are signed with the body, so a captured
+// request cannot be replayed later or as another event. The secret is
+// "whsec_<base64 key>"; while a destination's secret rotates, previous_secret
+// signs too and the header carries both signatures, space-separated.
 
-// Webhook headers.
+// Standard Webhooks headers.
 const (
-	WebhookSignatureHeader  = "X-Convrelay-Signature"
-	WebhookDeliveryIDHeader = "X-Convrelay-Delivery-Id"
-	WebhookTimestampHeader  = "X-Convrelay-Timestamp"
+	WebhookIDHeader        = standardwebhooks.HeaderWebhookID
+	WebhookTimestampHeader = standardwebhooks.HeaderWebhookTimestamp
+	WebhookSignatureHeader = standardwebhooks.HeaderWebhookSignature
 )
+
+// WebhookSecretPrefix marks a Standard Webhooks secret.
+const WebhookSecretPrefix = "whsec_"
+
+// NewWebhookSecret returns a random secret in whsec_ form (32 bytes).
+func NewWebhookSecret() (string, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return "", fmt.Errorf("webhook secret: %w", err)
+	}
+	return WebhookSecretPrefix + base64.StdEncoding.EncodeToString(key), nil
+}
+
+// webhookSigner reads a secret: whsec_<base64> as Standard Webhooks says; any
+// other value (destinations made before) is used as the key bytes as given.
+func webhookSigner(secret string) (*standardwebhooks.Webhook, error) {
+	if strings.HasPrefix(secret, WebhookSecretPrefix) {
+		return standardwebhooks.NewWebhook(secret)
+	}
+	return standardwebhooks.NewWebhookRaw([]byte(secret))
+}
 
 type webhookBody struct {
 	ID         string            `json:"id"`
@@ -94,27 +124,60 @@ func webhookRequest(ctx context.Context, d Destination, c Conversion, now time.T
 	if err != nil {
 		return nil, err
 	}
+	sig, err := signWebhook(c.EventID, now, body, d.cfg("secret"), d.cfg("previous_secret"))
+	if err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.cfg("url"), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(WebhookSignatureHeader, signWebhook(d.cfg("secret"), body))
-	req.Header.Set(WebhookDeliveryIDHeader, c.EventID)
+	req.Header.Set(WebhookIDHeader, c.EventID)
 	req.Header.Set(WebhookTimestampHeader, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(WebhookSignatureHeader, sig)
 	return req, nil
 }
 
-// signWebhook is "sha256=" + hex HMAC-SHA256 of the exact body bytes.
-func signWebhook(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// signWebhook signs id.timestamp.body with every non-empty secret given, in
+// order, space-separated.
+func signWebhook(id string, at time.Time, body []byte, secrets ...string) (string, error) {
+	var sigs []string
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		wh, err := webhookSigner(secret)
+		if err != nil {
+			return "", errors.New("webhook secret is not whsec_ followed by base64")
+		}
+		sig, err := wh.Sign(id, at, body)
+		if err != nil {
+			return "", fmt.Errorf("sign webhook: %w", err)
+		}
+		sigs = append(sigs, sig)
+	}
+	return strings.Join(sigs, " "), nil
 }
 
-// VerifyWebhookSignature checks an X-Convrelay-Signature header against the
-// raw body, in constant time. Receivers (and tests) use it.
-func VerifyWebhookSignature(secret string, body []byte, header string) bool {
-	want := signWebhook(secret, body)
-	return hmac.Equal([]byte(want), []byte(strings.TrimSpace(header)))
+// VerifyWebhook checks a received webhook against a secret (Standard Webhooks:
+// any one of the signatures matches, timestamp within five minutes). Go
+// receivers (and the drill's fake receiver) use it.
+func VerifyWebhook(secret string, header http.Header, body []byte) error {
+	wh, err := webhookSigner(secret)
+	if err != nil {
+		return fmt.Errorf("webhook secret: %w", err)
+	}
+	return wh.Verify(body, header)
+}
+
+// checkWebhookSecret is Validate's rule for a secret that claims whsec_ form.
+func checkWebhookSecret(secret string) error {
+	if secret == "" || !strings.HasPrefix(secret, WebhookSecretPrefix) {
+		return nil
+	}
+	if _, err := standardwebhooks.NewWebhook(secret); err != nil {
+		return errors.New("is not whsec_ followed by base64")
+	}
+	return nil
 }

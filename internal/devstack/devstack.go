@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,10 @@ type Info struct {
 	DatabaseURL string `json:"database_url"`
 	SampleURL   string `json:"sample_postback_url"`
 	SamplePB    string `json:"sample_pb_url"`
+	// DemoToken and PBToken are the live tokens of the demo and pb integrations
+	// (the sample URLs carry them).
+	DemoToken string `json:"demo_token"`
+	PBToken   string `json:"pb_token"`
 }
 
 // Stack is the running development stack.
@@ -126,15 +131,27 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 		}
 		temporalAddr, uiAddr = s.tsrv.FrontendAddress(), s.tsrv.UIAddress()
 	}
+	if cfg, err = secureDefaults(cfg, logger); err != nil {
+		return nil, err
+	}
 	s.Store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
+		return nil, err
+	}
+	if s.Store.Secrets, err = cfg.Keyring(); err != nil {
 		return nil, err
 	}
 	if err := store.Migrate(ctx, s.Store.Pool); err != nil {
 		return nil, err
 	}
+	if _, err := s.Store.SealSecrets(ctx); err != nil {
+		return nil, err
+	}
 	info, err := ensureDemoAccount(ctx, s.Store, cfg.DataDir)
 	if err != nil {
+		return nil, err
+	}
+	if info.DemoToken, info.PBToken, err = demoTokens(ctx, s.Store, info.AccountID); err != nil {
 		return nil, err
 	}
 	if cfg.DefaultAccount == "" {
@@ -182,8 +199,8 @@ func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
 	case addr := <-s.ready:
 		s.Info.APIBase = "http://" + addr
 		s.Info.SampleURL = s.Info.APIBase + "/" + s.Info.AccountID + "/collect/" + demoIntegration +
-			"?click_id=" + demoClick + "&transaction_id=T1&commission=4.99&currency=USD"
-		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=" + demoClick + "&tx=T2&rev=4.99&status=pending"
+			"?click_id=" + demoClick + "&transaction_id=T1&commission=4.99&currency=USD&token=" + url.QueryEscape(s.Info.DemoToken)
+		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=" + demoClick + "&tx=T2&rev=4.99&status=pending&token=" + url.QueryEscape(s.Info.PBToken)
 		if err := writeInfo(s.App.Config.DataDir, s.Info); err != nil {
 			s.logger.Warn("could not write dev.json", "error", err)
 		}

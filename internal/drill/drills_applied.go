@@ -79,7 +79,7 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 	defer e.close()
 	target, err := s.newAccount(ctx, "drill hostile target")
 	if err == nil {
-		err = target.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom"}, http.StatusCreated, nil)
+		err = target.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil)
 	}
 	if err != nil {
 		r := Result{Name: name}

@@ -41,7 +41,7 @@ func newEnv(ctx context.Context, s *Stack, name string, latency time.Duration) (
 	if e.source, err = newFakeDest("postback", "", latency); err != nil {
 		return nil, err
 	}
-	if err := e.acct.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom"}, http.StatusCreated, nil); err != nil {
+	if err := e.acct.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil); err != nil {
 		return nil, err
 	}
 	var camp struct {

@@ -26,7 +26,7 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 	defer e.close()
 	busy, err := s.newAccount(ctx, "drill fair burst")
 	if err == nil {
-		err = busy.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom"}, http.StatusCreated, nil)
+		err = busy.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil)
 	}
 	if err != nil {
 		r := Result{Name: name}

@@ -84,7 +84,7 @@ func (f *fakeDest) serve(w http.ResponseWriter, r *http.Request) {
 	var key eventKey
 	var id string
 	if f.secret != "" {
-		if !destinations.VerifyWebhookSignature(f.secret, raw, r.Header.Get(destinations.WebhookSignatureHeader)) {
+		if destinations.VerifyWebhook(f.secret, r.Header, raw) != nil {
 			f.bad("bad webhook signature")
 			w.WriteHeader(http.StatusUnauthorized)
 			return

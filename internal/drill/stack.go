@@ -127,8 +127,11 @@ func (s *Stack) env() []string {
 		}
 		env = append(env, kv)
 	}
+	// The secret key is fixed for the drill's throwaway database; the fake
+	// destinations listen on 127.0.0.1, which the outbound guard must allow.
 	return append(env, "DATABASE_URL="+s.DBURL, "TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(s.tPort), "HTTP_ADDR="+s.httpAddr,
-		"CONVRELAY_LOG_LEVEL="+s.logLevel, "CONVRELAY_LOG_FORMAT=text")
+		"CONVRELAY_LOG_LEVEL="+s.logLevel, "CONVRELAY_LOG_FORMAT=text",
+		"CONVRELAY_SECRET_KEY=ZHJpbGwtb25seS1zZWNyZXQta2V5LTMyLWJ5dGVzISE=", "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32")
 }
 
 // run runs a one-shot subcommand (migrate, create-account) and returns its stdout.

@@ -494,6 +494,7 @@ func startStackWithoutWorker(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	cfg.DataDir, cfg.HTTPAddr, cfg.DatabaseURL, cfg.TemporalAddress = t.TempDir(), "127.0.0.1:0", "", ""
+	cfg.SecretKey = workerSecretKey // the worker processes open the secrets with it
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := devstack.Start(ctx, cfg, devstack.Options{PGPort: -1, GRPCPort: -1, UIPort: -2}, testLogger(t))
 	if err != nil {
@@ -519,13 +520,17 @@ func startStackWithoutWorker(t *testing.T) *stack {
 
 const workerProcessEnv = "CONVRELAY_E2E_WORKER_PROCESS"
 
+// workerSecretKey is the stack's secret key in the tests that run worker processes.
+const workerSecretKey = "ZTJlLXdvcmtlci1vbmx5LXNlY3JldC1rZXktMzJiISE="
+
 // startWorkerProcess runs the product's worker (workflow and activities) in a child
 // process of its own, against the stack's PostgreSQL and Temporal.
 func startWorkerProcess(t *testing.T, info devstack.Info) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWorkerProcessHelper$", "-test.count=1", "-test.timeout=10m")
 	cmd.Env = append(os.Environ(), workerProcessEnv+"=1", "DATABASE_URL="+info.DatabaseURL, "TEMPORAL_ADDRESS="+info.Temporal,
-		"CONVRELAY_DB_MAX_CONNS=5", "CONVRELAY_WORKER_CONCURRENCY=20")
+		"CONVRELAY_DB_MAX_CONNS=5", "CONVRELAY_WORKER_CONCURRENCY=20",
+		"CONVRELAY_SECRET_KEY="+workerSecretKey, "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32")
 	if os.Getenv("E2E_LOG") != "" {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	}
@@ -558,6 +563,9 @@ func TestWorkerProcessHelper(t *testing.T) {
 	}
 	s, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Secrets, err = cfg.Keyring(); err != nil {
 		t.Fatal(err)
 	}
 	topts, err := cfg.TemporalOptions(cfg.TemporalAddress, logger)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ type devProcess struct {
 		APIBase   string `json:"api_base"`
 		AdminKey  string `json:"admin_key"`
 		AccountID string `json:"account_id"`
+		DemoToken string `json:"demo_token"`
 	}
 }
 
@@ -106,7 +108,7 @@ func TestSIGTERMDuringBurstLosesNothing(t *testing.T) {
 		"DATABASE_URL=", "TEMPORAL_ADDRESS=",
 	}
 	p := startDevProcess(t, bin, dir, env)
-	base := p.info.APIBase + "/" + p.info.AccountID + "/collect/demo?click_id=c&commission=2&transaction_id="
+	base := p.info.APIBase + "/" + p.info.AccountID + "/collect/demo?token=" + url.QueryEscape(p.info.DemoToken) + "&click_id=c&commission=2&transaction_id="
 
 	var mu sync.Mutex
 	var accepted []string

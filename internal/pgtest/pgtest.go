@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -100,7 +101,22 @@ func NewStore(t testing.TB) *store.Store {
 		t.Fatalf("open test store: %v", err)
 	}
 	t.Cleanup(st.Close)
+	st.Secrets = Keyring(t)
 	return st
+}
+
+// SecretKey is the fixed key test stores seal their secrets with (never used
+// outside tests).
+const SecretKey = "dGVzdC1vbmx5LXNlY3JldC1rZXktMzItYnl0ZXMhISE="
+
+// Keyring returns the test keyring built from SecretKey.
+func Keyring(t testing.TB) *secrets.Keyring {
+	t.Helper()
+	k, err := secrets.New(SecretKey)
+	if err != nil {
+		t.Fatalf("test keyring: %v", err)
+	}
+	return k
 }
 
 // Main runs a package's tests and stops the shared cluster afterwards; a test

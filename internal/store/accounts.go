@@ -44,7 +44,7 @@ func HashKey(key string) string {
 }
 
 // CreateAccount creates an account with its built-in FunnelFlux-style "pb"
-// integration, and returns a new admin key (shown once; only its hash is kept).
+// integration (closed, with a random token), and returns a new admin key (shown once; only its hash is kept).
 func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, string, error) {
 	if a.ID == "" {
 		a.ID = RandomID(8)
@@ -56,7 +56,11 @@ func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, string, 
 		a.Timezone = "UTC"
 	}
 	key := "cr_" + RandomID(32)
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
+	pbToken, err := s.sealSecret(NewIntegrationToken(), tokenPurpose)
+	if err != nil {
+		return Account{}, "", fmt.Errorf("create account: %w", err)
+	}
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, currency, timezone) VALUES ($1, $2, $3, $4)`,
 			a.ID, a.Name, a.Currency, a.Timezone); err != nil {
 			return uniqueConflict(err)
@@ -64,7 +68,10 @@ func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, string, 
 		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (key_hash, account_id, label) VALUES ($1, $2, 'initial')`, HashKey(key), a.ID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO integrations (account_id, slug, preset) VALUES ($1, 'pb', 'funnelflux')`, a.ID)
+		// The built-in pb integration is closed like any other: a click id read
+		// from a redirect must not be enough to post a conversion.
+		_, err := tx.Exec(ctx, `WITH i AS (INSERT INTO integrations (account_id, slug, preset) VALUES ($1, 'pb', 'funnelflux') RETURNING id)
+			INSERT INTO integration_tokens (integration_id, secret) SELECT id, $2 FROM i`, a.ID, pbToken)
 		return err
 	})
 	if err != nil {
@@ -98,7 +105,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 // AccountForKey returns the account an admin key belongs to.
 func (s *Store) AccountForKey(ctx context.Context, key string) (string, error) {
 	var id string
-	err := s.Pool.QueryRow(ctx, `SELECT account_id FROM api_keys WHERE key_hash = $1`, HashKey(key)).Scan(&id)
+	err := s.Pool.QueryRow(ctx, `SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, HashKey(key)).Scan(&id)
 	if err != nil {
 		return "", fmt.Errorf("look up api key: %w", notFound(err))
 	}

@@ -139,8 +139,8 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	if err != nil {
 		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
-	if dest.Config == nil {
-		dest.Config = map[string]string{}
+	if dest.Config, err = s.openConfig(dest.Config); err != nil {
+		return j, fmt.Errorf("load delivery %d: destination %d: %w", deliveryID, dest.ID, err)
 	}
 	j.Delivery, j.Destination = d, dest
 	if clickID != "" {

@@ -24,13 +24,18 @@ type Destination struct {
 
 const destinationColumns = `id, account_id, type, name, endpoint, config, fire_on, campaign_id, enabled, created_at, updated_at`
 
-func scanDestination(row interface{ Scan(...any) error }) (Destination, error) {
+// scanDestination reads a destination and opens its sealed secrets.
+func (s *Store) scanDestination(row interface{ Scan(...any) error }) (Destination, error) {
 	var d Destination
-	err := row.Scan(&d.ID, &d.AccountID, &d.Type, &d.Name, &d.Endpoint, &d.Config, &d.FireOn, &d.CampaignID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt)
-	if d.Config == nil {
-		d.Config = map[string]string{}
+	if err := row.Scan(&d.ID, &d.AccountID, &d.Type, &d.Name, &d.Endpoint, &d.Config, &d.FireOn, &d.CampaignID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		return d, err
 	}
-	return d, err
+	cfg, err := s.openConfig(d.Config)
+	if err != nil {
+		return d, fmt.Errorf("destination %d: %w", d.ID, err)
+	}
+	d.Config = cfg
+	return d, nil
 }
 
 // CreateDestination adds a destination.
@@ -41,9 +46,13 @@ func (s *Store) CreateDestination(ctx context.Context, d Destination) (Destinati
 	if d.FireOn == "" {
 		d.FireOn = "first"
 	}
-	out, err := scanDestination(s.Pool.QueryRow(ctx, `INSERT INTO destinations (account_id, type, name, endpoint, config, fire_on, campaign_id, enabled)
+	sealed, err := s.sealConfig(d.Config)
+	if err != nil {
+		return Destination{}, fmt.Errorf("create destination: %w", err)
+	}
+	out, err := s.scanDestination(s.Pool.QueryRow(ctx, `INSERT INTO destinations (account_id, type, name, endpoint, config, fire_on, campaign_id, enabled)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+destinationColumns,
-		d.AccountID, d.Type, d.Name, d.Endpoint, d.Config, d.FireOn, d.CampaignID, d.Enabled))
+		d.AccountID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn, d.CampaignID, d.Enabled))
 	if err != nil {
 		return Destination{}, fmt.Errorf("create destination: %w", err)
 	}
@@ -52,10 +61,14 @@ func (s *Store) CreateDestination(ctx context.Context, d Destination) (Destinati
 
 // UpdateDestination replaces a destination's settings.
 func (s *Store) UpdateDestination(ctx context.Context, d Destination) (Destination, error) {
-	out, err := scanDestination(s.Pool.QueryRow(ctx, `UPDATE destinations SET type = $3, name = $4, endpoint = $5, config = $6,
+	sealed, err := s.sealConfig(d.Config)
+	if err != nil {
+		return Destination{}, fmt.Errorf("update destination %d: %w", d.ID, err)
+	}
+	out, err := s.scanDestination(s.Pool.QueryRow(ctx, `UPDATE destinations SET type = $3, name = $4, endpoint = $5, config = $6,
 			fire_on = $7, campaign_id = $8, enabled = $9, updated_at = now()
 		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING `+destinationColumns,
-		d.AccountID, d.ID, d.Type, d.Name, d.Endpoint, d.Config, d.FireOn, d.CampaignID, d.Enabled))
+		d.AccountID, d.ID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn, d.CampaignID, d.Enabled))
 	if err != nil {
 		return Destination{}, fmt.Errorf("update destination %d: %w", d.ID, notFound(err))
 	}
@@ -64,7 +77,7 @@ func (s *Store) UpdateDestination(ctx context.Context, d Destination) (Destinati
 
 // GetDestination loads one live destination of an account.
 func (s *Store) GetDestination(ctx context.Context, accountID string, id int64) (Destination, error) {
-	d, err := scanDestination(s.Pool.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations
+	d, err := s.scanDestination(s.Pool.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations
 		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id))
 	if err != nil {
 		return Destination{}, fmt.Errorf("get destination %d: %w", id, notFound(err))
@@ -73,7 +86,7 @@ func (s *Store) GetDestination(ctx context.Context, accountID string, id int64) 
 }
 
 func (s *Store) getDestination(ctx context.Context, q querier, id int64) (Destination, error) {
-	d, err := scanDestination(q.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = $1`, id))
+	d, err := s.scanDestination(q.QueryRow(ctx, `SELECT `+destinationColumns+` FROM destinations WHERE id = $1`, id))
 	if err != nil {
 		return Destination{}, fmt.Errorf("get destination %d: %w", id, notFound(err))
 	}
@@ -90,7 +103,7 @@ func (s *Store) ListDestinations(ctx context.Context, accountID string) ([]Desti
 	defer rows.Close()
 	out := []Destination{}
 	for rows.Next() {
-		d, err := scanDestination(rows)
+		d, err := s.scanDestination(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan destination: %w", err)
 		}

@@ -4,35 +4,73 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Integration is one network's endpoint into an account.
 type Integration struct {
-	ID           int64             `json:"id"`
-	AccountID    string            `json:"account_id"`
-	Slug         string            `json:"slug"`
-	Preset       string            `json:"preset"`
-	Token        string            `json:"-"`
-	AllowedCIDRs []string          `json:"allowed_cidrs"`
-	FieldMap     map[string]string `json:"field_map"`
-	CreatedAt    time.Time         `json:"created_at"`
+	ID        int64  `json:"id"`
+	AccountID string `json:"account_id"`
+	Slug      string `json:"slug"`
+	Preset    string `json:"preset"`
+	// Open integrations take postbacks without a token; only an explicit
+	// "open" at creation makes one.
+	Open bool `json:"open"`
+	// Tokens are the live (not revoked) tokens, opened, oldest first. On
+	// create, a given first token is used instead of a random one.
+	Tokens       []IntegrationToken `json:"-"`
+	AllowedCIDRs []string           `json:"allowed_cidrs"`
+	FieldMap     map[string]string  `json:"field_map"`
+	CreatedAt    time.Time          `json:"created_at"`
 }
 
-const integrationColumns = `id, account_id, slug, preset, token, allowed_cidrs, field_map, created_at`
+// IntegrationToken is one secret a network sends with its postbacks.
+type IntegrationToken struct {
+	ID        int64     `json:"id"`
+	Secret    string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}
 
-func scanIntegration(row interface{ Scan(...any) error }) (Integration, error) {
+// tokenPurpose binds sealed integration tokens to their column.
+const tokenPurpose = "integration_token"
+
+// NewIntegrationToken returns a random token (about 230 bits).
+func NewIntegrationToken() string { return "it_" + RandomID(40) }
+
+const integrationColumns = `i.id, i.account_id, i.slug, i.preset, i.open, i.allowed_cidrs, i.field_map, i.created_at,
+	ARRAY(SELECT t.id FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
+	ARRAY(SELECT t.secret FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
+	ARRAY(SELECT t.created_at FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id)`
+
+func (s *Store) scanIntegration(row pgx.Row) (Integration, error) {
 	var in Integration
-	err := row.Scan(&in.ID, &in.AccountID, &in.Slug, &in.Preset, &in.Token, &in.AllowedCIDRs, &in.FieldMap, &in.CreatedAt)
+	var ids []int64
+	var sealed []string
+	var created []time.Time
+	if err := row.Scan(&in.ID, &in.AccountID, &in.Slug, &in.Preset, &in.Open, &in.AllowedCIDRs, &in.FieldMap, &in.CreatedAt,
+		&ids, &sealed, &created); err != nil {
+		return in, err
+	}
 	if in.FieldMap == nil {
 		in.FieldMap = map[string]string{}
 	}
 	if in.AllowedCIDRs == nil {
 		in.AllowedCIDRs = []string{}
 	}
-	return in, err
+	for i := range ids {
+		plain, err := s.openSecret(sealed[i], tokenPurpose)
+		if err != nil {
+			return in, fmt.Errorf("integration %q token %d: %w", in.Slug, ids[i], err)
+		}
+		in.Tokens = append(in.Tokens, IntegrationToken{ID: ids[i], Secret: plain, CreatedAt: created[i]})
+	}
+	return in, nil
 }
 
-// CreateIntegration adds an integration; a slug already used in the account is ErrConflict.
+// CreateIntegration adds an integration with one token (unless it is open); a
+// slug already used in the account is ErrConflict. A deleted slug is reused: its
+// old tokens are revoked.
 func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integration, error) {
 	if in.FieldMap == nil {
 		in.FieldMap = map[string]string{}
@@ -40,28 +78,50 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integrat
 	if in.AllowedCIDRs == nil {
 		in.AllowedCIDRs = []string{}
 	}
-	row := s.Pool.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, token, allowed_cidrs, field_map)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (account_id, slug) DO UPDATE SET preset = EXCLUDED.preset, token = EXCLUDED.token,
-			allowed_cidrs = EXCLUDED.allowed_cidrs, field_map = EXCLUDED.field_map, deleted_at = NULL, created_at = now()
-			WHERE integrations.deleted_at IS NOT NULL
-		RETURNING `+integrationColumns,
-		in.AccountID, in.Slug, in.Preset, in.Token, in.AllowedCIDRs, in.FieldMap)
-	out, err := scanIntegration(row)
-	if err != nil {
-		if notFound(err) == ErrNotFound { // the conflict clause did not update: slug is live
-			return Integration{}, fmt.Errorf("create integration %q: %w", in.Slug, ErrConflict)
-		}
-		return Integration{}, fmt.Errorf("create integration: %w", uniqueConflict(err))
+	token := NewIntegrationToken()
+	if len(in.Tokens) > 0 && in.Tokens[0].Secret != "" {
+		token = in.Tokens[0].Secret
 	}
-	return out, nil
+	sealed, err := s.sealSecret(token, tokenPurpose)
+	if err != nil {
+		return Integration{}, fmt.Errorf("create integration: %w", err)
+	}
+	var out Integration
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, open, allowed_cidrs, field_map)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (account_id, slug) DO UPDATE SET preset = EXCLUDED.preset, open = EXCLUDED.open,
+				allowed_cidrs = EXCLUDED.allowed_cidrs, field_map = EXCLUDED.field_map, deleted_at = NULL, created_at = now()
+				WHERE integrations.deleted_at IS NOT NULL
+			RETURNING id`, in.AccountID, in.Slug, in.Preset, in.Open, in.AllowedCIDRs, in.FieldMap).Scan(&id)
+		if err != nil {
+			if notFound(err) == ErrNotFound { // the conflict clause did not update: slug is live
+				return fmt.Errorf("create integration %q: %w", in.Slug, ErrConflict)
+			}
+			return fmt.Errorf("create integration: %w", uniqueConflict(err))
+		}
+		if _, err := tx.Exec(ctx, `UPDATE integration_tokens SET revoked_at = now() WHERE integration_id = $1 AND revoked_at IS NULL`, id); err != nil {
+			return fmt.Errorf("create integration: revoke old tokens: %w", err)
+		}
+		if !in.Open {
+			if _, err := tx.Exec(ctx, `INSERT INTO integration_tokens (integration_id, secret) VALUES ($1, $2)`, id, sealed); err != nil {
+				return fmt.Errorf("create integration: token: %w", err)
+			}
+		}
+		out, err = s.scanIntegration(tx.QueryRow(ctx, `SELECT `+integrationColumns+` FROM integrations i WHERE i.id = $1`, id))
+		if err != nil {
+			return fmt.Errorf("create integration: reload: %w", err)
+		}
+		return nil
+	})
+	return out, err
 }
 
-// GetIntegration loads a live integration by slug.
+// GetIntegration loads a live integration by slug, with its live tokens.
 func (s *Store) GetIntegration(ctx context.Context, accountID, slug string) (Integration, error) {
-	row := s.Pool.QueryRow(ctx, `SELECT `+integrationColumns+` FROM integrations
-		WHERE account_id = $1 AND slug = $2 AND deleted_at IS NULL`, accountID, slug)
-	in, err := scanIntegration(row)
+	in, err := s.scanIntegration(s.Pool.QueryRow(ctx, `SELECT `+integrationColumns+` FROM integrations i
+		WHERE i.account_id = $1 AND i.slug = $2 AND i.deleted_at IS NULL`, accountID, slug))
 	if err != nil {
 		return Integration{}, fmt.Errorf("get integration %q: %w", slug, notFound(err))
 	}
@@ -70,21 +130,24 @@ func (s *Store) GetIntegration(ctx context.Context, accountID, slug string) (Int
 
 // ListIntegrations lists an account's live integrations.
 func (s *Store) ListIntegrations(ctx context.Context, accountID string) ([]Integration, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+integrationColumns+` FROM integrations
-		WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id`, accountID)
+	rows, err := s.Pool.Query(ctx, `SELECT `+integrationColumns+` FROM integrations i
+		WHERE i.account_id = $1 AND i.deleted_at IS NULL ORDER BY i.id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list integrations: %w", err)
 	}
 	defer rows.Close()
 	out := []Integration{}
 	for rows.Next() {
-		in, err := scanIntegration(rows)
+		in, err := s.scanIntegration(rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan integration: %w", err)
 		}
 		out = append(out, in)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list integrations: %w", err)
+	}
+	return out, nil
 }
 
 // DeleteIntegration soft-deletes an integration: its log rows keep their slug.

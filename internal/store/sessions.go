@@ -5,13 +5,12 @@ import (
 	"fmt"
 )
 
-// AccountForKeyHash returns the account whose admin key has this hash: a console
+// KeyForHash returns the live (not revoked) admin key with this hash: a console
 // session carries the hash, so revoking the key ends the session.
-func (s *Store) AccountForKeyHash(ctx context.Context, hash string) (string, error) {
-	var id string
-	err := s.Pool.QueryRow(ctx, `SELECT account_id FROM api_keys WHERE key_hash = $1`, hash).Scan(&id)
+func (s *Store) KeyForHash(ctx context.Context, hash string) (APIKey, error) {
+	k, err := scanAPIKey(s.Pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, hash))
 	if err != nil {
-		return "", fmt.Errorf("look up api key: %w", notFound(err))
+		return APIKey{}, fmt.Errorf("look up api key: %w", notFound(err))
 	}
-	return id, nil
+	return k, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/convrelay/convrelay/internal/secrets"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist (or belongs to another account).
@@ -22,6 +24,9 @@ type Store struct {
 	Pool *pgxpool.Pool
 	// Instance names this process in dispatch claims.
 	Instance string
+	// Secrets seals secrets at rest (integration tokens, destination
+	// credentials); without it those writes and reads fail.
+	Secrets *secrets.Keyring
 }
 
 // Open connects to PostgreSQL and checks the connection.

@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+func TestIntakeRateLimitPerAddress(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.RateLimitIPRPS, c.RateLimitIPBurst = 0.01, 3 })
+	h.integration("net", "custom", "")
+	path := "/" + h.account.ID + "/collect/net?click_id=a&transaction_id=T"
+	for i := 0; i < 3; i++ {
+		if code, body := h.do("GET", path+strconv.Itoa(i), "", ""); code != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %v", i, code, body)
+		}
+	}
+	req, _ := http.NewRequest("GET", h.srv.URL+path+"X", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || retry < 1 {
+		t.Fatalf("past the rate: %d Retry-After %q, want 429 with a positive Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if n := len(h.log()); n != 3 {
+		t.Fatalf("%d log rows, want 3: a limited request is not logged", n)
+	}
+}
+
+func TestIntakeRateLimitPerAccount(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) {
+		c.RateLimitIPRPS = 0 // off: only the account bound applies
+		c.RateLimitAccountRPS, c.RateLimitAccountBurst = 0.01, 2
+	})
+	h.integration("net", "custom", "")
+	other, _, err := h.st.CreateAccount(context.Background(), store.Account{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.CreateIntegration(context.Background(), store.Integration{AccountID: other.ID, Slug: "net", Preset: "custom", Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/" + h.account.ID + "/collect/net?click_id=a"
+	for i := 0; i < 2; i++ {
+		if code, _ := h.do("GET", path, "", ""); code != http.StatusOK {
+			t.Fatalf("request %d: %d", i, code)
+		}
+	}
+	if code, _ := h.do("GET", path, "", ""); code != http.StatusTooManyRequests {
+		t.Fatalf("third request for the account: %d, want 429", code)
+	}
+	if code, _ := h.do("GET", "/"+other.ID+"/collect/net?click_id=a", "", ""); code != http.StatusOK {
+		t.Fatalf("another account is not limited by the first: %d", code)
+	}
+}
