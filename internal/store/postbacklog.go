@@ -63,7 +63,7 @@ type LogFilter struct {
 	Integration   string
 	From, To      time.Time // received in [From, To); zero: unbounded
 	Text          string    // free text: found in the query, body, error or note
-	Before        int64 // cursor: ids below this
+	Before        int64     // cursor: ids below this
 	Limit         int
 }
 
