@@ -16,6 +16,7 @@ import (
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/text"
+	"github.com/convrelay/convrelay/internal/tracing"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -124,6 +125,7 @@ func (s *server) admit(c *gin.Context, in *intake, accountID, slug string, globa
 	in.entry.TransactionID = pb.TransactionID
 	in.entry.WorkflowID = workflows.WorkflowID(acct.ID, pb.KeyedTransactionKey(secret))
 	in.entry.Outcome = string(conv.OutcomeAccepted)
+	in.entry.TraceParent = tracing.Inject(c.Request.Context())
 	if err := s.Store.InsertLog(c.Request.Context(), &in.entry); err != nil {
 		// Not durably accepted: the network must retry, so answer 5xx.
 		return nil, intakeErr(errUnavailable, "", "", fmt.Errorf("record postback: %w", err))

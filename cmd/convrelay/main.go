@@ -27,6 +27,7 @@ import (
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/tracing"
 	"github.com/convrelay/convrelay/internal/version"
 )
 
@@ -132,6 +133,11 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 	if address == "" {
 		address = "127.0.0.1:7233"
 	}
+	stopTracing, err := tracing.Setup(ctx, cfg.OTLPEndpoint, "convrelay-"+args[0])
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	opts, err := cfg.TemporalOptions(address, logger)
 	if err != nil {
 		return err

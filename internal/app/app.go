@@ -4,9 +4,12 @@
 package app
 
 import (
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/convrelay/convrelay/internal/tracing"
 	"log/slog"
 	"net"
 	"net/http"
@@ -90,6 +93,12 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 
 func (a *App) serveHTTP(ctx context.Context, d *dispatch.Dispatcher) error {
 	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics})
+	if tracing.Enabled {
+		// Each request is a span; the intake keeps its traceparent with the postback.
+		handler = otelhttp.NewHandler(handler, "convrelay-api", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			return r.Method + " " + r.URL.Path
+		}))
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ln, err := net.Listen("tcp", a.Config.HTTPAddr)
 	if err != nil {

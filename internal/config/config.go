@@ -39,6 +39,7 @@ type Config struct {
 	MaxBodyBytes      int64
 	PublicURL         string // CONVRELAY_PUBLIC_URL: base of the postback URLs shown to users
 	TemporalUIURL     string // CONVRELAY_TEMPORAL_UI_URL: the Temporal Web UI, for links from the console
+	OTLPEndpoint      string // CONVRELAY_OTLP_ENDPOINT (else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT): tracing off when empty
 	DefaultAccount    string // CONVRELAY_DEFAULT_ACCOUNT: owner of /pb hits that match no click
 	TrustedProxies    []string
 	DataDir           string // CONVRELAY_DATA_DIR (dev stack)
@@ -107,6 +108,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
 		PublicURL:              r.str("CONVRELAY_PUBLIC_URL", ""),
 		TemporalUIURL:          strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL", ""), "/"),
+		OTLPEndpoint:           r.str("CONVRELAY_OTLP_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))),
 		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
 		TrustedProxies:         r.list("CONVRELAY_TRUSTED_PROXIES"),
 		DataDir:                r.str("CONVRELAY_DATA_DIR", ".data"),

@@ -9,6 +9,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/convrelay/convrelay/internal/tracing"
 )
 
 // TemporalOptions builds the SDK client options: address, namespace, the shared
@@ -18,6 +20,13 @@ func (c Config) TemporalOptions(address string, logger *slog.Logger) (client.Opt
 		HostPort:  address,
 		Namespace: c.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger),
+	}
+	if c.OTLPEndpoint != "" {
+		i, err := tracing.TemporalInterceptor()
+		if err != nil {
+			return opts, err
+		}
+		opts.Interceptors = append(opts.Interceptors, i)
 	}
 	if c.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(c.TemporalAPIKey)

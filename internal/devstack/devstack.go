@@ -27,6 +27,7 @@ import (
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/tracing"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -64,6 +65,8 @@ type Stack struct {
 	tsrv     *devtemporal.Server
 	logger   *slog.Logger
 	ready    chan string
+	// stopTracing flushes the trace exporter (a no-op when tracing is off).
+	stopTracing func(context.Context) error
 }
 
 const (
@@ -157,6 +160,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 	if cfg.DefaultAccount == "" {
 		cfg.DefaultAccount = info.AccountID
 	}
+	if s.stopTracing, err = tracing.Setup(ctx, cfg.OTLPEndpoint, "convrelay-dev"); err != nil {
+		return nil, err
+	}
 	topts, err := cfg.TemporalOptions(temporalAddr, logger)
 	if err != nil {
 		return nil, err
@@ -217,6 +223,11 @@ func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
 func (s *Stack) Stop() {
 	if s.Temporal != nil {
 		s.Temporal.Close()
+	}
+	if s.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.stopTracing(ctx)
+		cancel()
 	}
 	if s.tsrv != nil {
 		if err := s.tsrv.Stop(); err != nil {

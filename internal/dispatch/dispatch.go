@@ -27,11 +27,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/tracing"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -261,6 +263,9 @@ func (d *Dispatcher) deferRow(ctx context.Context, row store.Waiting, until time
 }
 
 func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
+	// The hand-over joins the trace of the request that accepted the postback.
+	ctx, span := otel.Tracer("convrelay").Start(tracing.Extract(ctx, row.TraceParent), "hand over postback")
+	defer span.End()
 	sig := workflows.PostbackSignal{PostbackID: row.ID, AccountID: row.AccountID, Integration: row.Integration, ReceivedAt: row.ReceivedAt}
 	start := workflows.Start{
 		AccountID: row.AccountID, TxKey: workflows.TxKeyFromWorkflowID(row.AccountID, row.WorkflowID),

@@ -27,6 +27,7 @@ type Waiting struct {
 	ClickID       string
 	Value         string
 	Currency      string
+	TraceParent   string
 }
 
 // ClaimWaiting claims up to limit accepted rows not yet handed to Temporal, fairly
@@ -56,7 +57,7 @@ func (s *Store) ClaimWaiting(ctx context.Context, staleAfter time.Duration, limi
 		RETURNING p.id, p.account_id, p.integration, p.workflow_id, p.received_at, p.dispatch_attempts,
 			coalesce(p.canonical->>'status', ''), coalesce(p.canonical->>'transaction_id', ''),
 			coalesce(p.canonical->>'event_name', ''), coalesce(p.canonical->>'click_id', ''),
-			coalesce(p.canonical->>'value', ''), coalesce(p.canonical->>'currency', '')`,
+			coalesce(p.canonical->>'value', ''), coalesce(p.canonical->>'currency', ''), p.trace_parent`,
 		s.Instance, staleAfter.String(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim waiting postbacks: %w", err)

@@ -27,6 +27,7 @@ type LogEntry struct {
 	Outcome       string          `json:"outcome"`
 	Error         string          `json:"error,omitempty"`
 	FailedReason  string          `json:"failed_reason,omitempty"` // class of a 'failed' outcome
+	TraceParent   string          `json:"-"`                       // W3C traceparent of the accepting request
 	Note          string          `json:"note,omitempty"`
 	DispatchedAt  *time.Time      `json:"dispatched_at,omitempty"`
 	ProcessedAt   *time.Time      `json:"processed_at,omitempty"`
@@ -45,11 +46,11 @@ func (s *Store) InsertLog(ctx context.Context, e *LogEntry) error {
 	}
 	err := s.Pool.QueryRow(ctx, `INSERT INTO postback_log
 		(account_id, integration, method, path, raw_query, raw_body, source_ip, received_at, canonical,
-		 transaction_id, workflow_id, outcome, error, claimed_by, claimed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+		 transaction_id, workflow_id, outcome, error, claimed_by, claimed_at, trace_parent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15)
 		RETURNING id`,
 		acct, e.Integration, e.Method, e.Path, e.RawQuery, e.RawBody, e.SourceIP, e.ReceivedAt, canonical,
-		e.TransactionID, e.WorkflowID, e.Outcome, e.Error, s.Instance).Scan(&e.ID)
+		e.TransactionID, e.WorkflowID, e.Outcome, e.Error, s.Instance, e.TraceParent).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("insert postback log: %w", err)
 	}
