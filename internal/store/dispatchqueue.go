@@ -35,8 +35,10 @@ type Waiting struct {
 // second, and so on, so one account's burst never queues another account's
 // postbacks behind it. A row is claimable when nobody holds it (or this process
 // holds it unpicked, as the intake leaves its own rows), when its holder's claim is
-// older than staleAfter (that process died or lost it), and when its backoff has
-// passed. Rows come back in id order (per-transaction order).
+// older than staleAfter (that process died or lost it), when its backoff has
+// passed, and when no earlier postback of its transaction still waits out a
+// backoff (so a transaction's postbacks reach its workflow in the order they were
+// accepted, however their retries interleave). Rows come back in id order.
 func (s *Store) ClaimWaiting(ctx context.Context, staleAfter time.Duration, limit int) ([]Waiting, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -50,6 +52,10 @@ func (s *Store) ClaimWaiting(ctx context.Context, staleAfter time.Duration, limi
 					WHERE account_id = a.id AND outcome = 'accepted' AND processed_at IS NULL AND dispatched_at IS NULL
 					  AND (dispatch_after IS NULL OR dispatch_after <= now())
 					  AND (claimed_at IS NULL OR (claimed_by = $1 AND NOT picked) OR claimed_at < now() - $2::interval)
+					  AND NOT EXISTS (SELECT 1 FROM postback_log e
+					      WHERE e.workflow_id = postback_log.workflow_id AND e.id < postback_log.id
+					        AND e.outcome = 'accepted' AND e.processed_at IS NULL AND e.dispatched_at IS NULL
+					        AND e.dispatch_after > now())
 					ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) w
 			) fair ORDER BY turn, id LIMIT $3
 		) pick

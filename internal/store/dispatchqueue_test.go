@@ -208,3 +208,31 @@ func TestLargestAcceptedValueIsRecorded(t *testing.T) {
 		t.Fatalf("recorded %s, want %s", res.State.Value, v)
 	}
 }
+
+// A later postback of a transaction is never claimed while an earlier one waits
+// out a longer backoff (the temporal-outage drill once applied a rejection before
+// the approval it reversed).
+func TestLaterPostbackWaitsForEarlierOfSameTransaction(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	first := insertAccepted(t, st, a.ID, "T")
+	second := insertAccepted(t, st, a.ID, "T")
+	other := insertAccepted(t, st, a.ID, "U")
+	if _, err := st.ClaimWaiting(ctx, time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Defer(ctx, []int64{first}, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Defer(ctx, []int64{second, other}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ClaimWaiting(ctx, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != other {
+		t.Fatalf("claimed %+v, want only the other transaction's %d (not %d before %d)", got, other, second, first)
+	}
+}
