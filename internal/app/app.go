@@ -145,6 +145,9 @@ func (a *App) runWorker(ctx context.Context) error {
 		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
 	if err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, retention); err != nil {
 		w.Stop()
+		if ctx.Err() != nil {
+			return nil // stopped while starting: not a failure
+		}
 		return err
 	}
 	a.Logger.Info("retention schedule set", "postback_log", retention.PostbackLog.String(), "clicks", retention.Clicks.String(),
