@@ -47,6 +47,9 @@ type UserData struct {
 	Birthdate           string
 	City, State, Zip    string
 	Country             string
+	// DefaultRegion is the account's country, when known: the region a
+	// phone written nationally is read in when Country is empty.
+	DefaultRegion string
 	ExternalID          string
 	IP, UserAgent       string
 	FBC, FBP            string

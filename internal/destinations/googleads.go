@@ -85,7 +85,7 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 	if h := hashTrait(u.Email, normalizeGoogleEmail); h != "" {
 		gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedEmail: h})
 	}
-	if h := hashTrait(u.Phone, func(s string) string { return normalizePhoneE164(s, u.Country) }); h != "" {
+	if h := hashTrait(u.Phone, func(s string) string { return normalizePhoneE164(s, u.Country, u.DefaultRegion) }); h != "" {
 		gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedPhoneNumber: h})
 	}
 	if gc.Gclid == "" && gc.Gbraid == "" && gc.Wbraid == "" && len(gc.UserIdentifiers) == 0 {

@@ -76,7 +76,7 @@ func tiktokPayload(d Destination, c Conversion, now time.Time) tiktokBody {
 			TTCLID: trimmed(u.TTCLID),
 			Email:  hashTrait(u.Email, normalizeEmail),
 			Phone: hashTrait(u.Phone, func(s string) string {
-				return normalizePhoneE164(s, u.Country)
+				return normalizePhoneE164(s, u.Country, u.DefaultRegion)
 			}),
 			ExternalID: hashTrait(u.ExternalID, normalizeExternalID),
 			IP:         trimmed(u.IP),
