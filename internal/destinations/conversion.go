@@ -49,13 +49,13 @@ type UserData struct {
 	Country             string
 	// DefaultRegion is the account's country, when known: the region a
 	// phone written nationally is read in when Country is empty.
-	DefaultRegion string
-	ExternalID          string
-	IP, UserAgent       string
-	FBC, FBP            string
-	GCLID, GBRAID       string
-	WBRAID, TTCLID      string
-	GAClientID          string
+	DefaultRegion  string
+	ExternalID     string
+	IP, UserAgent  string
+	FBC, FBP       string
+	GCLID, GBRAID  string
+	WBRAID, TTCLID string
+	GAClientID     string
 }
 
 // Item is one line of an order.
