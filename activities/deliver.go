@@ -116,6 +116,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		Value:         job.Conversion.Value,
 		Currency:      job.Conversion.Currency,
 		TransactionID: p.TransactionID,
+		PixelEventID:  p.EventID,
 		ClickID:       p.ClickID,
 		User: destinations.UserData{
 			Email: p.Traits.Email, Phone: p.Traits.Phone, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName,

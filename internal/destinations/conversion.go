@@ -21,6 +21,9 @@ type Conversion struct {
 	Currency  string
 
 	TransactionID string
+	// PixelEventID is the postback's own event_id: the browser pixel's id
+	// for the same conversion (see event_id_source).
+	PixelEventID string
 	ClickID       string
 	ExternalID    string // the network's reference id ({external_id} macro)
 	CampaignID    string

@@ -98,7 +98,7 @@ func metaPayload(d Destination, c Conversion, t time.Time) metaBody {
 	ev := metaEvent{
 		EventName:      metaEventName(c.EventName),
 		EventTime:      t.Unix(),
-		EventID:        c.EventID,
+		EventID:        pixelEventID(d, c),
 		ActionSource:   source,
 		EventSourceURL: c.SourceURL,
 		UserData:       metaUser(c.User),

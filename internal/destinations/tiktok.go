@@ -71,7 +71,7 @@ func tiktokPayload(d Destination, c Conversion, now time.Time) tiktokBody {
 	ev := tiktokEvent{
 		Event:     tiktokEventName(c.EventName),
 		EventTime: eventTime(c, now).Unix(),
-		EventID:   c.EventID,
+		EventID:   pixelEventID(d, c),
 		User: tiktokUser{
 			TTCLID: trimmed(u.TTCLID),
 			Email:  hashTrait(u.Email, normalizeEmail),

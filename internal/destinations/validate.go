@@ -39,6 +39,9 @@ func Validate(d Destination) error {
 			return fmt.Errorf("%s destination %q: endpoint: %v", d.Type, d.Name, err)
 		}
 	}
+	if err := validateEventIDSource(d); err != nil {
+		return err
+	}
 	switch d.Type {
 	case TypePostback:
 		if _, _, err := splitTemplate(d.cfg("url")); err != nil {
