@@ -16,14 +16,24 @@ type Conversion struct {
 	EventName string // Purchase, Lead, CompleteRegistration, custom...
 	EventTime time.Time
 	Status    string // pending | approved | rejected
-	Kind      string // "conversion" or "reversal" (only webhooks take reversals)
+	// Kind is what the delivery does: send the conversion, tell a webhook
+	// it was taken back (reversal), or adjust what Google Ads already has
+	// (restatement, retraction). KindFor picks it from the life event.
+	Kind string
+	// OrderID is the id the platform knows this transaction by at this
+	// destination, the same for every life event so an adjustment finds the
+	// conversion it adjusts (Google order_id). "" means EventID.
+	OrderID string
+	// ChangedAt is when the life event happened (an adjustment's time);
+	// zero means the send time.
+	ChangedAt time.Time
 	Value     decimal.Decimal
 	Currency  string
 
 	TransactionID string
 	// PixelEventID is the postback's own event_id: the browser pixel's id
 	// for the same conversion (see event_id_source).
-	PixelEventID string
+	PixelEventID  string
 	ClickID       string
 	ExternalID    string // the network's reference id ({external_id} macro)
 	CampaignID    string
@@ -40,7 +50,20 @@ type Conversion struct {
 const (
 	KindConversion = "conversion"
 	KindReversal   = "reversal"
+	// KindRestatement changes the value of a conversion Google Ads has
+	// (conversion adjustment RESTATEMENT, with the new value).
+	KindRestatement = "restatement"
+	// KindRetraction takes back a conversion Google Ads has (RETRACTION).
+	KindRetraction = "retraction"
 )
+
+// orderID is the conversion's stable order id at this destination.
+func (c Conversion) orderID() string {
+	if c.OrderID != "" {
+		return c.OrderID
+	}
+	return c.EventID
+}
 
 // UserData holds the raw (unhashed) traits and click identifiers; each
 // platform builder normalises and hashes what it needs.
