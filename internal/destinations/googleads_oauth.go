@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"strconv"
 	"sync"
 
@@ -135,18 +134,4 @@ func googleTokenFailure(err error) *DeliveryError {
 		return &DeliveryError{Retryable: retryableStatus(code), StatusCode: code, Message: "google_ads: " + msg}
 	}
 	return transportFailure("google_ads", err)
-}
-
-// Deliver is Send plus what takes more than one request: when Google Ads
-// refuses an OAuth access token (401), the token is refreshed and the
-// delivery tried once more. Token refreshes go through the Sender's client,
-// so they follow the same outbound rules as deliveries.
-func (s *Sender) Deliver(ctx context.Context, d Destination, c Conversion) (Result, error) {
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client())
-	res, err := s.Send(ctx, d, c)
-	var de *DeliveryError
-	if d.Type == TypeGoogleAds && googleUsesOAuth(d) && errors.As(err, &de) && de.StatusCode == http.StatusUnauthorized {
-		return s.Send(ctx, d, c)
-	}
-	return res, err
 }
