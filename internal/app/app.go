@@ -87,7 +87,8 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 }
 
 func (a *App) serveHTTP(ctx context.Context, d *dispatch.Dispatcher) error {
-	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics})
+	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics,
+		Sender: &destinations.Sender{Client: a.HTTPClient}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ln, err := net.Listen("tcp", a.Config.HTTPAddr)
 	if err != nil {

@@ -40,6 +40,11 @@ type Conversion struct {
 	TrafficSource string
 	SourceURL     string
 
+	// Test marks a sample sent from the admin API: platforms with a
+	// validation mode use it (Google Ads validateOnly, GA4's debug
+	// endpoint), so nothing is recorded there either.
+	Test bool
+
 	User        UserData
 	Items       []Item
 	Subs        map[string]string // sub1..sub10 of the click

@@ -19,6 +19,7 @@ type googleAdsBody struct {
 	// PartialFailure is mandatory for this method: rows that fail are
 	// reported in partialFailureError of a 200 answer.
 	PartialFailure bool `json:"partialFailure"`
+	ValidateOnly   bool `json:"validateOnly,omitempty"`
 }
 
 type googleAdsConversion struct {
@@ -42,6 +43,7 @@ type googleAdsIdentifier struct {
 type googleAdsAdjustmentBody struct {
 	ConversionAdjustments []googleAdsAdjustment `json:"conversionAdjustments"`
 	PartialFailure        bool                  `json:"partialFailure"`
+	ValidateOnly          bool                  `json:"validateOnly,omitempty"`
 }
 
 type googleAdsAdjustment struct {
@@ -136,7 +138,7 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 		return googleAdsBody{}, errNoGoogleIdentifier
 	}
 	gc.ConversionValue, gc.CurrencyCode = valueFields(c)
-	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true}, nil
+	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
 // googleAdsAdjustmentPayload builds a restatement (the conversion's value is
@@ -166,7 +168,7 @@ func googleAdsAdjustmentPayload(d Destination, c Conversion, now time.Time) (goo
 	case KindRetraction:
 		adj.AdjustmentType = "RETRACTION"
 	}
-	return googleAdsAdjustmentBody{ConversionAdjustments: []googleAdsAdjustment{adj}, PartialFailure: true}, nil
+	return googleAdsAdjustmentBody{ConversionAdjustments: []googleAdsAdjustment{adj}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
 // googleAdsActionName accepts the resource name or the bare numeric id.
