@@ -47,18 +47,19 @@ var (
 	aliasTransaction = aliases("transaction_id", "transactionid", "transaction", "tx")
 	aliasBrand       = aliases("brand_name", "brandname", "brand")
 	aliasEventName   = aliases("event_name", "eventname", "event")
-	// aliasEventID is the browser pixel's event id, for pixel + server
-	// deduplication at Meta and TikTok (not in the seeds; these are the
-	// spellings networks and pixel setups use).
-	aliasEventID   = aliases("event_id", "eventid", "pixel_event_id", "fb_event_id", "dedup_id")
-	aliasTimestamp = aliases("timestamp", "time", "date", "datetime", "created_at")
-	aliasStatus    = aliases("status")
-	aliasDisable   = aliases("disable_postbacks", "disable_postback")
-	aliasVisitor   = aliases("vid")
-	aliasPage      = aliases("p")
-	aliasIP        = aliases("ip", "ip_address", "ipaddr", "user_ip")
-	aliasUserAgent = aliases("user_agent", "ua", "uagent", "device_ua")
+	aliasTimestamp   = aliases("timestamp", "time", "date", "datetime", "created_at")
+	aliasStatus      = aliases("status")
+	aliasDisable     = aliases("disable_postbacks", "disable_postback")
+	aliasVisitor     = aliases("vid")
+	aliasPage        = aliases("p")
+	aliasIP          = aliases("ip", "ip_address", "ipaddr", "user_ip")
+	aliasUserAgent   = aliases("user_agent", "ua", "uagent", "device_ua")
 )
+
+// aliasEventID is the browser pixel's event id, for pixel + server
+// deduplication at Meta and TikTok (not in the seeds; these are the spellings
+// networks and pixel setups use).
+var aliasEventID = aliases("event_id", "eventid", "pixel_event_id", "fb_event_id", "dedup_id")
 
 // Exact-match names (seed 001: traits, conversion_type, items, xat_).
 var (
