@@ -67,7 +67,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	}
 	stopBeat := heartbeat(ctx, 3*time.Second)
 	defer stopBeat()
-	result, sendErr := a.Sender.Send(ctx, dest, event)
+	result, sendErr := a.Sender.Deliver(ctx, dest, event)
 	if sendErr == nil {
 		a.count(job.Destination.Type, "delivered")
 		// The platform has the event: retry the bookkeeping through a short database
@@ -116,14 +116,19 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		}
 	}
 	c := destinations.Conversion{
-		EventID:       job.Delivery.EventID,
-		EventName:     job.Conversion.EventName,
-		EventTime:     job.Conversion.ConvertedAt,
-		Status:        job.Conversion.Status,
-		Kind:          job.Delivery.Kind,
+		EventID:   job.Delivery.EventID,
+		EventName: job.Conversion.EventName,
+		EventTime: job.Conversion.ConvertedAt,
+		Status:    job.Conversion.Status,
+		Kind:      job.Delivery.Kind,
+		// The key of the destination's first conversion delivery: what an
+		// upload was sent with, so adjustments of it find it (Google order_id).
+		OrderID:       store.EventKey(job.AccountID, job.TxKey, job.Destination.ID, destinations.KindConversion),
+		ChangedAt:     job.Delivery.CreatedAt,
 		Value:         job.Conversion.Value,
 		Currency:      job.Conversion.Currency,
 		TransactionID: p.TransactionID,
+		PixelEventID:  p.EventID,
 		ClickID:       p.ClickID,
 		User: destinations.UserData{
 			Email: p.Traits.Email, Phone: p.Traits.Phone, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName,

@@ -13,24 +13,24 @@ import (
 )
 
 type destinationRequest struct {
-	Type       string            `json:"type"`
-	Name       string            `json:"name"`
-	Endpoint   string            `json:"endpoint"`
-	Config     map[string]string `json:"config"`
-	FireOn     string            `json:"fire_on"`
-	CampaignID *int64            `json:"campaign_id"`
-	Enabled    *bool             `json:"enabled"`
+	Type       string              `json:"type"`
+	Name       string              `json:"name"`
+	Endpoint   string              `json:"endpoint"`
+	Config     map[string]string   `json:"config"`
+	FireOn     destinations.FireOn `json:"fire_on"` // ["approved","rejected"] or one name`
+	CampaignID *int64              `json:"campaign_id"`
+	Enabled    *bool               `json:"enabled"`
 }
 
 // validDestination checks a request and turns it into a store row; it answers the
 // client itself when the request is wrong.
 // A webhook's generated secret (if it had none) is returned to be shown once.
 func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, string, bool) {
-	if req.FireOn == "" {
-		req.FireOn = "first"
+	if req.FireOn == 0 {
+		req.FireOn = destinations.DefaultFireOn(destinations.Type(req.Type))
 	}
-	if req.FireOn != "first" && req.FireOn != "approved" {
-		fail(c, http.StatusUnprocessableEntity, "fire_on must be first or approved")
+	if err := destinations.ValidateFireOn(destinations.Type(req.Type), req.FireOn); err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return store.Destination{}, "", false
 	}
 	if req.Name == "" {

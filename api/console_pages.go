@@ -349,9 +349,12 @@ func (s *server) renderDestinations(c *gin.Context, data gin.H) {
 		return
 	}
 	views := make([]destinationView, 0, len(rows))
-	edit := destinationView{Type: "webhook", FireOn: "first", Enabled: true}
+	edit := destinationView{Type: "webhook", Enabled: true}
 	for _, r := range rows {
-		v := destinationView{ID: r.ID, Type: r.Type, Name: r.Name, Endpoint: r.Endpoint, FireOn: r.FireOn, Enabled: r.Enabled}
+		v := destinationView{ID: r.ID, Type: r.Type, Name: r.Name, Endpoint: r.Endpoint, FireOn: r.FireOn.String(), Enabled: r.Enabled}
+		for _, e := range r.FireOn.Events() {
+			v.Events = append(v.Events, string(e))
+		}
 		shown := destinations.Redact(r.Config)
 		names := make([]string, 0, len(shown))
 		for k := range shown {
@@ -370,7 +373,7 @@ func (s *server) renderDestinations(c *gin.Context, data gin.H) {
 		data["Edit"] = edit
 	}
 	data["Title"], data["Rows"], data["Types"], data["FireOns"], data["Flash"] = "Destinations", views, destinationTypes,
-		[]string{"first", "approved"}, c.Query("flash")
+		[]string{"first", "approved", "value_change", "rejected"}, c.Query("flash")
 	s.renderConsole(c, http.StatusOK, "destinations", data)
 }
 
@@ -382,8 +385,11 @@ func (s *server) consoleSaveDestination(c *gin.Context) {
 			cfg[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
-	req := map[string]any{"type": c.PostForm("type"), "name": c.PostForm("name"), "config": cfg, "fire_on": c.PostForm("fire_on"),
+	req := map[string]any{"type": c.PostForm("type"), "name": c.PostForm("name"), "config": cfg,
 		"enabled": c.PostForm("enabled") != "false"}
+	if events := c.PostFormArray("fire_on"); len(events) > 0 {
+		req["fire_on"] = events // none ticked: the destination type's default
+	}
 	code, out := 0, map[string]any(nil)
 	if id := c.PostForm("id"); id != "" && id != "0" {
 		d, err := s.Store.GetDestination(c.Request.Context(), consoleAccount(c), atoi64(id))

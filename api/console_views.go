@@ -124,8 +124,19 @@ type campaignView struct {
 type destinationView struct {
 	ID                           int64
 	Type, Name, Endpoint, FireOn string
+	Events                       []string // life events it receives
 	Enabled                      bool
 	Config                       []configField
+}
+
+// Receives says whether the destination takes a life event.
+func (d destinationView) Receives(e string) bool {
+	for _, x := range d.Events {
+		if x == e {
+			return true
+		}
+	}
+	return false
 }
 
 type configField struct{ Name, Value string }

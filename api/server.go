@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -28,6 +29,7 @@ type Deps struct {
 	Config     config.Config
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
+	Sender     *destinations.Sender // sends test events; nil: a default Sender
 }
 
 type server struct {
@@ -94,6 +96,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/destinations/:id", s.getDestination)
 	v1.PUT("/destinations/:id", s.updateDestination)
 	v1.DELETE("/destinations/:id", s.deleteDestination)
+	v1.POST("/destinations/:id/test", s.testDestination)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/reports", s.report)

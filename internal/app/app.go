@@ -92,7 +92,8 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 }
 
 func (a *App) serveHTTP(ctx context.Context, d *dispatch.Dispatcher) error {
-	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics})
+	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics,
+		Sender: &destinations.Sender{Client: a.HTTPClient, Guard: destinations.Guard{Allow: a.Config.DestinationAllow}}})
 	if tracing.Enabled {
 		// Each request is a span; the intake keeps its traceparent with the postback.
 		handler = otelhttp.NewHandler(handler, "convrelay-api", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {

@@ -16,16 +16,34 @@ type Conversion struct {
 	EventName string // Purchase, Lead, CompleteRegistration, custom...
 	EventTime time.Time
 	Status    string // pending | approved | rejected
-	Kind      string // "conversion" or "reversal" (only webhooks take reversals)
+	// Kind is what the delivery does: send the conversion, tell a webhook
+	// it was taken back (reversal), or adjust what Google Ads already has
+	// (restatement, retraction). KindFor picks it from the life event.
+	Kind string
+	// OrderID is the id the platform knows this transaction by at this
+	// destination, the same for every life event so an adjustment finds the
+	// conversion it adjusts (Google order_id). "" means EventID.
+	OrderID string
+	// ChangedAt is when the life event happened (an adjustment's time);
+	// zero means the send time.
+	ChangedAt time.Time
 	Value     decimal.Decimal
 	Currency  string
 
 	TransactionID string
+	// PixelEventID is the postback's own event_id: the browser pixel's id
+	// for the same conversion (see event_id_source).
+	PixelEventID  string
 	ClickID       string
 	ExternalID    string // the network's reference id ({external_id} macro)
 	CampaignID    string
 	TrafficSource string
 	SourceURL     string
+
+	// Test marks a sample sent from the admin API: platforms with a
+	// validation mode use it (Google Ads validateOnly, GA4's debug
+	// endpoint), so nothing is recorded there either.
+	Test bool
 
 	User        UserData
 	Items       []Item
@@ -37,7 +55,20 @@ type Conversion struct {
 const (
 	KindConversion = "conversion"
 	KindReversal   = "reversal"
+	// KindRestatement changes the value of a conversion Google Ads has
+	// (conversion adjustment RESTATEMENT, with the new value).
+	KindRestatement = "restatement"
+	// KindRetraction takes back a conversion Google Ads has (RETRACTION).
+	KindRetraction = "retraction"
 )
+
+// orderID is the conversion's stable order id at this destination.
+func (c Conversion) orderID() string {
+	if c.OrderID != "" {
+		return c.OrderID
+	}
+	return c.EventID
+}
 
 // UserData holds the raw (unhashed) traits and click identifiers; each
 // platform builder normalises and hashes what it needs.
@@ -47,12 +78,15 @@ type UserData struct {
 	Birthdate           string
 	City, State, Zip    string
 	Country             string
-	ExternalID          string
-	IP, UserAgent       string
-	FBC, FBP            string
-	GCLID, GBRAID       string
-	WBRAID, TTCLID      string
-	GAClientID          string
+	// DefaultRegion is the account's country, when known: the region a
+	// phone written nationally is read in when Country is empty.
+	DefaultRegion  string
+	ExternalID     string
+	IP, UserAgent  string
+	FBC, FBP       string
+	GCLID, GBRAID  string
+	WBRAID, TTCLID string
+	GAClientID     string
 }
 
 // Item is one line of an order.

@@ -24,10 +24,13 @@ type Destination struct {
 	// Tests and self-hosted proxies point it elsewhere.
 	Endpoint string
 	// Config holds the per-type settings (required ones in validate.go):
-	//   meta       pixel_id, access_token; optional api_version, test_event_code, action_source
-	//   tiktok     pixel_code, access_token; optional test_event_code
+	//   meta       pixel_id, access_token; optional api_version, test_event_code, action_source,
+	//              event_id_source (eventid.go)
+	//   tiktok     pixel_code, access_token; optional test_event_code, event_id_source
 	//   google_ads customer_id, conversion_action (resource name or id), developer_token,
-	//              access_token; optional login_customer_id, api_version
+	//              client_id, client_secret, refresh_token (googleads_oauth.go), or a fixed
+	//              access_token (older destinations); optional login_customer_id, api_version,
+	//              token_url
 	//   ga4        measurement_id, api_secret
 	//   postback   url (template with {macros}); optional method GET (default) or POST
 	//   webhook    url, secret

@@ -47,7 +47,13 @@ type ga4Item struct {
 
 func ga4Request(ctx context.Context, d Destination, c Conversion, now time.Time) (*http.Request, error) {
 	q := url.Values{"measurement_id": {d.cfg("measurement_id")}, "api_secret": {d.cfg("api_secret")}}
-	return jsonRequest(ctx, d.base(DefaultGA4Endpoint)+"/mp/collect?"+q.Encode(), ga4Payload(c, now))
+	path := "/mp/collect?"
+	if c.Test {
+		// The validation server answers what is wrong instead of GA4's
+		// silent 2xx, and records nothing.
+		path = "/debug/mp/collect?"
+	}
+	return jsonRequest(ctx, d.base(DefaultGA4Endpoint)+path+q.Encode(), ga4Payload(c, now))
 }
 
 func ga4Payload(c Conversion, now time.Time) ga4Body {

@@ -10,13 +10,16 @@ import (
 	"time"
 )
 
-// Google Ads API: POST {endpoint}/{version}/customers/{customer_id}:uploadClickConversions.
+// Google Ads API: POST {endpoint}/{version}/customers/{customer_id}:uploadClickConversions
+// for a conversion, :uploadConversionAdjustments for a restatement (new value)
+// or retraction (rejected), both keyed by the conversion's order id.
 
 type googleAdsBody struct {
 	Conversions []googleAdsConversion `json:"conversions"`
 	// PartialFailure is mandatory for this method: rows that fail are
 	// reported in partialFailureError of a 200 answer.
 	PartialFailure bool `json:"partialFailure"`
+	ValidateOnly   bool `json:"validateOnly,omitempty"`
 }
 
 type googleAdsConversion struct {
@@ -37,6 +40,25 @@ type googleAdsIdentifier struct {
 	HashedPhoneNumber string `json:"hashedPhoneNumber,omitempty"`
 }
 
+type googleAdsAdjustmentBody struct {
+	ConversionAdjustments []googleAdsAdjustment `json:"conversionAdjustments"`
+	PartialFailure        bool                  `json:"partialFailure"`
+	ValidateOnly          bool                  `json:"validateOnly,omitempty"`
+}
+
+type googleAdsAdjustment struct {
+	ConversionAction   string                `json:"conversionAction"`
+	AdjustmentType     string                `json:"adjustmentType"` // RESTATEMENT | RETRACTION
+	AdjustmentDateTime string                `json:"adjustmentDateTime"`
+	OrderID            string                `json:"orderId"`
+	RestatementValue   *googleAdsRestatement `json:"restatementValue,omitempty"`
+}
+
+type googleAdsRestatement struct {
+	AdjustedValue json.Number `json:"adjustedValue"`
+	CurrencyCode  string      `json:"currencyCode,omitempty"`
+}
+
 // googleAdsTimeLayout is Google's "yyyy-mm-dd hh:mm:ss+|-hh:mm".
 const googleAdsTimeLayout = "2006-01-02 15:04:05-07:00"
 
@@ -44,22 +66,42 @@ var errNoGoogleIdentifier = errors.New("no gclid, gbraid or wbraid and no email 
 	"Google Ads has nothing to attribute this conversion to")
 
 func googleAdsRequest(ctx context.Context, d Destination, c Conversion, now time.Time) (*http.Request, error) {
-	conv, err := googleAdsPayload(d, c, now)
-	if err != nil {
-		return nil, err
+	var body any
+	method := "uploadClickConversions"
+	switch c.Kind {
+	case KindRestatement, KindRetraction:
+		adj, err := googleAdsAdjustmentPayload(d, c, now)
+		if err != nil {
+			return nil, err
+		}
+		body, method = adj, "uploadConversionAdjustments"
+	default:
+		conv, err := googleAdsPayload(d, c, now)
+		if err != nil {
+			return nil, err
+		}
+		body = conv
+	}
+	token := d.cfg("access_token")
+	if googleUsesOAuth(d) {
+		t, err := googleTokens.token(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		token = t
 	}
 	version := d.cfg("api_version")
 	if version == "" {
 		version = DefaultGoogleAdsVersion
 	}
 	u := d.base(DefaultGoogleAdsEndpoint) + "/" + url.PathEscape(version) + "/customers/" +
-		digitsOnly(d.cfg("customer_id")) + ":uploadClickConversions"
-	req, err := jsonRequest(ctx, u, conv)
+		digitsOnly(d.cfg("customer_id")) + ":" + method
+	req, err := jsonRequest(ctx, u, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("developer-token", d.cfg("developer_token"))
-	req.Header.Set("Authorization", "Bearer "+d.cfg("access_token"))
+	req.Header.Set("Authorization", "Bearer "+token)
 	if id := digitsOnly(d.cfg("login_customer_id")); id != "" {
 		req.Header.Set("login-customer-id", id)
 	}
@@ -71,9 +113,9 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 	gc := googleAdsConversion{
 		ConversionAction:   googleAdsActionName(d),
 		ConversionDateTime: eventTime(c, now).UTC().Format(googleAdsTimeLayout),
-		OrderID:            c.EventID,
+		OrderID:            c.orderID(),
 	}
-	// Only one click identifier may be set; gclid is the most precise.
+	// Exactly one click identifier may be set; gclid is the most precise.
 	switch {
 	case trimmed(u.GCLID) != "":
 		gc.Gclid = trimmed(u.GCLID)
@@ -82,17 +124,51 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 	case trimmed(u.WBRAID) != "":
 		gc.Wbraid = trimmed(u.WBRAID)
 	}
-	if h := hashTrait(u.Email, normalizeGoogleEmail); h != "" {
-		gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedEmail: h})
-	}
-	if h := hashTrait(u.Phone, func(s string) string { return normalizePhoneE164(s, u.Country) }); h != "" {
-		gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedPhoneNumber: h})
+	// Google refuses user identifiers next to gbraid or wbraid (iOS app
+	// campaign clicks, where user data may not be joined to the click).
+	if gc.Gbraid == "" && gc.Wbraid == "" {
+		if h := hashTrait(u.Email, normalizeGoogleEmail); h != "" {
+			gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedEmail: h})
+		}
+		if h := hashTrait(u.Phone, func(s string) string { return normalizePhoneE164(s, u.Country, u.DefaultRegion) }); h != "" {
+			gc.UserIdentifiers = append(gc.UserIdentifiers, googleAdsIdentifier{HashedPhoneNumber: h})
+		}
 	}
 	if gc.Gclid == "" && gc.Gbraid == "" && gc.Wbraid == "" && len(gc.UserIdentifiers) == 0 {
 		return googleAdsBody{}, errNoGoogleIdentifier
 	}
 	gc.ConversionValue, gc.CurrencyCode = valueFields(c)
-	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true}, nil
+	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true, ValidateOnly: c.Test}, nil
+}
+
+// googleAdsAdjustmentPayload builds a restatement (the conversion's value is
+// now c.Value) or a retraction (the conversion no longer counts). Both find
+// the uploaded conversion by its order id.
+func googleAdsAdjustmentPayload(d Destination, c Conversion, now time.Time) (googleAdsAdjustmentBody, error) {
+	at := c.ChangedAt
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	adj := googleAdsAdjustment{
+		ConversionAction:   googleAdsActionName(d),
+		AdjustmentDateTime: at.UTC().Format(googleAdsTimeLayout),
+		OrderID:            c.orderID(),
+	}
+	if adj.OrderID == "" {
+		return googleAdsAdjustmentBody{}, errors.New("adjustment without an order id: Google Ads cannot find the conversion")
+	}
+	switch c.Kind {
+	case KindRestatement:
+		adj.AdjustmentType = "RESTATEMENT"
+		value, currency := valueFields(c)
+		if value == "" {
+			return googleAdsAdjustmentBody{}, errors.New("restatement without a value")
+		}
+		adj.RestatementValue = &googleAdsRestatement{AdjustedValue: value, CurrencyCode: currency}
+	case KindRetraction:
+		adj.AdjustmentType = "RETRACTION"
+	}
+	return googleAdsAdjustmentBody{ConversionAdjustments: []googleAdsAdjustment{adj}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
 // googleAdsActionName accepts the resource name or the bare numeric id.
@@ -112,7 +188,8 @@ type googleStatus struct {
 	Status  string `json:"status"`
 	Details []struct {
 		Errors []struct {
-			Message string `json:"message"`
+			ErrorCode map[string]string `json:"errorCode"`
+			Message   string            `json:"message"`
 		} `json:"errors"`
 	} `json:"details"`
 }
@@ -133,6 +210,31 @@ func (s googleStatus) text() string {
 	return s.Message
 }
 
+// codes lists the error enum values ("CONVERSION_NOT_FOUND") in s.
+func (s googleStatus) codes() map[string]bool {
+	out := map[string]bool{}
+	for _, d := range s.Details {
+		for _, e := range d.Errors {
+			for _, v := range e.ErrorCode {
+				out[v] = true
+			}
+		}
+	}
+	return out
+}
+
+// Adjustment answers that mean "already done": a retried restatement or
+// retraction whose first attempt was applied.
+var googleAdjustmentDone = []string{"CONVERSION_ALREADY_RETRACTED", "RESTATEMENT_ALREADY_EXISTS"}
+
+// Adjustment answers that a later attempt can fix: Google adjusts only
+// conversions at least 24 hours old and uploaded ones once processed, and
+// takes uploads for a new conversion action after 6 hours.
+var googleAdjustmentLater = []string{"TOO_RECENT_CONVERSION", "CONVERSION_NOT_FOUND", "TOO_RECENT_CONVERSION_ACTION"}
+
+// googleAdjustmentWait is how long to wait after a "too recent" answer.
+const googleAdjustmentWait = time.Hour
+
 type googleAdsAnswer struct {
 	Error               *googleStatus `json:"error"`
 	PartialFailureError *googleStatus `json:"partialFailureError"`
@@ -150,11 +252,29 @@ func googleAdsOutcome(res *http.Response, body []byte, now time.Time) *DeliveryE
 			return de
 		}
 		if pf := a.PartialFailureError; pf != nil && (pf.Code != 0 || pf.text() != "") {
+			codes := pf.codes()
+			for _, c := range googleAdjustmentDone {
+				if codes[c] {
+					return nil
+				}
+			}
 			// The row was rejected (unknown gclid, too old, duplicate...):
-			// the same row would be rejected again.
-			return httpFailure("google_ads", res, "partial failure: "+pf.text(), now)
+			// the same row would be rejected again, unless Google only
+			// asks for time.
+			de := httpFailure("google_ads", res, "partial failure: "+pf.text(), now)
+			for _, c := range googleAdjustmentLater {
+				if codes[c] {
+					de.Retryable, de.RetryAfter = true, googleAdjustmentWait
+				}
+			}
+			return de
 		}
 		return nil
+	}
+	if res.StatusCode == http.StatusUnauthorized && res.Request != nil {
+		// The access token was refused (expired early, revoked): drop it
+		// so the next request refreshes. Sender.Deliver retries once.
+		googleTokens.invalidate(strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer "))
 	}
 	if !parsed || a.Error == nil {
 		return httpFailure("google_ads", res, nonJSONText(res, body), now)

@@ -66,6 +66,20 @@ func TestGoogleAdsGmailDotsAndResourceName(t *testing.T) {
 	cv := path(t, decode(t, r.Body), "conversions", 0)
 	wantString(t, path(t, cv, "conversionAction"), "customers/1234567890/conversionActions/55")
 	wantString(t, path(t, cv, "wbraid"), "wb-1")
+	// Google refuses user identifiers next to gbraid/wbraid.
+	if ids, ok := cv.(map[string]any)["userIdentifiers"]; ok {
+		t.Errorf("userIdentifiers %v sent with wbraid", ids)
+	}
+}
+
+func TestGoogleAdsGmailDotsRemovedBeforeHashing(t *testing.T) {
+	f := newFake(t, 200, `{}`)
+	c := sampleConversion()
+	c.User = UserData{Email: "Jo.Hn.Smith@GoogleMail.com"}
+	if _, de := send(t, googleDest(f.URL), c); de != nil {
+		t.Fatal(de)
+	}
+	cv := path(t, decode(t, f.only(t).Body), "conversions", 0)
 	wantString(t, path(t, cv, "userIdentifiers", 0, "hashedEmail"), sha256Hex("johnsmith@googlemail.com"))
 }
 

@@ -98,7 +98,7 @@ func metaPayload(d Destination, c Conversion, t time.Time) metaBody {
 	ev := metaEvent{
 		EventName:      metaEventName(c.EventName),
 		EventTime:      t.Unix(),
-		EventID:        c.EventID,
+		EventID:        pixelEventID(d, c),
 		ActionSource:   source,
 		EventSourceURL: c.SourceURL,
 		UserData:       metaUser(c.User),
@@ -133,7 +133,7 @@ func metaUser(u UserData) metaUserData {
 	}
 	return metaUserData{
 		Em:         one(hashTrait(u.Email, normalizeEmail)),
-		Ph:         one(hashTrait(u.Phone, withCountry(normalizePhoneMeta))),
+		Ph:         one(hashTrait(u.Phone, func(s string) string { return normalizePhoneMeta(s, u.Country, u.DefaultRegion) })),
 		Fn:         one(hashTrait(u.FirstName, normalizeName)),
 		Ln:         one(hashTrait(u.LastName, normalizeName)),
 		Db:         one(hashTrait(u.Birthdate, normalizeBirthdate)),

@@ -1,52 +1,6 @@
 package destinations
 
-import (
-	"strings"
-)
-
-// normalizeCountry gives the ISO 3166-1 alpha-2 code, lower-case, that Meta
-// asks for. Networks often send a full name or an alpha-3 code, so the common
-// ones are mapped; anything that does not end up as two letters is dropped.
-func normalizeCountry(s string) string {
-	key := strings.Join(strings.Fields(strings.ToLower(strings.Map(func(r rune) rune {
-		if r == '.' {
-			return -1
-		}
-		return r
-	}, s))), " ")
-	if code, ok := countryNames[key]; ok {
-		return code
-	}
-	l := lettersOnly(s)
-	if code, ok := countryAlpha3[l]; ok {
-		return code
-	}
-	if len(l) == 2 && l[0] >= 'a' && l[0] <= 'z' && l[1] >= 'a' && l[1] <= 'z' {
-		return l
-	}
-	return ""
-}
-
-var countryNames = map[string]string{
-	"united states": "us", "united states of america": "us", "usa": "us", "us": "us", "america": "us",
-	"united kingdom": "gb", "great britain": "gb", "uk": "gb", "england": "gb", "scotland": "gb", "wales": "gb",
-	"canada": "ca", "australia": "au", "new zealand": "nz", "ireland": "ie",
-	"germany": "de", "deutschland": "de", "france": "fr", "spain": "es", "españa": "es", "italy": "it", "italia": "it",
-	"netherlands": "nl", "the netherlands": "nl", "holland": "nl", "belgium": "be", "switzerland": "ch", "austria": "at",
-	"sweden": "se", "norway": "no", "denmark": "dk", "finland": "fi", "poland": "pl", "portugal": "pt",
-	"brazil": "br", "brasil": "br", "mexico": "mx", "méxico": "mx", "argentina": "ar", "colombia": "co", "chile": "cl",
-	"india": "in", "japan": "jp", "china": "cn", "south korea": "kr", "korea": "kr", "singapore": "sg",
-	"south africa": "za", "nigeria": "ng", "turkey": "tr", "türkiye": "tr", "israel": "il",
-	"united arab emirates": "ae", "uae": "ae", "saudi arabia": "sa", "philippines": "ph", "indonesia": "id",
-}
-
-var countryAlpha3 = map[string]string{
-	"usa": "us", "gbr": "gb", "can": "ca", "aus": "au", "nzl": "nz", "irl": "ie", "deu": "de", "fra": "fr",
-	"esp": "es", "ita": "it", "nld": "nl", "bel": "be", "che": "ch", "aut": "at", "swe": "se", "nor": "no",
-	"dnk": "dk", "fin": "fi", "pol": "pl", "prt": "pt", "bra": "br", "mex": "mx", "arg": "ar", "col": "co",
-	"chl": "cl", "ind": "in", "jpn": "jp", "chn": "cn", "kor": "kr", "sgp": "sg", "zaf": "za", "nga": "ng",
-	"tur": "tr", "isr": "il", "are": "ae", "sau": "sa", "phl": "ph", "idn": "id",
-}
+import "strings"
 
 // normalizeState is Meta's st rule: the 2-letter ANSI code for US states
 // (full names are mapped), otherwise lower-case letters only.

@@ -1,82 +1,68 @@
 package destinations
 
-import "strings"
+import (
+	"strings"
 
-// phoneDigits returns the number in international form as digits only
-// (country code first, no '+'), or "" when it cannot be made into one.
+	"github.com/nyaruka/phonenumbers"
+)
+
+// phoneE164 returns the number in E.164 form ("+" and digits), or "" when it
+// is not a valid number. libphonenumber's metadata decides: it knows each
+// country's trunk prefix (the Russian 8, the UK 0), that Italian numbers keep
+// their leading 0 or start with 3, the lengths each range allows. A number
+// that is not valid is dropped rather than hashed: a wrong number hashes to
+// no match, or worse to someone else.
 //
-// A number written internationally ('+' or the "00" call prefix) is taken as
-// is. A national number is only completed when the user's country is known
-// and the shape is unambiguous (a trunk '0', or exactly the national length);
-// otherwise it is assumed to start with its country code already, as Meta
-// does. Guessing wrong would hash someone else's number.
-func phoneDigits(raw, country string) string {
+// region is where a national number is read from: the user's country
+// (name or code, see normalizeCountry), else defaultRegion (the account's,
+// when known). A number written internationally ('+' or the "00" call
+// prefix) needs neither. Without any region a number is read as already
+// starting with its country code, as Meta does.
+func phoneE164(raw, country, defaultRegion string) string {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return ""
 	}
-	intl := strings.HasPrefix(s, "+")
-	d := digitsOnly(s)
-	if !intl && strings.HasPrefix(d, "00") {
-		d, intl = d[2:], true
+	// "00" is the international call prefix almost everywhere and no
+	// national number starts with it, so it is read as '+' whatever the
+	// region (libphonenumber only knows it for regions dialling 00).
+	if d := digitsOnly(s); !strings.HasPrefix(s, "+") && strings.HasPrefix(d, "00") {
+		s = "+" + d[2:]
 	}
-	if !intl {
-		if p, ok := phonePlans[normalizeCountry(country)]; ok {
-			switch {
-			case p.trunkZero && strings.HasPrefix(d, "0") && !strings.HasPrefix(d, "00"):
-				d = p.code + d[1:]
-			case p.nationalLen[len(d)] && !strings.HasPrefix(d, "0"):
-				d = p.code + d
-			}
+	region := strings.ToUpper(normalizeCountry(country))
+	if region == "" {
+		region = strings.ToUpper(normalizeCountry(defaultRegion))
+	}
+	if region != "" {
+		if e := validE164(s, region); e != "" {
+			return e
 		}
 	}
-	// Meta: "remove ... any leading zeros"; no country code starts with 0.
-	d = strings.TrimLeft(d, "0")
-	if len(d) < 7 || len(d) > 15 { // E.164 allows at most 15 digits
+	if strings.HasPrefix(s, "+") {
+		return validE164(s, "")
+	}
+	// No region, or not valid there: the digits may still carry their
+	// country code without the '+' ("16505551212").
+	return validE164("+"+digitsOnly(s), "")
+}
+
+func validE164(s, region string) string {
+	if region == "" {
+		region = "ZZ" // libphonenumber's "unknown": only '+' numbers parse
+	}
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return ""
 	}
-	return d
+	return phonenumbers.Format(n, phonenumbers.E164)
 }
 
 // normalizePhoneMeta is Meta's ph rule: digits with country code, no '+'.
-func normalizePhoneMeta(raw, country string) string { return phoneDigits(raw, country) }
+func normalizePhoneMeta(raw, country, defaultRegion string) string {
+	return strings.TrimPrefix(phoneE164(raw, country, defaultRegion), "+")
+}
 
 // normalizePhoneE164 is the TikTok and Google rule: E.164 with a leading '+'.
-func normalizePhoneE164(raw, country string) string {
-	d := phoneDigits(raw, country)
-	if d == "" {
-		return ""
-	}
-	return "+" + d
-}
-
-type phonePlan struct {
-	code        string
-	trunkZero   bool         // national numbers are dialled with a leading 0
-	nationalLen map[int]bool // significant-number lengths written without a prefix
-}
-
-func lens(n ...int) map[int]bool {
-	m := make(map[int]bool, len(n))
-	for _, v := range n {
-		m[v] = true
-	}
-	return m
-}
-
-// phonePlans covers the countries conversions most often come from. Missing
-// countries simply get no completion.
-var phonePlans = map[string]phonePlan{
-	"us": {"1", false, lens(10)}, "ca": {"1", false, lens(10)},
-	"gb": {"44", true, lens(10)}, "ie": {"353", true, lens(9)},
-	"de": {"49", true, nil}, "fr": {"33", true, lens(9)}, "es": {"34", false, lens(9)},
-	"nl": {"31", true, lens(9)}, "be": {"32", true, nil}, "ch": {"41", true, lens(9)},
-	"at": {"43", true, nil}, "se": {"46", true, nil}, "fi": {"358", true, nil},
-	"pt": {"351", false, lens(9)}, "pl": {"48", false, lens(9)},
-	"au": {"61", true, lens(9)}, "nz": {"64", true, nil},
-	"in": {"91", true, lens(10)}, "br": {"55", true, lens(10, 11)}, "mx": {"52", false, lens(10)},
-	"jp": {"81", true, nil}, "kr": {"82", true, nil}, "cn": {"86", true, lens(11)},
-	"za": {"27", true, lens(9)}, "tr": {"90", true, lens(10)}, "ng": {"234", true, lens(10)},
-	"ae": {"971", true, lens(9)}, "sa": {"966", true, lens(9)}, "il": {"972", true, lens(9)},
-	"sg": {"65", false, lens(8)}, "ph": {"63", true, lens(10)}, "id": {"62", true, nil},
+func normalizePhoneE164(raw, country, defaultRegion string) string {
+	return phoneE164(raw, country, defaultRegion)
 }

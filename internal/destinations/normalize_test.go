@@ -8,8 +8,8 @@ import (
 // Meta publishes input -> normalised -> SHA-256 examples on its "Customer
 // Information Parameters" page; these vectors are taken from it verbatim.
 func TestMetaPublishedHashExamples(t *testing.T) {
-	us := func(f func(string, string) string) func(string) string {
-		return func(s string) string { return f(s, "US") }
+	us := func(f func(string, string, string) string) func(string) string {
+		return func(s string) string { return f(s, "US", "") }
 	}
 	cases := []struct {
 		field, input, normalized, digest string
@@ -74,25 +74,72 @@ func TestEmailNormalisation(t *testing.T) {
 	}
 }
 
+// Real shapes from many countries: the national forms people type, with
+// their trunk prefixes, and what E.164 makes of them. Invalid numbers (a
+// fictional UK drama range, 16 digits, a short code) must come out empty so
+// nothing is hashed.
 func TestPhoneNormalisation(t *testing.T) {
-	cases := []struct{ in, country, meta, e164 string }{
-		{"+44 844 412 4653", "", "448444124653", "+448444124653"},
-		{"0044 844 412 4653", "", "448444124653", "+448444124653"},
-		{"(650)555-1212", "US", "16505551212", "+16505551212"},
-		{"1-650-555-1212", "us", "16505551212", "+16505551212"},
-		{"07700 900123", "GB", "447700900123", "+447700900123"},
-		{"06 12 34 56 78", "France", "33612345678", "+33612345678"},
-		{"+1 (650) 555-1212", "GB", "16505551212", "+16505551212"}, // international form wins
-		{"16505551212", "", "16505551212", "+16505551212"},
-		{"12345", "US", "", ""},
-		{"", "US", "", ""},
+	cases := []struct{ name, in, country, region, e164 string }{
+		{"UK shared-cost, international", "+44 844 412 4653", "", "", "+448444124653"},
+		{"00 call prefix", "0044 844 412 4653", "", "", "+448444124653"},
+		{"US national", "(650)555-1212", "US", "", "+16505551212"},
+		{"US with 1", "1-650-555-1212", "us", "", "+16505551212"},
+		{"US country by name", "650 555 1212", "United States", "", "+16505551212"},
+		{"UK mobile 07", "07911 123456", "GB", "", "+447911123456"},
+		{"UK mobile, country as name", "07911 123456", "United Kingdom", "", "+447911123456"},
+		{"UK fictional drama range", "07700 900123", "GB", "", ""},
+		{"France mobile 06", "06 12 34 56 78", "France", "", "+33612345678"},
+		{"Italian mobile 3xx keeps no trunk", "347 123 4567", "IT", "", "+393471234567"},
+		{"Italian landline keeps its 0", "06 6982 1234", "ITA", "", "+390669821234"},
+		{"Russian with trunk 8", "8 (916) 123-45-67", "RUS", "", "+79161234567"},
+		{"Russian trunk 8, numeric country", "89161234567", "643", "", "+79161234567"},
+		{"German landline", "030 123456", "Deutschland", "", "+4930123456"},
+		{"Dutch mobile", "06-12345678", "Netherlands", "", "+31612345678"},
+		{"Czech mobile", "601 123 456", "Czechia", "", "+420601123456"},
+		{"Vietnamese mobile", "0912 345 678", "Vietnam", "", "+84912345678"},
+		{"Brazilian mobile", "(11) 91234-5678", "BR", "", "+5511912345678"},
+		{"Indian mobile", "98765 43210", "IN", "", "+919876543210"},
+		{"Japanese mobile, international", "+81 90-1234-5678", "", "", "+819012345678"},
+		{"international form wins over country", "+1 (650) 555-1212", "GB", "", "+16505551212"},
+		{"no country: digits carry the code", "16505551212", "", "", "+16505551212"},
+		{"no country, national form: cannot tell", "07911 123456", "", "", ""},
+		{"account default region", "07911 123456", "", "GB", "+447911123456"},
+		{"user country beats default region", "347 123 4567", "IT", "GB", "+393471234567"},
+		{"country code typed without +", "447911123456", "GB", "", "+447911123456"},
+		{"16 digits", "1234567890123456", "US", "", ""},
+		{"too short", "12345", "US", "", ""},
+		{"empty", "", "US", "", ""},
 	}
 	for _, c := range cases {
-		if got := normalizePhoneMeta(c.in, c.country); got != c.meta {
-			t.Errorf("Meta phone %q (%s) = %q, want %q", c.in, c.country, got, c.meta)
+		if got := normalizePhoneE164(c.in, c.country, c.region); got != c.e164 {
+			t.Errorf("%s: E.164 of %q (%s/%s) = %q, want %q", c.name, c.in, c.country, c.region, got, c.e164)
 		}
-		if got := normalizePhoneE164(c.in, c.country); got != c.e164 {
-			t.Errorf("E.164 phone %q (%s) = %q, want %q", c.in, c.country, got, c.e164)
+		if got, want := normalizePhoneMeta(c.in, c.country, c.region), strings.TrimPrefix(c.e164, "+"); got != want {
+			t.Errorf("%s: Meta ph of %q = %q, want %q", c.name, c.in, got, want)
+		}
+		if c.e164 == "" {
+			if h := hashTrait(c.in, func(s string) string { return normalizePhoneMeta(s, c.country, c.region) }); h != "" {
+				t.Errorf("%s: invalid number %q was hashed", c.name, c.in)
+			}
+		}
+	}
+}
+
+func TestCountryNormalisation(t *testing.T) {
+	cases := map[string]string{
+		"US": "us", "us": "us", "U.S.A.": "us", "USA": "us", "United States": "us", "united states of america": "us",
+		"840": "us", "United Kingdom": "gb", "UK": "gb", "GBR": "gb", "England": "gb",
+		"RUS": "ru", "Russia": "ru", "Russian Federation": "ru", "643": "ru", "Россия": "ru",
+		"Czechia": "cz", "Czech Republic": "cz", "CZE": "cz", "203": "cz",
+		"Vietnam": "vn", "Viet Nam": "vn", "VNM": "vn", "704": "vn",
+		"DEU": "de", "germany": "de", "Deutschland": "de", "the Netherlands": "nl", "Holland": "nl",
+		"Italia": "it", "España": "es", "Brasil": "br", "México": "mx", "Türkiye": "tr", "Turkey": "tr",
+		"South Korea": "kr", "Côte d’Ivoire": "ci", "Ivory Coast": "ci",
+		"Narnia": "", "": "", "EU": "", "150": "", "Europe": "", "ZZ": "", "XX": "", "12": "",
+	}
+	for in, want := range cases {
+		if got := normalizeCountry(in); got != want {
+			t.Errorf("normalizeCountry(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -143,13 +190,6 @@ func TestLocationNormalisation(t *testing.T) {
 	} {
 		if got := normalizeZip(in[0], in[1]); got != want {
 			t.Errorf("zip %q/%q = %q, want %q", in[0], in[1], got, want)
-		}
-	}
-	for in, want := range map[string]string{
-		"US": "us", "U.S.A.": "us", "United Kingdom": "gb", "DEU": "de", "germany": "de", "Narnia": "", "": "",
-	} {
-		if got := normalizeCountry(in); got != want {
-			t.Errorf("country %q = %q, want %q", in, got, want)
 		}
 	}
 	if got := normalizeName(" Jean-Luc O'Neil "); got != "jeanluconeil" {

@@ -71,12 +71,12 @@ func tiktokPayload(d Destination, c Conversion, now time.Time) tiktokBody {
 	ev := tiktokEvent{
 		Event:     tiktokEventName(c.EventName),
 		EventTime: eventTime(c, now).Unix(),
-		EventID:   c.EventID,
+		EventID:   pixelEventID(d, c),
 		User: tiktokUser{
 			TTCLID: trimmed(u.TTCLID),
 			Email:  hashTrait(u.Email, normalizeEmail),
 			Phone: hashTrait(u.Phone, func(s string) string {
-				return normalizePhoneE164(s, u.Country)
+				return normalizePhoneE164(s, u.Country, u.DefaultRegion)
 			}),
 			ExternalID: hashTrait(u.ExternalID, normalizeExternalID),
 			IP:         trimmed(u.IP),

@@ -11,7 +11,7 @@ import (
 var requiredConfig = map[Type][]string{
 	TypeMeta:      {"pixel_id", "access_token"},
 	TypeTikTok:    {"pixel_code", "access_token"},
-	TypeGoogleAds: {"customer_id", "conversion_action", "developer_token", "access_token"},
+	TypeGoogleAds: {"customer_id", "conversion_action", "developer_token"}, // and OAuth, see googleAdsAuthMissing
 	TypeGA4:       {"measurement_id", "api_secret"},
 	TypePostback:  {"url"},
 	TypeWebhook:   {"url", "secret"},
@@ -31,6 +31,9 @@ func Validate(d Destination) error {
 			missing = append(missing, fmt.Sprintf("%q", k))
 		}
 	}
+	if d.Type == TypeGoogleAds {
+		missing = append(missing, googleAdsAuthMissing(d)...)
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s destination %q: missing config %s", d.Type, d.Name, strings.Join(missing, ", "))
 	}
@@ -38,6 +41,9 @@ func Validate(d Destination) error {
 		if err := checkHTTPURL(d.Endpoint); err != nil {
 			return fmt.Errorf("%s destination %q: endpoint: %v", d.Type, d.Name, err)
 		}
+	}
+	if err := validateEventIDSource(d); err != nil {
+		return err
 	}
 	switch d.Type {
 	case TypePostback:
@@ -66,6 +72,11 @@ func Validate(d Destination) error {
 	case TypeGoogleAds:
 		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, false) {
 			return fmt.Errorf("google_ads destination %q: api_version %q is not like v26", d.Name, v)
+		}
+		if u := d.cfg("token_url"); u != "" {
+			if err := checkHTTPURL(u); err != nil {
+				return fmt.Errorf("google_ads destination %q: token_url: %v", d.Name, err)
+			}
 		}
 		if digitsOnly(d.cfg("customer_id")) == "" {
 			return fmt.Errorf("google_ads destination %q: customer_id must be digits (dashes allowed)", d.Name)
@@ -113,4 +124,20 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// googleAdsAuthMissing names what Google Ads authentication lacks: client_id,
+// client_secret and refresh_token (tokens refreshed by Convrelay), or, for
+// destinations made before that, a fixed access_token.
+func googleAdsAuthMissing(d Destination) []string {
+	if d.cfg("access_token") != "" && d.cfg("refresh_token") == "" {
+		return nil
+	}
+	var missing []string
+	for _, k := range []string{"client_id", "client_secret", "refresh_token"} {
+		if d.cfg(k) == "" {
+			missing = append(missing, fmt.Sprintf("%q", k))
+		}
+	}
+	return missing
 }

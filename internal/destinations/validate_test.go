@@ -21,7 +21,7 @@ func TestValidateNamesMissingKeys(t *testing.T) {
 	cases := map[Type][]string{
 		TypeMeta:      {"pixel_id", "access_token"},
 		TypeTikTok:    {"pixel_code", "access_token"},
-		TypeGoogleAds: {"customer_id", "conversion_action", "developer_token", "access_token"},
+		TypeGoogleAds: {"customer_id", "conversion_action", "developer_token", "client_id", "client_secret", "refresh_token"},
 		TypeGA4:       {"measurement_id", "api_secret"},
 		TypePostback:  {"url"},
 		TypeWebhook:   {"url", "secret"},

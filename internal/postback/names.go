@@ -56,6 +56,11 @@ var (
 	aliasUserAgent   = aliases("user_agent", "ua", "uagent", "device_ua")
 )
 
+// aliasEventID is the browser pixel's event id, for pixel + server
+// deduplication at Meta and TikTok (not in the seeds; these are the spellings
+// networks and pixel setups use).
+var aliasEventID = aliases("event_id", "eventid", "pixel_event_id", "fb_event_id", "dedup_id")
+
 // Exact-match names (seed 001: traits, conversion_type, items, xat_).
 var (
 	nameEmail          = []string{"email"}

@@ -49,6 +49,7 @@ func Parse(req Request, integ Integration) (*Postback, error) {
 	}
 	pb.TransactionID, _ = ps.core(aliasTransaction)
 	pb.BrandName, _ = ps.core(aliasBrand)
+	pb.EventID, _ = ps.core(aliasEventID)
 
 	if raw, alias := ps.core(aliasTimestamp); raw != "" && !isBlankTime(raw) {
 		t, err := parseTimestamp(raw)

@@ -47,6 +47,9 @@ type Postback struct {
 
 	TransactionID string `json:"transaction_id,omitempty"`
 	BrandName     string `json:"brand_name,omitempty"`
+	// EventID is the id the browser pixel sent with the same conversion,
+	// so Meta and TikTok can count the pair once.
+	EventID string `json:"event_id,omitempty"`
 
 	EventName      string `json:"event_name"`
 	EventSource    string `json:"event_source"`

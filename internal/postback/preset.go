@@ -142,7 +142,7 @@ func PostbackURLTemplate(base string, integ Integration) string {
 func fieldKey(name string) string {
 	n := normalize(name)
 	for _, group := range [][]alias{aliasClickID, aliasRefID, aliasValue, aliasCurrency, aliasTransaction,
-		aliasBrand, aliasEventName, aliasTimestamp, aliasStatus, aliasDisable} {
+		aliasBrand, aliasEventName, aliasEventID, aliasTimestamp, aliasStatus, aliasDisable} {
 		for _, a := range group {
 			if a.norm == n {
 				return group[0].norm

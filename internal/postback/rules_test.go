@@ -18,6 +18,8 @@ func TestCoreFieldAliases(t *testing.T) {
 		{"transaction_id", []string{"transaction_id", "transactionid", "transaction"}, func(p *Postback) string { return p.TransactionID }},
 		{"brand_name", []string{"brand_name", "brandname", "brand"}, func(p *Postback) string { return p.BrandName }},
 		{"event_name", []string{"event_name", "eventname", "event"}, func(p *Postback) string { return p.EventName }},
+		{"event_id", []string{"event_id", "eventid", "eventId", "event-id", "pixel_event_id", "fb_event_id", "dedup_id"},
+			func(p *Postback) string { return p.EventID }},
 	}
 	for _, f := range fields {
 		for _, a := range f.aliases {

@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/destinations"
 )
 
 // LoadState reads a transaction's current state; a transaction never seen has the
@@ -213,7 +214,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 			if typ == "webhook" && fired {
 				plans = append(plans, plan{id, typ, name, "reversal"})
 			}
-		case fireOn == "approved":
+		case !destinationTakesFirst(fireOn):
 			if to == conv.StatusApproved {
 				plans = append(plans, plan{id, typ, name, "conversion"})
 			}
@@ -443,4 +444,13 @@ func (s *Store) GetConversion(ctx context.Context, accountID string, id int64) (
 		c.Deliveries = d
 	}
 	return c, nil
+}
+
+// destinationTakesFirst keeps this one-delivery-per-transaction path working
+// with fire_on sets (migration 004) until the life-event policy
+// (destinations.LifeEvents) replaces it: a set without "first" waits for
+// the approval, as fire_on=approved did.
+func destinationTakesFirst(fireOn string) bool {
+	f, err := destinations.ParseFireOn(fireOn)
+	return err != nil || f.Has(destinations.LifeFirst)
 }

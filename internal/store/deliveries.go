@@ -125,6 +125,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	var clickID string
 	var d Delivery
 	var dest Destination
+	var fireOn string
 	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
 			c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
@@ -134,13 +135,16 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
 		&j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
 		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
-		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &dest.FireOn, &dest.CampaignID, &dest.Enabled,
+		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
 		&dest.CreatedAt, &dest.UpdatedAt)
 	if err != nil {
 		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
 	if dest.Config, err = s.openConfig(dest.Config); err != nil {
 		return j, fmt.Errorf("load delivery %d: destination %d: %w", deliveryID, dest.ID, err)
+	}
+	if dest.FireOn, err = parseFireOn(fireOn); err != nil {
+		return j, fmt.Errorf("load delivery %d: %w", deliveryID, err)
 	}
 	j.Delivery, j.Destination = d, dest
 	if clickID != "" {

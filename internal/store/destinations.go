@@ -5,21 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/destinations"
 )
 
 // Destination is where conversions are forwarded (a pixel, a traffic source, a webhook).
 type Destination struct {
-	ID         int64             `json:"id"`
-	AccountID  string            `json:"account_id"`
-	Type       string            `json:"type"`
-	Name       string            `json:"name"`
-	Endpoint   string            `json:"endpoint"`
-	Config     map[string]string `json:"config"`
-	FireOn     string            `json:"fire_on"`
-	CampaignID *int64            `json:"campaign_id"`
-	Enabled    bool              `json:"enabled"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
+	ID         int64               `json:"id"`
+	AccountID  string              `json:"account_id"`
+	Type       string              `json:"type"`
+	Name       string              `json:"name"`
+	Endpoint   string              `json:"endpoint"`
+	Config     map[string]string   `json:"config"`
+	FireOn     destinations.FireOn `json:"fire_on"` // life events it takes; stored as "approved,rejected"
+	CampaignID *int64              `json:"campaign_id"`
+	Enabled    bool                `json:"enabled"`
+	CreatedAt  time.Time           `json:"created_at"`
+	UpdatedAt  time.Time           `json:"updated_at"`
 }
 
 const destinationColumns = `id, account_id, type, name, endpoint, config, fire_on, campaign_id, enabled, created_at, updated_at`
@@ -27,15 +29,33 @@ const destinationColumns = `id, account_id, type, name, endpoint, config, fire_o
 // scanDestination reads a destination and opens its sealed secrets.
 func (s *Store) scanDestination(row interface{ Scan(...any) error }) (Destination, error) {
 	var d Destination
-	if err := row.Scan(&d.ID, &d.AccountID, &d.Type, &d.Name, &d.Endpoint, &d.Config, &d.FireOn, &d.CampaignID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt); err != nil {
+	var fireOn string
+	if err := row.Scan(&d.ID, &d.AccountID, &d.Type, &d.Name, &d.Endpoint, &d.Config, &fireOn, &d.CampaignID, &d.Enabled, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		return d, err
+	}
+	var err error
+	if d.FireOn, err = parseFireOn(fireOn); err != nil {
 		return d, err
 	}
 	cfg, err := s.openConfig(d.Config)
 	if err != nil {
 		return d, fmt.Errorf("destination %d: %w", d.ID, err)
 	}
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
 	d.Config = cfg
 	return d, nil
+}
+
+// parseFireOn reads the stored set; the column's CHECK keeps it well formed,
+// so an error here means the schema and the code disagree.
+func parseFireOn(s string) (destinations.FireOn, error) {
+	f, err := destinations.ParseFireOn(s)
+	if err != nil {
+		return 0, fmt.Errorf("destination fire_on %q: %w", s, err)
+	}
+	return f, nil
 }
 
 // CreateDestination adds a destination.
@@ -43,8 +63,8 @@ func (s *Store) CreateDestination(ctx context.Context, d Destination) (Destinati
 	if d.Config == nil {
 		d.Config = map[string]string{}
 	}
-	if d.FireOn == "" {
-		d.FireOn = "first"
+	if d.FireOn == 0 {
+		d.FireOn = destinations.DefaultFireOn(destinations.Type(d.Type))
 	}
 	sealed, err := s.sealConfig(d.Config)
 	if err != nil {
@@ -52,7 +72,7 @@ func (s *Store) CreateDestination(ctx context.Context, d Destination) (Destinati
 	}
 	out, err := s.scanDestination(s.Pool.QueryRow(ctx, `INSERT INTO destinations (account_id, type, name, endpoint, config, fire_on, campaign_id, enabled)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+destinationColumns,
-		d.AccountID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn, d.CampaignID, d.Enabled))
+		d.AccountID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn.String(), d.CampaignID, d.Enabled))
 	if err != nil {
 		return Destination{}, fmt.Errorf("create destination: %w", err)
 	}
@@ -68,7 +88,7 @@ func (s *Store) UpdateDestination(ctx context.Context, d Destination) (Destinati
 	out, err := s.scanDestination(s.Pool.QueryRow(ctx, `UPDATE destinations SET type = $3, name = $4, endpoint = $5, config = $6,
 			fire_on = $7, campaign_id = $8, enabled = $9, updated_at = now()
 		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING `+destinationColumns,
-		d.AccountID, d.ID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn, d.CampaignID, d.Enabled))
+		d.AccountID, d.ID, d.Type, d.Name, d.Endpoint, sealed, d.FireOn.String(), d.CampaignID, d.Enabled))
 	if err != nil {
 		return Destination{}, fmt.Errorf("update destination %d: %w", d.ID, notFound(err))
 	}
