@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -125,7 +126,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		// upload was sent with, so adjustments of it find it (Google order_id).
 		OrderID:       store.EventKey(job.AccountID, job.TxKey, job.Destination.ID, destinations.KindConversion),
 		ChangedAt:     job.Delivery.CreatedAt,
-		Value:         job.Conversion.Value,
+		Value:         deliveredValue(job),
 		Currency:      job.Conversion.Currency,
 		TransactionID: p.TransactionID,
 		PixelEventID:  p.EventID,
@@ -215,4 +216,13 @@ func retryFor(ctx context.Context, f func() error) error {
 		}
 		wait = min(wait*2, 2*time.Second)
 	}
+}
+
+// deliveredValue is the value of the change a delivery carries, so a delivery
+// sent late (retried through an outage) still says what that change said.
+func deliveredValue(job store.DeliveryJob) decimal.Decimal {
+	if job.Value != nil {
+		return *job.Value
+	}
+	return job.Conversion.Value
 }

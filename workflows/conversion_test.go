@@ -36,10 +36,17 @@ func TestPendingApprovedRejected(t *testing.T) {
 			t.Fatalf("history[%d] = %s %s, want %s %s", i, c.History[i].To, c.History[i].Value, w.to, w.value)
 		}
 	}
-	// The webhook got the conversion once (when first recorded) and one reversal.
+	// A webhook takes every life event: the pending conversion (0.01), its
+	// approval (4.99), then the reversal.
 	got := f.hook.received()
-	if len(got) != 2 || got[0]["type"] != "conversion" || got[1]["type"] != "reversal" {
-		t.Fatalf("webhook received %v, want one conversion then one reversal", got)
+	if len(got) != 3 || got[0]["type"] != "conversion" || got[1]["type"] != "conversion" || got[2]["type"] != "reversal" {
+		t.Fatalf("webhook received %v, want two conversion events then one reversal", got)
+	}
+	if v := got[0]["conversion"].(map[string]any)["value"]; v != "0.01" {
+		t.Fatalf("first webhook event carries %v, want the pending value 0.01", v)
+	}
+	if v := got[1]["conversion"].(map[string]any)["value"]; v != "4.99" {
+		t.Fatalf("second webhook event carries %v, want the approved value 4.99", v)
 	}
 	if o := f.outcomes("T1"); o["accepted"] != 3 {
 		t.Fatalf("outcomes = %v, want 3 accepted", o)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -140,7 +141,9 @@ func EndToEnd(ctx context.Context, st *store.Store, apiBase, accountID string, n
 		return res, err
 	}
 	if _, err := st.CreateDestination(ctx, store.Destination{AccountID: accountID, Type: "webhook", Name: "bench hook",
-		Config: map[string]string{"url": hook.url + "/hook", "secret": "bench-secret-123"}, Enabled: true, CampaignID: &camp.ID}); err != nil {
+		Config: map[string]string{"url": hook.url + "/hook", "secret": "bench-secret-123"}, Enabled: true, CampaignID: &camp.ID,
+		// One conversion per transaction, as the bench's mix counts deliveries.
+		FireOn: destinations.FireOnOf(destinations.LifeFirst, destinations.LifeRejected)}); err != nil {
 		return res, err
 	}
 	clicks := make([]string, n)

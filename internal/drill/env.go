@@ -55,6 +55,8 @@ func newEnv(ctx context.Context, s *Stack, name string, latency time.Duration) (
 	}
 	if err := e.acct.admin(ctx, "POST", "/destinations", map[string]any{
 		"type": "webhook", "name": "drill webhook", "config": map[string]string{"url": e.hook.URL + "/hook", "secret": webhookSecret},
+		// The drill model (plan.go) expects the conversion once and a reversal.
+		"fire_on": []string{"first", "rejected"},
 	}, http.StatusCreated, nil); err != nil {
 		return nil, err
 	}

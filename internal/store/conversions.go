@@ -186,59 +186,86 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 // or approved (fire_on approved); a rejection sends webhooks that already got the
 // conversion a reversal. The unique event_key makes a second insert a no-op.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on,
-			EXISTS (SELECT 1 FROM deliveries x WHERE x.conversion_id = $3 AND x.destination_id = d.id AND x.kind = 'conversion'
-				AND x.status <> 'suppressed')
+	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on
 		FROM destinations d
 		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
-		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID, conversionID)
+		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID)
 	if err != nil {
 		return nil, fmt.Errorf("list destinations: %w", err)
 	}
-	type plan struct {
-		destID    int64
+	type dest struct {
+		id        int64
 		typ, name string
-		kind      string
+		fireOn    destinations.FireOn
 	}
-	var plans []plan
+	var dests []dest
 	for rows.Next() {
-		var id int64
-		var typ, name, fireOn string
-		var fired bool
-		if err := rows.Scan(&id, &typ, &name, &fireOn, &fired); err != nil {
+		var d dest
+		var fireOn string
+		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan destination: %w", err)
 		}
-		switch to := p.Decision.To; {
-		case to == conv.StatusRejected:
-			if typ == "webhook" && fired {
-				plans = append(plans, plan{id, typ, name, "reversal"})
-			}
-		case !destinationTakesFirst(fireOn):
-			if to == conv.StatusApproved {
-				plans = append(plans, plan{id, typ, name, "conversion"})
-			}
-		default:
-			plans = append(plans, plan{id, typ, name, "conversion"})
+		if d.fireOn, err = parseFireOn(fireOn); err != nil {
+			rows.Close()
+			return nil, err
 		}
+		dests = append(dests, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list destinations: %w", err)
 	}
-	status := "pending"
-	if p.DisablePostbacks {
-		status = "suppressed"
+	if len(dests) == 0 {
+		return nil, nil
+	}
+	had, err := deliveredSoFar(ctx, tx, conversionID)
+	if err != nil {
+		return nil, err
+	}
+	type plan struct {
+		destID    int64
+		typ, name string
+		kind, key string
+	}
+	var plans []plan
+	prev := destinations.ConversionState{Status: string(p.Decision.From)}
+	next := destinations.ConversionState{Status: string(p.Decision.To), Value: p.Decision.Value}
+	for _, d := range dests {
+		h := had[d.id]
+		if h == nil {
+			h = &destinationHad{keys: map[string]bool{}}
+		}
+		if h.suppressed {
+			// The network asked for no deliveries of this transaction: its later
+			// changes are not told either.
+			continue
+		}
+		sent := destinations.Delivered{Holds: h.holds, Value: h.value}
+		for _, e := range destinations.LifeEvents(destinations.Type(d.typ), d.fireOn, prev, next, sent) {
+			kind := destinations.KindFor(destinations.Type(d.typ), e)
+			// The first delivery of a kind keeps the key it always had (existing
+			// conversions, Google's order id); each later revision gets its own.
+			key := EventKey(p.AccountID, p.TxKey, d.id, kind)
+			if h.keys[key] {
+				key = EventKey(p.AccountID, p.TxKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
+			}
+			plans = append(plans, plan{d.id, d.typ, d.name, kind, key})
+		}
 	}
 	if len(plans) == 0 {
 		return nil, nil
 	}
+	status := "pending"
+	if p.DisablePostbacks {
+		status = "suppressed"
+	}
 	// One round trip for all of them: this runs for every new conversion.
 	batch := &pgx.Batch{}
 	for _, pl := range plans {
-		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, EventKey(p.AccountID, p.TxKey, pl.destID, pl.kind), status)
+		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, status, p.Decision.Value)
 	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
@@ -247,7 +274,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		var id int64
 		err := results.QueryRow().Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			continue // already fired for this transaction
+			continue // this revision was made already
 		}
 		if err != nil {
 			return nil, fmt.Errorf("create delivery: %w", err)
@@ -260,6 +287,56 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		return nil, fmt.Errorf("create deliveries: %w", err)
 	}
 	return refs, nil
+}
+
+// destinationHad is what one destination was sent of a conversion so far.
+type destinationHad struct {
+	count      int
+	keys       map[string]bool
+	suppressed bool
+	holds      bool // it has the conversion (sent, or being sent), not taken back
+	value      decimal.Decimal
+}
+
+// deliveredSoFar reads, per destination, the deliveries of a conversion in order.
+// A delivery made before life events carries no value; the conversion's value
+// before this change stands in for it.
+func deliveredSoFar(ctx context.Context, tx pgx.Tx, conversionID int64) (map[int64]*destinationHad, error) {
+	rows, err := tx.Query(ctx, `SELECT x.destination_id, x.kind, x.status, x.event_key,
+			coalesce(x.value, (SELECT e.value FROM conversion_events e WHERE e.conversion_id = x.conversion_id
+				AND e.created_at <= x.created_at ORDER BY e.id DESC LIMIT 1), 0)
+		FROM deliveries x WHERE x.conversion_id = $1 ORDER BY x.id`, conversionID)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of conversion %d: %w", conversionID, err)
+	}
+	defer rows.Close()
+	out := map[int64]*destinationHad{}
+	for rows.Next() {
+		var destID int64
+		var kind, status, key string
+		var value decimal.Decimal
+		if err := rows.Scan(&destID, &kind, &status, &key, &value); err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		h := out[destID]
+		if h == nil {
+			h = &destinationHad{keys: map[string]bool{}}
+			out[destID] = h
+		}
+		h.count++
+		h.keys[key] = true
+		switch {
+		case status == "suppressed":
+			h.suppressed = true
+		case status == "failed":
+			// Never received: changes nothing the destination has.
+		case kind == destinations.KindReversal || kind == destinations.KindRetraction:
+			h.holds, h.value = false, decimal.Zero
+		default:
+			h.holds, h.value = true, value
+		}
+	}
+	return out, rows.Err()
 }
 
 func deliverySummary(typ, name, kind string) string {

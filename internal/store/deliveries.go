@@ -103,7 +103,10 @@ func (s *Store) GetDelivery(ctx context.Context, accountID string, id int64) (De
 
 // DeliveryJob is everything a delivery activity needs to build and send one event.
 type DeliveryJob struct {
-	Delivery    Delivery
+	Delivery Delivery
+	// Value is the value of the change this delivery carries (nil: made before
+	// life events; the conversion's value is sent).
+	Value       *decimal.Decimal
 	AccountID   string
 	TxKey       string
 	Destination Destination
@@ -127,13 +130,13 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	var dest Destination
 	var fireOn string
 	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
-			c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
+			x.value, c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
 			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
+		&j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
 		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
 		&dest.CreatedAt, &dest.UpdatedAt)

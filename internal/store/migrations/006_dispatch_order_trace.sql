@@ -6,3 +6,8 @@ ALTER TABLE postback_log ADD COLUMN trace_parent text NOT NULL DEFAULT '';
 -- while an earlier one of the same transaction waits out a backoff.
 CREATE INDEX postback_log_waiting_tx ON postback_log (workflow_id, id)
     WHERE outcome = 'accepted' AND processed_at IS NULL AND dispatched_at IS NULL;
+
+-- The value each delivery carries (its revision of the conversion): a delivery
+-- sent late still sends the value of the change that caused it. NULL for
+-- deliveries made before life events (they sent the conversion's value).
+ALTER TABLE deliveries ADD COLUMN value numeric(24,6);
