@@ -78,7 +78,7 @@ func TestLifeEventsMakeTheDeliveriesThePolicySays(t *testing.T) {
 	}
 	want := map[int64]string{
 		hook:  "conversion,conversion,conversion,reversal", // first (pending), approved, value change, rejection
-		ts:    "conversion",                                 // the approval only
+		ts:    "conversion",                                // the approval only
 		tsAll: "conversion,conversion,conversion,conversion",
 		gads:  "conversion,restatement,retraction", // approved, then adjustments
 		meta:  "conversion",                        // the first approval only: never a second conversion
