@@ -40,7 +40,7 @@ var refusedRanges = []struct {
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
 	{netip.MustParsePrefix("::/96"), "IPv4-compatible"}, // deprecated form of any IPv4 address
-	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"}, // embeds any IPv4 address
+	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"},    // embeds any IPv4 address
 	{netip.MustParsePrefix("fc00::/7"), "private"},
 	{netip.MustParsePrefix("fe80::/10"), "link-local"},
 	{netip.MustParsePrefix("ff00::/8"), "multicast"},
