@@ -142,22 +142,39 @@ func (a *App) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	retention := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
-		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
-	if err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, retention); err != nil {
-		w.Stop()
-		if ctx.Err() != nil {
-			return nil // stopped while starting: not a failure
-		}
-		return err
-	}
-	a.Logger.Info("retention schedule set", "postback_log", retention.PostbackLog.String(), "clicks", retention.Clicks.String(),
-		"deliveries", retention.Deliveries.String(), "cron", a.Config.RetentionSchedule)
+	go a.ensureRetentionSchedule(ctx)
 	a.Logger.Info("worker started", "task_queue", a.Config.TaskQueue)
 	<-ctx.Done()
 	w.Stop()
 	a.Logger.Info("worker stopped")
 	return nil
+}
+
+// ensureRetentionSchedule creates or updates the retention schedule, retrying
+// until Temporal accepts it: the worker serves meanwhile, and an error is logged
+// each time so a schedule that cannot be set does not go unnoticed.
+func (a *App) ensureRetentionSchedule(ctx context.Context) {
+	in := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
+		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
+	wait := time.Second
+	for {
+		err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, in)
+		if err == nil {
+			a.Logger.Info("retention schedule set", "postback_log", in.PostbackLog.String(), "clicks", in.Clicks.String(),
+				"deliveries", in.Deliveries.String(), "cron", a.Config.RetentionSchedule)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.Logger.Error("retention schedule not set; retrying", "error", err, "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
 }
 
 // serveMetrics gives a worker-only process its /metrics (deliveries, attempts, the

@@ -77,3 +77,21 @@ func TestDestinationAllowAndSecurityDefaults(t *testing.T) {
 		t.Fatalf("bad CIDR: %v", err)
 	}
 }
+
+func TestNoSecretKeyIsAClearStartError(t *testing.T) {
+	c, err := fromLookup(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Keyring(); err == nil || !strings.Contains(err.Error(), "CONVRELAY_SECRET_KEY is not set") {
+		t.Fatalf("no key: %v", err)
+	}
+	c.SecretKey = "dGVzdC1vbmx5LXNlY3JldC1rZXktMzItYnl0ZXMhISE="
+	if k, err := c.Keyring(); err != nil || k.KeyID() == "" {
+		t.Fatalf("with a key: %v", err)
+	}
+	c.SecretKey = "too-short"
+	if _, err := c.Keyring(); err == nil || !strings.Contains(err.Error(), "CONVRELAY_SECRET_KEY") {
+		t.Fatalf("bad key: %v", err)
+	}
+}

@@ -39,7 +39,8 @@ var refusedRanges = []struct {
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
-	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"}, // embeds any IPv4 address
+	{netip.MustParsePrefix("::/96"), "IPv4-compatible"}, // deprecated form of any IPv4 address
+	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"},    // embeds any IPv4 address
 	{netip.MustParsePrefix("fc00::/7"), "private"},
 	{netip.MustParsePrefix("fe80::/10"), "link-local"},
 	{netip.MustParsePrefix("ff00::/8"), "multicast"},
@@ -63,7 +64,7 @@ type Guard struct {
 
 // Allowed tells whether the operator's allow-list permits a.
 func (g Guard) Allowed(a netip.Addr) bool {
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	for _, p := range g.Allow {
 		if p.Contains(a) {
 			return true
@@ -74,7 +75,7 @@ func (g Guard) Allowed(a netip.Addr) bool {
 
 // Check returns a *RefusedError when a may not be reached, or nil.
 func (g Guard) Check(a netip.Addr) error {
-	a = a.Unmap()
+	a = a.Unmap().WithZone("") // a zoned address never matches a prefix otherwise
 	if g.Allowed(a) {
 		return nil
 	}

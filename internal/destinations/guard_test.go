@@ -18,7 +18,7 @@ func TestGuardRefusesNonPublicAddresses(t *testing.T) {
 		"127.0.0.1": "loopback", "10.1.2.3": "private", "172.20.0.1": "private", "192.168.1.1": "private",
 		"100.64.0.1": "CGNAT", "169.254.169.254": "link-local", "224.0.0.1": "multicast", "0.0.0.0": "unspecified",
 		"::1": "loopback", "fe80::1": "link-local", "fd00::1": "private", "ff02::1": "multicast", "::": "unspecified",
-		"::ffff:10.0.0.1": "private", "64:ff9b::a00:1": "NAT64",
+		"::ffff:10.0.0.1": "private", "64:ff9b::a00:1": "NAT64", "::7f00:1": "IPv4-compatible", "fe80::1%eth0": "link-local",
 	} {
 		var re *RefusedError
 		if err := g.Check(netip.MustParseAddr(addr)); !errors.As(err, &re) || re.Reason != kind {
