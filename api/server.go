@@ -87,6 +87,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/reports", s.report)
+	v1.GET("/settings", s.getSettings)
+	v1.PUT("/settings", s.putSettings)
 	return r
 }
 
