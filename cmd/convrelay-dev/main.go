@@ -35,6 +35,7 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	defer stack.Stop()
+	stack.App.RatesSchedule = true
 	return stack.Run(ctx, func(i devstack.Info) {
 		fmt.Printf(`
 Convrelay is running.
