@@ -30,8 +30,8 @@ func (s *Store) ExportConversions(ctx context.Context, accountID string, from, t
 	for i := 1; i <= 10; i++ {
 		subs += fmt.Sprintf(", coalesce(v.subs->>'sub%d', '')", i)
 	}
-	return s.streamText(ctx, len(ConversionCSVHeader), `SELECT v.id::text, v.transaction_id, v.status, v.event_name, v.value::text,
-			v.currency, coalesce(v.value_account::text, ''), coalesce(v.account_currency, ''), coalesce(v.rate::text, ''),
+	return s.streamText(ctx, len(ConversionCSVHeader), `SELECT v.id::text, v.transaction_id, v.status, v.event_name, trim_scale(v.value)::text,
+			v.currency, coalesce(trim_scale(v.value_account)::text, ''), coalesce(v.account_currency, ''), coalesce(trim_scale(v.rate)::text, ''),
 			coalesce(v.rate_date::text, ''), v.click_id, coalesce(v.campaign_id::text, ''), v.traffic_source, v.integration,
 			v.attributed::text, v.country, v.device_type, v.os, v.browser`+subs+`,
 			`+utcText("v.converted_at")+`, `+utcText("v.created_at")+`, `+utcText("v.updated_at")+`
