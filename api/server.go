@@ -91,6 +91,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/reports", s.report)
 	v1.GET("/settings", s.getSettings)
 	v1.PUT("/settings", s.putSettings)
+	v1.POST("/imports", s.createImport)
 	return r
 }
 
