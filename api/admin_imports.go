@@ -124,7 +124,13 @@ func (s *server) createImport(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, msg)
 		return
 	}
+	// Results are written while the file is still arriving: HTTP/1.1 closes the
+	// request body at the first flush unless full duplex is on.
+	_ = rc.EnableFullDuplex()
 	s.runImport(c, r, len(header), columns, opts)
+	// A stopped import leaves part of the file unread; read it so the client,
+	// still sending, gets the answer instead of a reset connection.
+	_, _ = io.Copy(io.Discard, csvBody)
 }
 
 func decodeMapping(c *gin.Context, raw string, opts *importOptions) bool {
@@ -222,6 +228,7 @@ func (s *server) runImport(c *gin.Context, r *csv.Reader, width int, cols []impo
 			emit(importResult{Row: row, Status: "rejected", Error: "malformed CSV row: " + perr.Err.Error()})
 			continue
 		case err != nil:
+			s.Logger.Warn("import upload unreadable", "account_id", account, "row", row, "error", err)
 			failure = "the upload could not be read after row " + strconv.Itoa(row-1)
 			continue
 		case len(rec) != width:

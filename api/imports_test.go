@@ -7,8 +7,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
-
 )
 
 const importCSV = "Order,Click,Payout,Cur,State,Date\n" +
@@ -129,5 +129,25 @@ func TestImportRefusals(t *testing.T) {
 	}
 	if n := len(h.log()); n != 0 {
 		t.Errorf("refused imports left %d log rows", n)
+	}
+}
+
+// TestImportStreamed: a file still arriving while the first results are written
+// (a pipe, sent chunked) is read to its end, and the import's answer counts
+// every row.
+func TestImportStreamed(t *testing.T) {
+	h := newHarness(t)
+	const n = 3000
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(pw, "transaction_id,click_id,commission,currency\n")
+		for i := 0; i < n; i++ {
+			_, _ = io.WriteString(pw, "S"+strconv.Itoa(i)+",c"+strconv.Itoa(i)+",1.5,USD\n")
+		}
+		_ = pw.Close()
+	}()
+	out := postImport(t, h, "text/csv", pr, "") // no mapping: the header names the parameters
+	if out["accepted"] != float64(n) || out["complete"] != true {
+		t.Fatalf("streamed import: accepted %v complete %v error %v", out["accepted"], out["complete"], out["error"])
 	}
 }

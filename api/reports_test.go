@@ -92,7 +92,7 @@ func TestReportThreeCurrencies(t *testing.T) {
 		return &k
 	}
 	phone, pc := click(uaIPhone, "fr"), click(uaWindows, "US")
-	click(uaWindows, "US") // a click that does not convert
+	click(uaWindows, "US")                                                         // a click that does not convert
 	recordConv(t, h.st, acct.ID, "E", phone, conv.StatusApproved, "10", "EUR", at) // 12.50 USD
 	recordConv(t, h.st, acct.ID, "G", pc, conv.StatusApproved, "8", "GBP", at)     // 8 / 0.8 * 1.25 = 12.50 USD
 	recordConv(t, h.st, acct.ID, "U", pc, conv.StatusPending, "5", "USD", at)      // 5 USD

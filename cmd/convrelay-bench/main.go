@@ -35,6 +35,7 @@ func realMain(ctx context.Context) error {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")
 	ro := bench.ReportOptions{}
 	flag.IntVar(&ro.Conversions, "report-conversions", 1_000_000, "conversions seeded for the report-latency phase (clicks: 5x; 0 skips it)")
+	flag.IntVar(&ro.ImportRows, "import-rows", 100_000, "rows of the CSV import measured after the reports")
 	reportsOnly := flag.Bool("reports-only", false, "run only the report-latency phase")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "convrelay-bench-")
