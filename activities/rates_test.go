@@ -105,4 +105,18 @@ func TestRatesPendingThenConverted(t *testing.T) {
 	if res, err := rates.FetchRates(ctx); err != nil || res.Converted != 0 || res.StillPending != 1 {
 		t.Fatalf("second fetch = %+v, %v", res, err)
 	}
+	// A new account currency re-values every conversion with the stored rates.
+	if _, err := st.UpdateAccountSettings(ctx, acct.ID, store.AccountSettings{Currency: "EUR", Timezone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConvertPending(ctx, acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := converted(t, st, acct.ID, "U1"); c.ValueAccount == nil || !c.ValueAccount.Equal(decimal.RequireFromString("11.574074")) ||
+		*c.AccountCurrency != "EUR" {
+		t.Fatalf("USD conversion in a EUR account = %v %v", c.ValueAccount, c.AccountCurrency)
+	}
+	if c := converted(t, st, acct.ID, "E1"); c.ValueAccount == nil || !c.ValueAccount.Equal(decimal.NewFromInt(10)) {
+		t.Fatalf("EUR conversion in a EUR account = %v, want 10 at rate 1", c.ValueAccount)
+	}
 }
