@@ -116,7 +116,7 @@ func (s *server) clickRedirect(c *gin.Context) {
 		WBRAID: limitLen(c.Query("wbraid"), 512), TTCLID: limitLen(c.Query("ttclid"), 512),
 		FBP: limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
 		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
-		Subs: subs, CreatedAt: now,
+		Subs: subs, CreatedAt: now, Country: clickCountry(c),
 	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
@@ -157,6 +157,7 @@ func (s *server) createClick(c *gin.Context) {
 		RefID      string            `json:"ref_id"`
 		Referrer   string            `json:"referrer"`
 		Subs       map[string]string `json:"subs"`
+		Country    string            `json:"country"`
 	}
 	if !bindJSON(c, &req) {
 		return
@@ -194,7 +195,8 @@ func (s *server) createClick(c *gin.Context) {
 		ExternalID: limitLen(req.ExternalID, 256), RefID: limitLen(req.RefID, 256), Email: limitLen(strings.TrimSpace(req.Email), 320),
 		FBCLID: limitLen(req.FBCLID, 512), GCLID: limitLen(req.GCLID, 512), GBRAID: limitLen(req.GBRAID, 512),
 		WBRAID: limitLen(req.WBRAID, 512), TTCLID: limitLen(req.TTCLID, 512), FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
-		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now}
+		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now,
+		Country: req.Country}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
 	}
@@ -205,53 +207,6 @@ func (s *server) createClick(c *gin.Context) {
 	}
 	s.Metrics.Clicks.Inc()
 	c.JSON(http.StatusCreated, gin.H{"click_id": k.ID, "visitor_id": k.VisitorID, "fbc": k.FBC, "created_at": k.CreatedAt})
-}
-
-// report is GET /v1/accounts/{account}/reports?group_by=campaign|traffic_source|event|day&from=&to=
-// (dates as YYYY-MM-DD in the account's time zone; to is inclusive; default the last 30 days).
-func (s *server) report(c *gin.Context) {
-	group := c.DefaultQuery("group_by", "campaign")
-	if !store.ValidReportGroup(group) {
-		fail(c, http.StatusBadRequest, "group_by must be campaign, traffic_source, event or day")
-		return
-	}
-	acct, err := s.Store.GetAccount(c.Request.Context(), c.Param("account"))
-	if err != nil {
-		s.failErr(c, "account", err)
-		return
-	}
-	loc, err := time.LoadLocation(acct.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	today := time.Now().In(loc)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
-	from, to := today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)
-	if v := c.Query("from"); v != "" {
-		if from, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
-			fail(c, http.StatusBadRequest, "from must be a date like 2026-01-31")
-			return
-		}
-	}
-	if v := c.Query("to"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, loc)
-		if err != nil {
-			fail(c, http.StatusBadRequest, "to must be a date like 2026-01-31")
-			return
-		}
-		to = t.AddDate(0, 0, 1)
-	}
-	if !from.Before(to) {
-		fail(c, http.StatusBadRequest, "from must not be after to")
-		return
-	}
-	rows, err := s.Store.Report(c.Request.Context(), acct.ID, group, from, to, loc.String())
-	if err != nil {
-		s.failErr(c, "report", err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"group_by": group, "from": from.Format("2006-01-02"), "to": to.AddDate(0, 0, -1).Format("2006-01-02"),
-		"timezone": loc.String(), "rows": rows})
 }
 
 func cookie(c *gin.Context, name string) string {

@@ -81,9 +81,11 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/integrations/:slug/tokens", s.addIntegrationToken)
 	v1.DELETE("/integrations/:slug/tokens/:id", s.revokeIntegrationToken)
 	v1.GET("/postbacks", s.listPostbacks)
+	v1.GET("/postbacks/export", s.exportPostbacks)
 	v1.POST("/postbacks/test", s.testPostback)
 	v1.POST("/postbacks/:id/retry", s.retryPostback)
 	v1.GET("/conversions", s.listConversions)
+	v1.GET("/conversions/export", s.exportConversions)
 	v1.GET("/conversions/:id", s.getConversion)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.POST("/campaigns", s.createCampaign)
@@ -104,6 +106,9 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/keys", s.createAPIKey)
 	v1.DELETE("/keys/:id", s.revokeAPIKey)
 	v1.POST("/erasure", s.erase)
+	v1.GET("/settings", s.getSettings)
+	v1.PUT("/settings", s.putSettings)
+	v1.POST("/imports", s.createImport)
 	return r
 }
 

@@ -22,6 +22,9 @@ type Options struct {
 	// CacheSize bounds the workflows kept in memory between their tasks (the SDK's
 	// sticky cache, shared by every worker of the process).
 	CacheSize int
+	// Rates fetches reference rates for RatesWorkflow; nil leaves the activity
+	// unregistered (the workflow is registered in any case).
+	Rates *activities.Rates
 }
 
 // DefaultCacheSize: conversion workflows stay open for weeks and are mostly idle,
@@ -53,6 +56,9 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 		MaxConcurrentWorkflowTaskPollers: 8,
 	})
 	Register(w, acts)
+	if opts.Rates != nil {
+		w.RegisterActivityWithOptions(opts.Rates, activity.RegisterOptions{})
+	}
 	return w
 }
 
@@ -62,4 +68,5 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.ConversionWorkflow, workflow.RegisterOptions{Name: workflows.ConversionWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.RetentionWorkflow, workflow.RegisterOptions{Name: workflows.RetentionWorkflowName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+	r.RegisterWorkflowWithOptions(workflows.RatesWorkflow, workflow.RegisterOptions{Name: workflows.RatesWorkflowName})
 }

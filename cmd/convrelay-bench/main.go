@@ -33,6 +33,10 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
 	out := flag.String("out", "bench-results.json", "where to write the JSON results")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")
+	ro := bench.ReportOptions{}
+	flag.IntVar(&ro.Conversions, "report-conversions", 1_000_000, "conversions seeded for the report-latency phase (clicks: 5x; 0 skips it)")
+	flag.IntVar(&ro.ImportRows, "import-rows", 100_000, "rows of the CSV import measured after the reports")
+	reportsOnly := flag.Bool("reports-only", false, "run only the report-latency phase")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "convrelay-bench-")
 	if err != nil {
@@ -41,6 +45,17 @@ func realMain(ctx context.Context) error {
 	defer os.RemoveAll(dir)
 	o.DataDir = dir
 	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if ro.Conversions > 0 {
+		ro.Clicks, ro.DataDir, ro.Logger = 5*ro.Conversions, dir, o.Logger
+		rr, err := bench.RunReports(ctx, ro)
+		if err != nil {
+			return err
+		}
+		rr.Print(os.Stdout)
+	}
+	if *reportsOnly {
+		return nil
+	}
 	res, err := bench.Run(ctx, o)
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ type App struct {
 	HTTPClient *http.Client
 	// Ready, when set, receives the API's listening address once it serves.
 	Ready func(addr string)
+	// RatesSchedule makes the worker create the daily reference-rates schedule
+	// (the mains set it; test stacks leave it off so nothing fetches from outside).
+	RatesSchedule bool
 }
 
 // Run serves the API (with its dispatcher) and/or the worker until ctx ends, then
@@ -137,12 +140,18 @@ func (a *App) runWorker(ctx context.Context) error {
 		VisitorSession: a.Config.VisitorSession,
 		Metrics:        a.Metrics,
 	}
+	rates := &activities.Rates{Store: a.Store, Client: httpClient, URL: a.Config.RatesURL, Logger: a.Logger}
 	w := worker.New(a.Temporal, acts, worker.Options{TaskQueue: a.Config.TaskQueue, MaxConcurrent: a.Config.WorkerConcurrency,
-		CacheSize: a.Config.WorkflowCacheSize})
+		CacheSize: a.Config.WorkflowCacheSize, Rates: rates})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	go a.ensureRetentionSchedule(ctx)
+	if a.RatesSchedule {
+		if err := worker.EnsureRatesSchedule(ctx, a.Temporal, a.Config.TaskQueue); err != nil {
+			return err
+		}
+	}
 	a.Logger.Info("worker started", "task_queue", a.Config.TaskQueue)
 	<-ctx.Done()
 	w.Stop()

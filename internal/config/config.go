@@ -53,6 +53,9 @@ type Config struct {
 	WorkflowCacheSize int
 	DBMaxConns        int32
 	ShutdownTimeout   time.Duration
+	// RatesURL is the daily reference rates source in the ECB's XML format
+	// (CONVRELAY_RATES_URL; default the ECB's eurofxref-daily.xml).
+	RatesURL string
 
 	// Ports of the embedded development stack (cmd/convrelay-dev only).
 	DevPGPort       int
@@ -122,6 +125,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
 		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
 		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
+		RatesURL:               r.str("CONVRELAY_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"),
 		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
 		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
 		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/convrelay/convrelay/internal/devstack"
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -40,7 +41,7 @@ func TestWebhookOnARefusedAddressReceivesNothing(t *testing.T) {
 	ctx := context.Background()
 	mk := func(name, u string) int64 {
 		d, err := st.s.Store.CreateDestination(ctx, store.Destination{AccountID: st.info.AccountID, Type: "webhook", Name: name,
-			Config: map[string]string{"url": u, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, FireOn: "first", Enabled: true})
+			Config: map[string]string{"url": u, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, FireOn: destinations.FireOnOf(destinations.LifeFirst), Enabled: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,9 @@ type Account struct {
 	Name     string `json:"name"`
 	Currency string `json:"currency"`
 	Timezone string `json:"timezone"`
+	// DefaultPhoneRegion (ISO 3166 alpha-2, or empty) is where a phone number
+	// without a country code is taken to be from.
+	DefaultPhoneRegion string `json:"default_phone_region"`
 }
 
 const idAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -61,8 +64,8 @@ func (s *Store) CreateAccount(ctx context.Context, a Account) (Account, string, 
 		return Account{}, "", fmt.Errorf("create account: %w", err)
 	}
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, currency, timezone) VALUES ($1, $2, $3, $4)`,
-			a.ID, a.Name, a.Currency, a.Timezone); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, currency, timezone, default_phone_region) VALUES ($1, $2, $3, $4, $5)`,
+			a.ID, a.Name, a.Currency, a.Timezone, a.DefaultPhoneRegion); err != nil {
 			return uniqueConflict(err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO api_keys (key_hash, account_id, label) VALUES ($1, $2, 'initial')`, HashKey(key), a.ID); err != nil {
@@ -94,10 +97,46 @@ func (s *Store) AddAPIKey(ctx context.Context, accountID, key, label string) err
 // GetAccount loads one account.
 func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 	var a Account
-	err := s.Pool.QueryRow(ctx, `SELECT id, name, currency, timezone FROM accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone)
+	err := s.Pool.QueryRow(ctx, `SELECT id, name, currency, timezone, default_phone_region FROM accounts WHERE id = $1`, id).
+		Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion)
 	if err != nil {
 		return Account{}, fmt.Errorf("get account %q: %w", id, notFound(err))
+	}
+	return a, nil
+}
+
+// AccountSettings are the settings an account's owner changes through the admin API.
+type AccountSettings struct {
+	Currency           string
+	Timezone           string
+	DefaultPhoneRegion string
+}
+
+// UpdateAccountSettings stores an account's settings (validated by the caller). When
+// the currency changes, every conversion's account-currency value is cleared in the
+// same transaction, so no report ever adds values of two account currencies; they are
+// converted again by ConvertPending (the caller runs it; the rates schedule would too).
+func (s *Store) UpdateAccountSettings(ctx context.Context, id string, set AccountSettings) (Account, error) {
+	var a Account
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var old string
+		if err := tx.QueryRow(ctx, `SELECT currency FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&old); err != nil {
+			return notFound(err)
+		}
+		if err := tx.QueryRow(ctx, `UPDATE accounts SET currency = $2, timezone = $3, default_phone_region = $4 WHERE id = $1
+			RETURNING id, name, currency, timezone, default_phone_region`, id, set.Currency, set.Timezone, set.DefaultPhoneRegion).
+			Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion); err != nil {
+			return err
+		}
+		if old == set.Currency {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE conversions SET value_account = NULL, rate = NULL, rate_date = NULL, account_currency = $2
+			WHERE account_id = $1`, id, set.Currency)
+		return err
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("update settings of account %q: %w", id, err)
 	}
 	return a, nil
 }

@@ -34,6 +34,13 @@ type Click struct {
 	Subs       map[string]string `json:"subs"`
 	CreatedAt  time.Time         `json:"created_at"`
 
+	// Report dimensions, set at insert: Country (ISO 3166 alpha-2) from the caller,
+	// the others parsed from UserAgent.
+	Country    string `json:"country"`
+	DeviceType string `json:"device_type"`
+	OS         string `json:"os"`
+	Browser    string `json:"browser"`
+
 	// From the campaign, for attribution.
 	TrafficSource         string           `json:"traffic_source,omitempty"`
 	DefaultPayout         *decimal.Decimal `json:"default_payout,omitempty"`
@@ -42,7 +49,8 @@ type Click struct {
 
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
-	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30)`
+	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30),
+	k.country, k.device_type, k.os, k.browser`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 
@@ -50,7 +58,7 @@ func scanClick(row interface{ Scan(...any) error }) (Click, error) {
 	var k Click
 	err := row.Scan(&k.ID, &k.AccountID, &k.CampaignID, &k.VisitorID, &k.PageID, &k.ExternalID, &k.RefID, &k.Email, &k.FBCLID,
 		&k.GCLID, &k.GBRAID, &k.WBRAID, &k.TTCLID, &k.FBP, &k.FBC, &k.IP, &k.UserAgent, &k.Referrer, &k.Subs, &k.CreatedAt,
-		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays)
+		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser)
 	if k.Subs == nil {
 		k.Subs = map[string]string{}
 	}
@@ -70,6 +78,8 @@ func normalizeClick(k *Click) {
 	}
 	// Emails are matched exactly (and through the index), so they are kept trimmed and lower-case.
 	k.Email = strings.ToLower(strings.TrimSpace(k.Email))
+	k.Country = normalizeCountry(k.Country)
+	k.DeviceType, k.OS, k.Browser = parseUserAgent(k.UserAgent)
 }
 
 // clickInsert and visitorUpsert are the CTEs shared by InsertClick and
@@ -77,7 +87,8 @@ func normalizeClick(k *Click) {
 // one statement (one round trip on the click hot path).
 const (
 	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
-			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at)`
+			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at,
+			country, device_type, os, browser)`
 	visitorUpsert = `v AS (
 		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
 		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
@@ -87,7 +98,8 @@ const (
 // their placeholders numbered from 'from'.
 func clickValues(k Click, from int) (string, []any) {
 	args := []any{k.VisitorID, k.PageID, k.ExternalID, k.RefID, k.Email, k.FBCLID, k.GCLID, k.GBRAID,
-		k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt}
+		k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt,
+		k.Country, k.DeviceType, k.OS, k.Browser}
 	ph := make([]string, len(args))
 	for i := range args {
 		ph[i] = "$" + strconv.Itoa(from+i)

@@ -114,6 +114,9 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		if err != nil {
 			return err
 		}
+		if err := convertAndDimension(ctx, tx, st.ConversionID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO conversion_events (conversion_id, postback_id, from_status, to_status, value)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (postback_id) DO NOTHING`,
 			st.ConversionID, p.PostbackID, string(p.Decision.From), string(p.Decision.To), p.Decision.Value); err != nil {
@@ -160,8 +163,9 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID}
 	// Attribution found once is kept: a later postback without a click id must not erase it.
 	err := tx.QueryRow(ctx, `INSERT INTO conversions (account_id, tx_key, transaction_id, integration, status, value, currency,
-			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END)
+			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END,
+			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END)
 		ON CONFLICT (account_id, tx_key) DO UPDATE SET
 			status = EXCLUDED.status, value = EXCLUDED.value, currency = EXCLUDED.currency, event_name = EXCLUDED.event_name,
 			click_id = CASE WHEN conversions.attributed THEN conversions.click_id ELSE EXCLUDED.click_id END,
@@ -170,6 +174,7 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 			unattributed_reason = CASE WHEN conversions.attributed THEN '' ELSE EXCLUDED.unattributed_reason END,
 			attributed = conversions.attributed OR EXCLUDED.attributed,
 			postback = EXCLUDED.postback, updated_at = now(),
+			country = CASE WHEN EXCLUDED.country <> '' THEN EXCLUDED.country ELSE conversions.country END,
 			deleted_at = CASE WHEN EXCLUDED.status = 'rejected' THEN now() ELSE NULL END
 		RETURNING id, click_id`,
 		p.AccountID, p.TxKey, p.TransactionID, p.Integration, string(p.Decision.To), p.Decision.Value, p.Currency,
@@ -179,6 +184,22 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 		return conv.State{}, fmt.Errorf("upsert conversion %s: %w", p.TxKey, err)
 	}
 	return st, nil
+}
+
+// convertAndDimension, in one round trip, sets the conversion's value in its
+// account's currency (NULL until the rate is known: ConvertPending converts it
+// later) and copies the report dimensions of its attributed click, so reports read
+// the conversions table alone.
+func convertAndDimension(ctx context.Context, tx pgx.Tx, conversionID int64) error {
+	batch := &pgx.Batch{}
+	batch.Queue(convertSQL(`v.id = $1`, false), conversionID)
+	batch.Queue(`UPDATE conversions v SET subs = k.subs, device_type = k.device_type, os = k.os, browser = k.browser,
+			country = CASE WHEN k.country <> '' THEN k.country ELSE v.country END
+		FROM clicks k WHERE v.id = $1 AND v.attributed AND k.account_id = v.account_id AND k.id = v.click_id`, conversionID)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("convert conversion %d: %w", conversionID, err)
+	}
+	return nil
 }
 
 // createDeliveries inserts the deliveries this transition causes. Each destination
@@ -370,28 +391,33 @@ func pendingDeliveriesOf(ctx context.Context, q querier, postbackID int64) ([]co
 
 // Conversion is a conversion as the admin API shows it.
 type Conversion struct {
-	ID                 int64           `json:"id"`
-	TransactionID      string          `json:"transaction_id"`
-	TxKey              string          `json:"tx_key"`
-	Integration        string          `json:"integration"`
-	Status             string          `json:"status"`
-	Value              decimal.Decimal `json:"value"`
-	Currency           string          `json:"currency"`
-	EventName          string          `json:"event_name"`
-	ClickID            string          `json:"click_id"`
-	CampaignID         *int64          `json:"campaign_id"`
-	TrafficSource      string          `json:"traffic_source"`
-	Attributed         bool            `json:"attributed"`
-	UnattributedReason string          `json:"unattributed_reason,omitempty"`
-	ConvertedAt        time.Time       `json:"converted_at"`
-	CreatedAt          time.Time       `json:"created_at"`
-	UpdatedAt          time.Time       `json:"updated_at"`
-	DeletedAt          *time.Time      `json:"deleted_at,omitempty"`
-	WorkflowID         string          `json:"workflow_id"`
-	Source             *SourceClick    `json:"source,omitempty"` // the attributed click's source data
-	History            []HistoryEntry  `json:"history,omitempty"`
-	Deliveries         []Delivery      `json:"deliveries"`
-	Postback           json.RawMessage `json:"postback,omitempty"`
+	ID            int64           `json:"id"`
+	TransactionID string          `json:"transaction_id"`
+	TxKey         string          `json:"tx_key"`
+	Integration   string          `json:"integration"`
+	Status        string          `json:"status"`
+	Value         decimal.Decimal `json:"value"`
+	Currency      string          `json:"currency"`
+	// In the account's currency; null until the rate of the conversion's date is known.
+	ValueAccount       *decimal.Decimal `json:"value_account"`
+	AccountCurrency    *string          `json:"account_currency"`
+	Rate               *decimal.Decimal `json:"rate"`
+	RateDate           *time.Time       `json:"rate_date"`
+	EventName          string           `json:"event_name"`
+	ClickID            string           `json:"click_id"`
+	CampaignID         *int64           `json:"campaign_id"`
+	TrafficSource      string           `json:"traffic_source"`
+	Attributed         bool             `json:"attributed"`
+	UnattributedReason string           `json:"unattributed_reason,omitempty"`
+	ConvertedAt        time.Time        `json:"converted_at"`
+	CreatedAt          time.Time        `json:"created_at"`
+	UpdatedAt          time.Time        `json:"updated_at"`
+	DeletedAt          *time.Time       `json:"deleted_at,omitempty"`
+	WorkflowID         string           `json:"workflow_id"`
+	Source             *SourceClick     `json:"source,omitempty"` // the attributed click's source data
+	History            []HistoryEntry   `json:"history,omitempty"`
+	Deliveries         []Delivery       `json:"deliveries"`
+	Postback           json.RawMessage  `json:"postback,omitempty"`
 }
 
 // HistoryEntry is one transition of a conversion.
@@ -405,7 +431,7 @@ type HistoryEntry struct {
 
 const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.status, v.value, v.currency, v.event_name, v.click_id,
 	v.campaign_id, v.traffic_source, v.attributed, v.unattributed_reason, v.converted_at, v.created_at, v.updated_at, v.deleted_at,
-	v.account_id, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer`
+	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer`
 
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
@@ -432,7 +458,7 @@ func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
 	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref *string
 	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
 		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.DeletedAt, &account, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
+		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
 	c.WorkflowID = conv.WorkflowID(account, c.TxKey)
 	c.Deliveries = []Delivery{}
 	if ext != nil {
