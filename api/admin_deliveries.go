@@ -75,7 +75,7 @@ func (s *server) retryDelivery(c *gin.Context) {
 	}, workflows.ConversionWorkflowName, workflows.Input{AccountID: account, TxKey: txKey,
 		SettleWindow: s.Config.SettleWindow, DeliveryWindow: s.Config.DeliveryWindow})
 	if err != nil {
-		_ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
+		_, _ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
 		s.failErr(c, "re-drive delivery", err)
 		return
 	}
