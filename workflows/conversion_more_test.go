@@ -46,16 +46,21 @@ func statuses(n, status int) []int {
 }
 
 // TestDeliveryFailsWhenRetryWindowRunsOut pins CONVRELAY_DELIVERY_RETRY_WINDOW:
-// a destination that keeps answering 503 is retried only inside the window, then
-// the delivery is marked failed, for good and visibly, with the reason that no
-// retry can fix it, so an operator can re-drive it. The destination would accept
-// the event after 40 refusals (hours of backoff), long after a one-minute window.
+// a destination that keeps answering 503 is retried inside the window and no
+// longer, then the delivery is marked failed, for good and visibly, with the
+// reason that no retry can fix it, so an operator can re-drive it.
+//
+// Retries start 1 s apart and double: attempts at 0, 1, 3, 7, 15, 31, 63 s fit a
+// 100 s window, the next (127 s) does not. The SDK's test environment caps an
+// unlimited retry policy at 10 attempts, so fewer than 10 shows the window ended
+// the retries; more than 5 shows it was not the 30 s attempt timeout the SDK
+// falls back to without a window.
 func TestDeliveryFailsWhenRetryWindowRunsOut(t *testing.T) {
-	f := newFixture(t, statuses(40, http.StatusServiceUnavailable)...)
+	f := newFixture(t, statuses(200, http.StatusServiceUnavailable)...)
 	m := metrics.New()
 	f.withMetrics(m)
 	f.signalAt(time.Minute, f.postback("hit=h1&tx=W1&rev=5&status=approved"))
-	f.run("W1", workflows.Input{DeliveryWindow: time.Minute, SettleWindow: 2 * time.Hour})
+	f.run("W1", workflows.Input{DeliveryWindow: 100 * time.Second, SettleWindow: time.Hour})
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +69,11 @@ func TestDeliveryFailsWhenRetryWindowRunsOut(t *testing.T) {
 		t.Fatalf("deliveries = %+v, want one", ds)
 	}
 	d := ds[0]
-	if d.Status != "failed" || !strings.Contains(d.LastError, "retry window of 1m0s exhausted") {
+	if d.Status != "failed" || !strings.Contains(d.LastError, "retry window of 1m40s exhausted") {
 		t.Fatalf("delivery = %s %q, want failed with the retry-window reason", d.Status, d.LastError)
 	}
-	if d.LastCode != http.StatusServiceUnavailable || d.Attempts < 2 {
-		t.Fatalf("delivery attempts %d, last code %d; want several 503s", d.Attempts, d.LastCode)
+	if d.LastCode != http.StatusServiceUnavailable || d.Attempts <= 5 || d.Attempts >= 10 {
+		t.Fatalf("delivery attempts %d, last code %d; want the 503 retried for 100 s (6 to 9 attempts)", d.Attempts, d.LastCode)
 	}
 	if n := len(f.hook.received()); n != 0 {
 		t.Fatalf("webhook accepted %d events, want none inside the window", n)
