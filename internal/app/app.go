@@ -70,7 +70,7 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 	if withAPI {
 		d := dispatch.New(a.Store, a.Temporal, dispatch.Options{
 			TaskQueue: a.Config.TaskQueue, SettleWindow: a.Config.SettleWindow, DeliveryWindow: a.Config.DeliveryWindow,
-			Shards: a.Config.DispatchShards, Logger: a.Logger,
+			Shards: a.Config.DispatchShards, StaleAfter: a.Config.DispatchStaleAfter, Logger: a.Logger,
 			OnDispatched: func(age time.Duration) { a.Metrics.DispatchSeconds.Observe(age.Seconds()) },
 		})
 		a.Metrics.RegisterBacklog(a.Store)

@@ -41,10 +41,13 @@ type Config struct {
 	LogLevel          string
 	LogFormat         string
 	DispatchShards    int
-	WorkerConcurrency int
-	WorkflowCacheSize int
-	DBMaxConns        int32
-	ShutdownTimeout   time.Duration
+	// DispatchStaleAfter is how old another process's claim on an undispatched
+	// postback must be before this process takes it over (the other one died).
+	DispatchStaleAfter time.Duration
+	WorkerConcurrency  int
+	WorkflowCacheSize  int
+	DBMaxConns         int32
+	ShutdownTimeout    time.Duration
 
 	// Ports of the embedded development stack (cmd/convrelay-dev only).
 	DevPGPort       int
@@ -86,6 +89,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
 		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
 		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
+		DispatchStaleAfter:     r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
 		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
 		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
 		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
