@@ -49,15 +49,21 @@ for p in "${pkgs[@]}"; do
 		continue
 	fi
 	# The JSON lists every mutant with its status.
-	read -r k l t n < <(jq -r '[.files[].mutations[].status] |
-		[map(select(.=="KILLED"))|length, map(select(.=="LIVED"))|length,
-		 map(select(.=="TIMED OUT"))|length, map(select(.=="NOT COVERED"))|length] | @tsv' "$OUT/$name.json")
+	read -r k l t n < <(jq -r '[.files[].mutations[].status] as $s |
+		[($s | map(select(. == "KILLED")) | length), ($s | map(select(. == "LIVED")) | length),
+		 ($s | map(select(. == "TIMED OUT")) | length), ($s | map(select(. == "NOT COVERED")) | length)] | @tsv' "$OUT/$name.json")
 	total_k=$((total_k + k)) total_l=$((total_l + l)) total_t=$((total_t + t)) total_n=$((total_n + n))
-	rows+=("$(printf '%-24s %7d %7d %9d %12d %8s' "$p" "$k" "$l" "$t" "$n" "$(awk -v k="$k" -v l="$l" -v t="$t" 'BEGIN{d=k+l+t; if(d==0){print "-"}else{printf "%.1f%%", 100*(k+t)/d}}')")")
+	rows+=("$(printf '%-24s %7d %7d %9d %12d %8s' "$p" "$k" "$l" "$t" "$n" "$(awk -v k="$k" -v l="$l" -v t="$t" 'BEGIN{d=k+l; if(d==0){print "-"}else{printf "%.1f%%", 100*k/d}}')")")
 done
 
 printf '\n%-24s %7s %7s %9s %12s %8s\n' package killed lived "timed out" "not covered" killed%
 for r in "${rows[@]}"; do echo "$r"; done
 printf '%-24s %7d %7d %9d %12d %8s\n' total "$total_k" "$total_l" "$total_t" "$total_n" \
-	"$(awk -v k="$total_k" -v l="$total_l" -v t="$total_t" 'BEGIN{d=k+l+t; if(d==0){print "-"}else{printf "%.1f%%", 100*(k+t)/d}}')"
-echo "(killed% counts timed-out mutants as killed, as gremlins' efficacy does not; lived mutants: jq '.files[] | {file_name, m: [.mutations[] | select(.status==\"LIVED\")]}' $OUT/*.json)"
+	"$(awk -v k="$total_k" -v l="$total_l" -v t="$total_t" 'BEGIN{d=k+l; if(d==0){print "-"}else{printf "%.1f%%", 100*k/d}}')"
+echo "killed% = killed / (killed + lived), gremlins' test efficacy; timed-out mutants are left out of it, not-covered ones are lines no test runs."
+echo "Lived mutants:"
+for p in "${pkgs[@]}"; do
+	[ -s "$OUT/${p//\//_}.json" ] || continue
+	jq -r --arg p "$p" '.files[] | .file_name as $f | .mutations[] | select(.status == "LIVED") |
+		"  \($p)/\($f):\(.line):\(.column) \(.type)"' "$OUT/${p//\//_}.json"
+done
