@@ -112,3 +112,13 @@ func TestItemsFromQueryWinOverBody(t *testing.T) {
 		t.Fatalf("items = %+v, want the query's", p.Items)
 	}
 }
+
+// A malformed items array names the offset of the offending byte (the ']' at
+// index 10), as the JSON body's errors do.
+func TestMalformedItemsOffset(t *testing.T) {
+	_, err := Parse(Request{RawQuery: `click_id=a&items=[{"id":1},]`}, Integration{})
+	var perr *Error
+	if !errors.As(err, &perr) || !strings.Contains(perr.Message, "(offset 10)") {
+		t.Fatalf("error = %v, want the offset of the stray ']' (10)", err)
+	}
+}
