@@ -1,0 +1,98 @@
+package destinations
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests written against the mutants a gremlins run left alive (make mutate):
+// each pins a boundary or branch no other test reached.
+
+// A platform's answer carries its HTTP status in the error text; an attempt
+// that got no answer has none to show.
+func TestErrorTextNamesTheHTTPStatusOnlyWhenThereIsOne(t *testing.T) {
+	f := newFake(t, http.StatusBadGateway, `{}`)
+	_, de := send(t, postbackDest(f.URL+"/pb?c={click_id}", ""), sampleConversion())
+	if de == nil || !strings.HasSuffix(de.Error(), "(HTTP 502)") {
+		t.Fatalf("error %v, want it to end with (HTTP 502)", de)
+	}
+	noAnswer := &DeliveryError{Retryable: true, Message: "meta: request failed: timeout"}
+	if got := noAnswer.Error(); got != "meta: request failed: timeout" {
+		t.Fatalf("error without an answer = %q, want the message alone", got)
+	}
+}
+
+// A non-JSON answer is quoted whole up to 200 bytes, and shortened with an
+// ellipsis only beyond.
+func TestSnippetKeepsExactly200Bytes(t *testing.T) {
+	for _, tc := range []struct {
+		body      string
+		shortened bool
+	}{{strings.Repeat("e", 200), false}, {strings.Repeat("e", 201), true}} {
+		f := newFake(t, http.StatusBadGateway, tc.body)
+		f.header = map[string]string{"Content-Type": "text/html"}
+		_, de := send(t, postbackDest(f.URL+"/pb?c={click_id}", ""), sampleConversion())
+		if de == nil {
+			t.Fatal("a 502 was taken for a success")
+		}
+		if got := strings.Contains(de.Error(), "…"); got != tc.shortened || !strings.Contains(de.Error(), strings.Repeat("e", 200)) {
+			t.Fatalf("%d-byte body: error %q, shortened %v, want %v", len(tc.body), de.Error(), got, tc.shortened)
+		}
+	}
+}
+
+// GA4 custom event names: a name starting with a letter (a to z, ends
+// included) keeps it; anything else gets the event_ prefix.
+func TestGA4EventNameFirstLetterBounds(t *testing.T) {
+	for in, want := range map[string]string{
+		"Approve Order": "approve_order",
+		"zap_signup":    "zap_signup",
+		"9lives":        "event_9lives",
+		"_x":            "x",
+	} {
+		if got := ga4EventName(in); got != want {
+			t.Errorf("ga4EventName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// GA4 takes timestamp_micros up to 72 hours back, the bound included.
+func TestGA4BackdateBoundIncluded(t *testing.T) {
+	c := sampleConversion()
+	c.EventTime = testNow.Add(-72 * time.Hour)
+	if b := ga4Payload(c, testNow); b.TimestampMicros != c.EventTime.UnixMicro() {
+		t.Fatalf("timestamp_micros = %d at exactly 72h back, want %d", b.TimestampMicros, c.EventTime.UnixMicro())
+	}
+}
+
+// Google Ads error text: the specific detail messages, skipping empty ones and
+// the one that repeats the generic message.
+func TestGoogleAdsErrorTextSkipsRepeatsAndBlanks(t *testing.T) {
+	s := googleStatus{Message: "Request contains an invalid argument."}
+	s.Details = append(s.Details, struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}{Errors: []struct {
+		Message string `json:"message"`
+	}{{""}, {"Request contains an invalid argument."}, {"The imported gclid could not be decoded."}}})
+	if got, want := s.text(), "Request contains an invalid argument. The imported gclid could not be decoded."; got != want {
+		t.Fatalf("text = %q, want %q", got, want)
+	}
+}
+
+// An empty partialFailureError object (code 0, no message) on a 200 is a
+// success; one with only a message is a rejected row, not retried.
+func TestGoogleAdsEmptyPartialFailureIsSuccess(t *testing.T) {
+	ok := newFake(t, 200, `{"results":[{}],"partialFailureError":{}}`)
+	if _, de := send(t, googleDest(ok.URL), sampleConversion()); de != nil {
+		t.Fatalf("empty partialFailureError taken for a failure: %v", de)
+	}
+	bad := newFake(t, 200, `{"results":[{}],"partialFailureError":{"message":"Conversion is too old."}}`)
+	_, de := send(t, googleDest(bad.URL), sampleConversion())
+	if de == nil || de.Retryable || !strings.Contains(de.Error(), "too old") {
+		t.Fatalf("partial failure with a message = %v, want a non-retryable failure naming it", de)
+	}
+}
