@@ -96,3 +96,17 @@ func TestGoogleAdsEmptyPartialFailureIsSuccess(t *testing.T) {
 		t.Fatalf("partial failure with a message = %v, want a non-retryable failure naming it", de)
 	}
 }
+
+// A trait the network sent already hashed passes through (lower-cased), for
+// every hex digit including the range ends; hashing it again would make it
+// unmatchable.
+func TestPreHashedTraitWithBoundaryDigitsPassesThrough(t *testing.T) {
+	digest := "09afAF" + strings.Repeat("5", 58)
+	f := newFake(t, 200, `{"events_received":1}`)
+	c := sampleConversion()
+	c.User.Email = digest
+	if _, de := send(t, metaDest(f.URL), c); de != nil {
+		t.Fatal(de)
+	}
+	wantString(t, path(t, decode(t, f.only(t).Body), "data", 0, "user_data", "em", 0), strings.ToLower(digest))
+}
