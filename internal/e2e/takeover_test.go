@@ -18,6 +18,11 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	tlog "go.temporal.io/sdk/log"
+
 	"github.com/convrelay/convrelay/internal/devtemporal"
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/workflows"
@@ -29,12 +34,18 @@ import (
 // them over), accepts a batch, and is killed with SIGKILL while it still holds
 // them. B must take them over once A's claims are older than
 // CONVRELAY_DISPATCH_STALE_AFTER, and every postback must be applied once: one
-// conversion per transaction, with exactly its two transitions.
+// conversion per transaction, with exactly its two transitions. On the way it
+// checks that the retry and settle windows set in the environment reach the
+// workflows the dispatcher starts.
 func TestDeadReplicaRowsTakenOver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the production binary")
 	}
-	const staleAfter = 5 * time.Second
+	const (
+		staleAfter     = 5 * time.Second
+		deliveryWindow = 7 * time.Minute
+		settleWindow   = 9 * 24 * time.Hour
+	)
 	dir := t.TempDir()
 	ctx := context.Background()
 
@@ -57,7 +68,8 @@ func TestDeadReplicaRowsTakenOver(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/convrelay/convrelay/cmd/convrelay").CombinedOutput(); err != nil {
 		t.Fatalf("build convrelay: %v\n%s", err, out)
 	}
-	env := replicaEnv(pg.URL("convrelay"), tsrv.FrontendAddress(), staleAfter)
+	env := withEnv(replicaEnv(pg.URL("convrelay"), tsrv.FrontendAddress(), staleAfter),
+		"CONVRELAY_DELIVERY_RETRY_WINDOW=7m", "CONVRELAY_SETTLE_WINDOW=9d")
 	if out, err := runOnce(bin, env, "migrate"); err != nil {
 		t.Fatalf("convrelay migrate: %v\n%s", err, out)
 	}
@@ -117,6 +129,27 @@ func TestDeadReplicaRowsTakenOver(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	if err := everyTransactionApplied(t, baseB, account, key, transactions); err != nil {
 		t.Fatal(err)
+	}
+
+	// The configured windows reach the workflow B started: its input carries
+	// CONVRELAY_DELIVERY_RETRY_WINDOW and CONVRELAY_SETTLE_WINDOW, not the defaults.
+	tc, err := client.Dial(client.Options{HostPort: tsrv.FrontendAddress(), Logger: tlog.NewStructuredLogger(testLogger(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	it := tc.GetWorkflowHistory(ctx, workflows.WorkflowID(account, "TK-0"), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	first, err := it.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in workflows.Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(first.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.DeliveryWindow != deliveryWindow || in.SettleWindow != settleWindow {
+		t.Fatalf("workflow input windows: delivery %s, settle %s; want %s and %s from the environment",
+			in.DeliveryWindow, in.SettleWindow, deliveryWindow, settleWindow)
 	}
 }
 
