@@ -110,3 +110,10 @@ func TestPreHashedTraitWithBoundaryDigitsPassesThrough(t *testing.T) {
 	}
 	wantString(t, path(t, decode(t, f.only(t).Body), "data", 0, "user_data", "em", 0), strings.ToLower(digest))
 }
+
+// A postback template whose host is empty ("https:///pb") is refused.
+func TestPostbackTemplateWithoutHostRefused(t *testing.T) {
+	if _, _, err := splitTemplate("https:///pb?c={click_id}"); err == nil {
+		t.Fatal("template without a host accepted")
+	}
+}
