@@ -113,7 +113,7 @@ func TestPreHashedTraitWithBoundaryDigitsPassesThrough(t *testing.T) {
 
 // A postback template whose host is empty ("https:///pb") is refused.
 func TestPostbackTemplateWithoutHostRefused(t *testing.T) {
-	if _, _, err := splitTemplate("https:///pb?c={click_id}"); err == nil {
+	if _, _, err := splitTemplate("https:///pb"); err == nil {
 		t.Fatal("template without a host accepted")
 	}
 }
