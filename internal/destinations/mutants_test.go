@@ -1,7 +1,9 @@
 package destinations
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +117,61 @@ func TestPreHashedTraitWithBoundaryDigitsPassesThrough(t *testing.T) {
 func TestPostbackTemplateWithoutHostRefused(t *testing.T) {
 	if _, _, err := splitTemplate("https:///pb"); err == nil {
 		t.Fatal("template without a host accepted")
+	}
+}
+
+// A transport failure names the operation and the host, never the URL (whose
+// query may hold a token).
+func TestTransportFailureNamesHostNotURL(t *testing.T) {
+	err := &url.Error{Op: "Post", URL: "https://graph.facebook.com/v21.0/1/events?access_token=SECRET", Err: errors.New("boom")}
+	de := transportFailure("meta", err)
+	if de.Message != "meta: request failed: Post graph.facebook.com: boom" || !de.Retryable {
+		t.Fatalf("transport failure = %q (retryable %v)", de.Message, de.Retryable)
+	}
+}
+
+// A secret of exactly 8 characters shows its last 4; a shorter one none.
+func TestRedactShowsLastFourFromEightCharacters(t *testing.T) {
+	got := Redact(map[string]string{"access_token": "abcdefgh", "secret": "abcdefg"})
+	if got["access_token"] != "****efgh" || got["secret"] != "****" {
+		t.Fatalf("redacted = %v, want ****efgh and ****", got)
+	}
+}
+
+// TikTok: content_type "product" only when there are contents.
+func TestTikTokContentTypeOnlyWithContents(t *testing.T) {
+	f := newFake(t, 200, tiktokOK)
+	c := sampleConversion()
+	c.Items = nil
+	if _, de := send(t, tiktokDest(f.URL), c); de != nil {
+		t.Fatal(de)
+	}
+	props, _ := path(t, decode(t, f.only(t).Body), "data", 0, "properties").(map[string]any)
+	if _, ok := props["content_type"]; ok {
+		t.Fatalf("content_type sent without contents: %v", props)
+	}
+}
+
+// TikTok's system errors are codes 50000 to 59999; the range ends are pinned.
+func TestTikTokRetryableCodeRange(t *testing.T) {
+	for code, want := range map[int]bool{40100: true, 49999: false, 50000: true, 59999: true, 60000: false} {
+		if got := tiktokRetryableCode(code); got != want {
+			t.Errorf("tiktokRetryableCode(%d) = %v, want %v", code, got, want)
+		}
+	}
+}
+
+// An HTTP 300 is not a success even with TikTok's code 0 in the body.
+func TestTikTok300IsNotSuccess(t *testing.T) {
+	f := newFake(t, http.StatusMultipleChoices, `{"code":0,"message":"OK"}`)
+	if _, de := send(t, tiktokDest(f.URL), sampleConversion()); de == nil {
+		t.Fatal("HTTP 300 taken for a delivered event")
+	}
+}
+
+// The shortest API version ("v9") is accepted.
+func TestShortestAPIVersion(t *testing.T) {
+	if !isAPIVersion("v9", false) || isAPIVersion("v", false) {
+		t.Fatal(`isAPIVersion: want "v9" accepted and "v" refused`)
 	}
 }
