@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/convrelay/convrelay/activities"
 	"github.com/convrelay/convrelay/internal/destinations"
@@ -163,6 +165,32 @@ func TestMemoShowsAccountValueAndCurrency(t *testing.T) {
 			if memos[i][k] != v {
 				t.Fatalf("memo %d = %v, want %v", i, memos[i], w)
 			}
+		}
+	}
+}
+
+// TestDeliveryRetryWindowOnTheActivity: the delivery activity's schedule-to-close
+// timeout is the transaction's retry window, and the default day when the
+// workflow was started without one (an older dispatcher, a re-drive).
+func TestDeliveryRetryWindowOnTheActivity(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want time.Duration
+	}{{0, 24 * time.Hour}, {100 * time.Second, 100 * time.Second}} {
+		f := newFixture(t)
+		var got []time.Duration
+		f.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+			if info.ActivityType.Name == "Deliver" {
+				got = append(got, info.ScheduleToCloseTimeout)
+			}
+		})
+		f.signalAt(time.Minute, f.postback("hit=h1&tx=Z1&rev=5&status=approved"))
+		f.run("Z1", workflows.Input{DeliveryWindow: tc.in, SettleWindow: time.Hour})
+		if err := f.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Fatalf("window %s: delivery schedule-to-close timeouts %v, want [%s]", tc.in, got, tc.want)
 		}
 	}
 }
