@@ -62,9 +62,23 @@ func TestDeliveryFailsWhenRetryWindowRunsOut(t *testing.T) {
 	m := metrics.New()
 	f.withMetrics(m)
 	f.signalAt(time.Minute, f.postback("hit=h1&tx=W1&rev=5&status=approved"))
+	var view workflows.StateView
+	queried := false
+	f.env.RegisterDelayedCallback(func() {
+		v, err := f.env.QueryWorkflow(workflows.StateQueryName)
+		if err != nil {
+			t.Errorf("query: %v", err)
+			return
+		}
+		queried = v.Get(&view) == nil
+	}, 30*time.Minute)
 	f.run("W1", workflows.Input{DeliveryWindow: 100 * time.Second, SettleWindow: time.Hour})
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
+	}
+	// The state query shows the failure while the transaction is still open.
+	if !queried || view.DeliveriesFailed != 1 || view.DeliveriesInFlight != 0 {
+		t.Fatalf("state query ran %v: deliveries failed %d, in flight %d; want 1 and 0", queried, view.DeliveriesFailed, view.DeliveriesInFlight)
 	}
 	ds := f.deliveries("W1")
 	if len(ds) != 1 {
@@ -171,7 +185,8 @@ func TestMemoShowsAccountValueAndCurrency(t *testing.T) {
 
 // TestDeliveryRetryWindowOnTheActivity: the delivery activity's schedule-to-close
 // timeout is the transaction's retry window, and the default day when the
-// workflow was started without one (an older dispatcher, a re-drive).
+// workflow was started without one (an older dispatcher, a re-drive); its
+// attempt and heartbeat timeouts are pinned too.
 func TestDeliveryRetryWindowOnTheActivity(t *testing.T) {
 	for _, tc := range []struct {
 		in   time.Duration
@@ -180,8 +195,14 @@ func TestDeliveryRetryWindowOnTheActivity(t *testing.T) {
 		f := newFixture(t)
 		var got []time.Duration
 		f.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-			if info.ActivityType.Name == "Deliver" {
-				got = append(got, info.ScheduleToCloseTimeout)
+			if info.ActivityType.Name != "Deliver" {
+				return
+			}
+			got = append(got, info.ScheduleToCloseTimeout)
+			// An attempt is cut off after 30 s, and a worker that died holding
+			// one is noticed after 10 s without a heartbeat.
+			if info.StartToCloseTimeout != 30*time.Second || info.HeartbeatTimeout != 10*time.Second {
+				t.Errorf("delivery attempt timeout %s, heartbeat timeout %s; want 30s and 10s", info.StartToCloseTimeout, info.HeartbeatTimeout)
 			}
 		})
 		f.signalAt(time.Minute, f.postback("hit=h1&tx=Z1&rev=5&status=approved"))
