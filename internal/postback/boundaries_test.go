@@ -13,9 +13,9 @@ import (
 // A %XX escape is decoded for every hex digit, including the range ends 0-9,
 // a-f and A-F (isHex's bounds).
 func TestPercentEscapesAtHexDigitBounds(t *testing.T) {
-	p := q(t, "click_id=a%39%3ab%3Ac%30&transaction_id=T%46")
-	if p.ClickID != "a9:b:c0" || p.TransactionID != "TF" {
-		t.Fatalf("click_id %q, transaction_id %q; want a9:b:c0 and TF", p.ClickID, p.TransactionID)
+	p := q(t, "click_id=a%39%3ab%3Ac%30%6f&transaction_id=T%46")
+	if p.ClickID != "a9:b:c0o" || p.TransactionID != "TF" {
+		t.Fatalf("click_id %q, transaction_id %q; want a9:b:c0o and TF", p.ClickID, p.TransactionID)
 	}
 }
 
