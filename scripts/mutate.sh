@@ -8,14 +8,14 @@
 #
 # Environment: GREMLINS (binary, default: gremlins on PATH, else installed at
 # GREMLINS_VERSION), MUTATE_WORKERS (default 1: the machine is shared),
-# MUTATE_TIMEOUT_COEFFICIENT (default 3: a mutant whose tests take 3x the normal
+# MUTATE_TIMEOUT_COEFFICIENT (default 10: a mutant whose tests take 10x the normal
 # time is counted as timed out), MUTATE_OUT (JSON results, default .mutate/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GREMLINS_VERSION=${GREMLINS_VERSION:-v0.6.0}
 WORKERS=${MUTATE_WORKERS:-1}
-COEFF=${MUTATE_TIMEOUT_COEFFICIENT:-3}
+COEFF=${MUTATE_TIMEOUT_COEFFICIENT:-10}
 OUT=${MUTATE_OUT:-.mutate}
 GO=${GO:-go}
 
