@@ -215,3 +215,27 @@ func TestDeliveryRetryWindowOnTheActivity(t *testing.T) {
 		}
 	}
 }
+
+// TestEventNameOfARecordedConversion: an event inferred from the value (Purchase
+// for a positive commission, Lead without one) names a new conversion but never
+// renames a recorded one; an event the network names explicitly does.
+func TestEventNameOfARecordedConversion(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		tx, first, second, want string
+	}{
+		{"E1", "hit=h1&tx=E1&rev=5&status=pending", "hit=h1&tx=E1&status=approved", "Purchase"},
+		{"E2", "hit=h1&tx=E2&rev=5&status=pending", "hit=h1&tx=E2&rev=6&status=approved&event_name=Sale", "Sale"},
+	} {
+		f.newEnv()
+		f.signalAt(time.Hour, f.postback(tc.first))
+		f.signalAt(2*time.Hour, f.postback(tc.second))
+		f.run(tc.tx, workflows.Input{SettleWindow: 3 * time.Hour})
+		if err := f.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if c := f.conversion(tc.tx); c.EventName != tc.want || c.Status != "approved" {
+			t.Errorf("%s: conversion %s %q, want approved %q", tc.tx, c.Status, c.EventName, tc.want)
+		}
+	}
+}
