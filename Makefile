@@ -5,7 +5,7 @@ GOFLAGS   ?=
 TEST_TIMEOUT ?= 45m
 FUZZTIME  ?= 20s
 
-.PHONY: run test unit fuzz build bench drill soak clean
+.PHONY: run test unit fuzz build bench drill soak clean mutate
 
 run: ## whole product in one process on embedded defaults
 	@bash scripts/deps.sh run
@@ -42,3 +42,6 @@ drill: ## fault drills against the production binary, full form (about 9 minutes
 
 soak: ## 10 minutes of steady load; memory and goroutines at start and end
 	$(GO) run ./cmd/convrelay-drill -soak $(DRILLFLAGS)
+
+mutate: ## mutation testing (gremlins) of the packages holding the rules; not part of `make test` (about an hour)
+	./scripts/mutate.sh $(MUTATE_PKGS)

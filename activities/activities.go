@@ -61,7 +61,8 @@ func (a *Activities) session() time.Duration {
 	return DefaultVisitorSession
 }
 
-// count records one delivery attempt and, when final, its outcome.
+// count records one delivery attempt and, for a success, its outcome (a failure
+// is counted by MarkDeliveryFailed, which sees every way a delivery fails).
 func (a *Activities) count(destType, outcome string) {
 	if a.Metrics == nil {
 		return

@@ -63,7 +63,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		if rerr := a.Store.RecordAttempt(logCtx, in.DeliveryID, attempt, 0, err.Error()); rerr != nil {
 			return DeliverResult{}, rerr
 		}
-		a.count(job.Destination.Type, "failed")
+		a.count(job.Destination.Type, "") // the failure is counted when marked failed
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
 	}
 	stopBeat := heartbeat(ctx, 3*time.Second)
@@ -96,7 +96,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	a.Logger.Debug("delivery attempt failed", "delivery_id", in.DeliveryID, "destination", dest.Type, "attempt", attempt,
 		"status_code", code, "error", sendErr)
 	if de != nil && !de.Retryable {
-		a.count(job.Destination.Type, "failed")
+		a.count(job.Destination.Type, "") // the failure is counted when marked failed
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(sendErr.Error(), ErrTypeNotRetryable, sendErr)
 	}
 	a.count(job.Destination.Type, "")

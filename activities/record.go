@@ -82,9 +82,17 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (conv.RecordRes
 }
 
 // MarkDeliveryFailed records a delivery Temporal gave up on (non-retryable answer or
-// retry window exhausted).
+// retry window exhausted). Every final failure passes here once, so this is where
+// it is counted.
 func (a *Activities) MarkDeliveryFailed(ctx context.Context, deliveryID int64, reason string) error {
-	return a.Store.MarkDeliveryFailed(ctx, deliveryID, reason)
+	destType, err := a.Store.MarkDeliveryFailed(ctx, deliveryID, reason)
+	if err != nil {
+		return err
+	}
+	if destType != "" && a.Metrics != nil {
+		a.Metrics.Deliveries.WithLabelValues(destType, "failed").Inc()
+	}
+	return nil
 }
 
 // MarkDelivered records a delivery the platform accepted but whose bookkeeping the

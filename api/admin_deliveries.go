@@ -74,7 +74,7 @@ func (s *server) retryDelivery(c *gin.Context) {
 	_, err = s.Temporal.SignalWithStartWorkflow(ctx, d.WorkflowID, workflows.RedeliverSignalName, sig, opts,
 		workflows.ConversionWorkflowName, in)
 	if err != nil {
-		_ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
+		_, _ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
 		s.failErr(c, "re-drive delivery", err)
 		return
 	}

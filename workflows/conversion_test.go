@@ -58,6 +58,9 @@ func TestLatePendingNeverDowngradesApproved(t *testing.T) {
 	f.signalAt(time.Hour, f.postback("hit=h1&tx=T2&rev=10&status=approved"))
 	f.signalAt(2*time.Hour, f.postback("hit=h1&tx=T2&rev=10&status=pending"))
 	f.run("T2", workflows.Input{})
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
 	c := f.conversion("T2")
 	if c.Status != "approved" || !c.Value.Equal(mustDec("10")) || len(c.History) != 1 {
 		t.Fatalf("conversion = %s %s history %d, want approved 10 with one entry", c.Status, c.Value, len(c.History))
@@ -73,6 +76,9 @@ func TestDuplicateChangesNothingAndDeliversNothing(t *testing.T) {
 	f.signalAt(time.Hour, first, f.postback("hit=h1&tx=T3&rev=5.00&status=approved"))
 	f.signalAt(2*time.Hour, first) // the same postback re-sent by the dispatcher
 	f.run("T3", workflows.Input{})
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
 	c := f.conversion("T3")
 	if len(c.History) != 1 || len(f.hook.received()) != 1 {
 		t.Fatalf("history %d, webhook %d; want 1 and 1", len(c.History), len(f.hook.received()))
@@ -88,6 +94,9 @@ func TestReapprovalAfterRejection(t *testing.T) {
 	f.signalAt(2*time.Hour, f.postback("hit=h1&tx=T4&status=rejected"))
 	f.signalAt(3*time.Hour, f.postback("hit=h1&tx=T4&rev=7&status=approved"))
 	f.run("T4", workflows.Input{})
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
 	c := f.conversion("T4")
 	if c.Status != "approved" || !c.Value.Equal(mustDec("7")) || c.DeletedAt != nil || len(c.History) != 3 {
 		t.Fatalf("conversion = %s %s deleted %v history %d, want approved 7, live, 3 entries", c.Status, c.Value, c.DeletedAt, len(c.History))
@@ -149,7 +158,9 @@ func TestContinueAsNewCarriesStateAndBufferedSignals(t *testing.T) {
 func TestStateQuery(t *testing.T) {
 	f := newFixture(t)
 	f.signalAt(time.Hour, f.postback("hit=h1&tx=T7&rev=3&status=approved"))
+	queried := false
 	f.env.RegisterDelayedCallback(func() {
+		queried = true
 		v, err := f.env.QueryWorkflow(workflows.StateQueryName)
 		if err != nil {
 			t.Errorf("query: %v", err)
@@ -164,5 +175,11 @@ func TestStateQuery(t *testing.T) {
 			t.Errorf("state query = %+v, want approved 3 with one transition", view)
 		}
 	}, 2*time.Hour)
-	f.run("T7", workflows.Input{})
+	f.run("T7", workflows.Input{SettleWindow: 3 * time.Hour})
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if !queried {
+		t.Fatal("the state query never ran while the workflow was open")
+	}
 }

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 )
 
@@ -190,17 +192,25 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, code i
 
 // MarkDeliveryFailed records a delivery that will not be retried any more. A
 // reason (the retry window ran out) is put before the platform's last answer,
-// which is kept.
-func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'failed',
-			last_error = left(CASE WHEN $2::text = '' THEN last_error WHEN last_error = '' THEN $2::text
-				ELSE $2::text || '; last error: ' || last_error END, 2000),
+// which is kept. It returns the destination's type when this call made the
+// delivery failed, and "" when it was not pending (already final, or marked by an
+// earlier try of the same step), so a caller counts each failure once.
+func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string) (string, error) {
+	var destType string
+	err := s.Pool.QueryRow(ctx, `UPDATE deliveries x SET status = 'failed',
+			last_error = left(CASE WHEN $2::text = '' THEN x.last_error WHEN x.last_error = '' THEN $2::text
+				ELSE $2::text || '; last error: ' || x.last_error END, 2000),
 			updated_at = now()
-		WHERE id = $1 AND status = 'pending'`, id, truncate(reason, 500))
-	if err != nil {
-		return fmt.Errorf("mark delivery failed: %w", err)
+		FROM destinations d
+		WHERE x.id = $1 AND x.status = 'pending' AND d.id = x.destination_id
+		RETURNING d.type`, id, truncate(reason, 500)).Scan(&destType)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
 	}
-	return nil
+	if err != nil {
+		return "", fmt.Errorf("mark delivery failed: %w", err)
+	}
+	return destType, nil
 }
 
 // ResetForRetry puts a failed delivery back to pending for a re-drive.
