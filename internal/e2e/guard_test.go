@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convrelay/convrelay/internal/devstack"
 	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/devstack"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
