@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 )
@@ -23,7 +24,12 @@ func TestGlobalPBFilesUnderTheAccountOfTheClickedHit(t *testing.T) {
 		t.Fatalf("click answered no click_id: %v", click)
 	}
 
-	code, body := h.do("GET", "/pb?hit="+hit+"&tx=OWN-1&rev=3.50&status=approved", "", "")
+	pb, err := h.st.GetIntegration(context.Background(), owner.ID, "pb")
+	if err != nil || len(pb.Tokens) == 0 {
+		t.Fatalf("owner's pb integration: %v", err)
+	}
+	// The global /pb takes the token of the account that owns the hit.
+	code, body := h.do("GET", "/pb?hit="+hit+"&tx=OWN-1&rev=3.50&status=approved&token="+pb.Tokens[0].Secret, "", "")
 	if code != http.StatusOK {
 		t.Fatalf("/pb answered %d %v", code, body)
 	}

@@ -27,21 +27,25 @@ func TestErrorTextNamesTheHTTPStatusOnlyWhenThereIsOne(t *testing.T) {
 	}
 }
 
-// A non-JSON answer is quoted whole up to 200 bytes, and shortened with an
-// ellipsis only beyond.
-func TestSnippetKeepsExactly200Bytes(t *testing.T) {
+// A platform's answer is shown on one line, at most 200 bytes (status line
+// included): a short body is quoted whole, a longer one is cut with an ellipsis.
+func TestSnippetKeepsAtMost200Bytes(t *testing.T) {
 	for _, tc := range []struct {
 		body      string
 		shortened bool
-	}{{strings.Repeat("e", 200), false}, {strings.Repeat("e", 201), true}} {
+	}{{strings.Repeat("e", 150), false}, {strings.Repeat("e", 250), true}} {
 		f := newFake(t, http.StatusBadGateway, tc.body)
 		f.header = map[string]string{"Content-Type": "text/html"}
 		_, de := send(t, postbackDest(f.URL+"/pb?c={click_id}", ""), sampleConversion())
 		if de == nil {
 			t.Fatal("a 502 was taken for a success")
 		}
-		if got := strings.Contains(de.Error(), "…"); got != tc.shortened || !strings.Contains(de.Error(), strings.Repeat("e", 200)) {
-			t.Fatalf("%d-byte body: error %q, shortened %v, want %v", len(tc.body), de.Error(), got, tc.shortened)
+		shown := strings.TrimPrefix(de.Message, "postback: ")
+		if got := strings.HasSuffix(shown, "…"); got != tc.shortened || len(strings.TrimSuffix(shown, "…")) > 200 {
+			t.Fatalf("%d-byte body: message %q (%d bytes), shortened %v, want %v", len(tc.body), shown, len(shown), got, tc.shortened)
+		}
+		if !tc.shortened && !strings.Contains(shown, tc.body) {
+			t.Fatalf("%d-byte body not quoted whole: %q", len(tc.body), shown)
 		}
 	}
 }

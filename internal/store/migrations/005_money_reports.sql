@@ -37,7 +37,7 @@ $$;
 -- The value in the account's currency, with the rate used and its date. NULL
 -- value_account: the rate is not known yet (reports count it as unconverted).
 ALTER TABLE conversions
-    ADD COLUMN value_account     numeric(20,6),
+    ADD COLUMN value_account     numeric(32,6),
     ADD COLUMN account_currency  char(3),
     ADD COLUMN rate              numeric(24,10),
     ADD COLUMN rate_date         date,
