@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/mock"
 
 	"github.com/convrelay/convrelay/activities"
-	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/workflows"
 )
@@ -21,7 +20,7 @@ import (
 // answers again.
 func TestDatabaseOutageOnlyDelaysThePostback(t *testing.T) {
 	f := newFixture(t)
-	real := &activities.Activities{Store: f.st, Sender: &destinations.Sender{}, Logger: slog.New(slog.DiscardHandler)}
+	real := &activities.Activities{Store: f.st, Sender: loopbackSender(), Logger: slog.New(slog.DiscardHandler)}
 	var calls atomic.Int64
 	down := errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
 	// Down for the first 30 attempts: well past one round's two minutes of local retries.

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/convrelay/convrelay/activities"
-	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/worker"
@@ -26,7 +25,7 @@ import (
 func (f *fixture) withMetrics(m *metrics.Metrics) {
 	f.env = f.suite.NewTestWorkflowEnvironment()
 	f.env.SetTestTimeout(2 * time.Minute)
-	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: &destinations.Sender{},
+	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: loopbackSender(),
 		Logger: slog.New(slog.DiscardHandler), Metrics: m})
 }
 

@@ -93,7 +93,7 @@ func newFixture(t *testing.T, hookStatuses ...int) *fixture {
 func (f *fixture) newEnv() {
 	f.env = f.suite.NewTestWorkflowEnvironment()
 	f.env.SetTestTimeout(2 * time.Minute)
-	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: &destinations.Sender{Guard: destinations.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}, Logger: slog.New(slog.DiscardHandler)})
+	worker.Register(f.env, &activities.Activities{Store: f.st, Sender: loopbackSender(), Logger: slog.New(slog.DiscardHandler)})
 }
 
 // postback parses a FunnelFlux-style query, logs it as accepted and returns the
@@ -157,4 +157,10 @@ func (f *fixture) outcomes(txID string) map[string]int {
 		out[r.Outcome]++
 	}
 	return out
+}
+
+// loopbackSender sends to the fake platforms on 127.0.0.1 (the outbound guard
+// refuses loopback unless allowed).
+func loopbackSender() *destinations.Sender {
+	return &destinations.Sender{Guard: destinations.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}
 }

@@ -199,7 +199,8 @@ func replicaEnv(dbURL, temporal string, staleAfter time.Duration) []string {
 		env = append(env, kv)
 	}
 	return append(env, "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+temporal, "CONVRELAY_LOG_LEVEL=warn",
-		"CONVRELAY_LOG_FORMAT=text", "CONVRELAY_DISPATCH_STALE_AFTER="+staleAfter.String())
+		"CONVRELAY_LOG_FORMAT=text", "CONVRELAY_DISPATCH_STALE_AFTER="+staleAfter.String(),
+		"CONVRELAY_SECRET_KEY="+workerSecretKey, "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32")
 }
 
 // withEnv returns env with the given NAME=value settings replacing earlier ones.
