@@ -68,9 +68,7 @@ func faultDrill(ctx context.Context, s *Stack, c Config, name string, latency, f
 	start := time.Now()
 	e, err := newEnv(ctx, s, name, latency)
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	defer e.close()
 	ld := e.startLoad(ctx, c.Rate, func(i int) txPlan { return mixPlan(prefixOf(name), i, e.click(i)) })
@@ -216,9 +214,7 @@ func storm(ctx context.Context, s *Stack, c Config) Result {
 	start := time.Now()
 	e, err := newEnv(ctx, s, name, 0)
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	defer e.close()
 	plans := make([]txPlan, c.StormTx)

@@ -72,19 +72,12 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 	start := time.Now()
 	e, err := newEnv(ctx, s, name, 0)
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	defer e.close()
-	target, err := s.newAccount(ctx, "drill hostile target")
-	if err == nil {
-		err = target.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil)
-	}
+	target, err := s.openAccount(ctx, "drill hostile target")
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	ld := e.startLoad(ctx, c.Rate, func(i int) txPlan { return mixPlan("HO", i, e.click(i)) })
 	var (

@@ -89,3 +89,23 @@ func (e *env) close() {
 		e.send.client.CloseIdleConnections()
 	}
 }
+
+// setupFailed is the result of a drill that could not set up its world.
+func setupFailed(name string, err error) Result {
+	r := Result{Name: name}
+	r.problem("set up: %v", err)
+	return r
+}
+
+// openAccount creates an account with an open custom integration and no
+// destinations, for traffic whose deliveries the drill does not check.
+func (s *Stack) openAccount(ctx context.Context, name string) (*account, error) {
+	a, err := s.newAccount(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

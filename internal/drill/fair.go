@@ -19,19 +19,12 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 	start := time.Now()
 	e, err := newEnv(ctx, s, name, 0)
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	defer e.close()
-	busy, err := s.newAccount(ctx, "drill fair burst")
-	if err == nil {
-		err = busy.admin(ctx, "POST", "/integrations", map[string]any{"slug": integrationSlug, "preset": "custom", "open": true}, http.StatusCreated, nil)
-	}
+	busy, err := s.openAccount(ctx, "drill fair burst")
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	burst := newSender(s.APIBase + "/" + busy.ID + "/collect/" + integrationSlug)
 	ld := e.startLoad(ctx, c.FairQuietRate, func(i int) txPlan { return mixPlan("FA", i, e.click(i)) })

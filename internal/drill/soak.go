@@ -19,9 +19,7 @@ func Soak(ctx context.Context, s *Stack, c Config) Result {
 	start := time.Now()
 	e, err := newEnv(ctx, s, name, 0)
 	if err != nil {
-		r := Result{Name: name}
-		r.problem("set up: %v", err)
-		return r
+		return setupFailed(name, err)
 	}
 	defer e.close()
 	e.step("%.0f transactions/s for %s after %s of warm-up", c.SoakRate, c.SoakFor, c.SoakWarmup)
