@@ -11,12 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/shopspring/decimal"
@@ -197,7 +199,8 @@ func pick(port, def int) int {
 }
 
 // Run serves API and worker until ctx ends. announce is called once the API
-// listens, with Info completed (API base and sample URLs) and written to dev.json.
+// answers /readyz (PostgreSQL and Temporal reachable) and a worker polls its task
+// queue, with Info completed (API base and sample URLs) and written to dev.json.
 func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.App.Run(ctx, true, true) }()
@@ -209,6 +212,9 @@ func (s *Stack) Run(ctx context.Context, announce func(Info)) error {
 		s.Info.SamplePB = s.Info.APIBase + "/pb?hit=" + demoClick + "&tx=T2&rev=4.99&status=pending&token=" + url.QueryEscape(s.Info.PBToken)
 		if err := writeInfo(s.App.Config.DataDir, s.Info); err != nil {
 			s.logger.Warn("could not write dev.json", "error", err)
+		}
+		if err := s.waitReady(ctx, 60*time.Second); err != nil {
+			s.logger.Warn("announcing before everything answered", "error", err)
 		}
 		if announce != nil {
 			announce(s.Info)
@@ -286,4 +292,45 @@ func writeInfo(dataDir string, info Info) error {
 		return fmt.Errorf("encode dev.json: %w", err)
 	}
 	return os.WriteFile(filepath.Join(dataDir, "dev.json"), append(raw, '\n'), 0o600)
+}
+
+// waitReady waits until the API answers /readyz (PostgreSQL and Temporal reachable)
+// and a worker polls the task queue, so the ready banner is true when printed.
+func (s *Stack) waitReady(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: 2 * time.Second}
+	var last error
+	for {
+		last = s.readyOnce(ctx, client)
+		if last == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return last
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Stack) readyOnce(ctx context.Context, client *http.Client) error {
+	resp, err := client.Get(s.Info.APIBase + "/readyz")
+	if err != nil {
+		return fmt.Errorf("API: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("API /readyz answered %d", resp.StatusCode)
+	}
+	d, err := s.Temporal.DescribeTaskQueue(ctx, s.App.Config.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return fmt.Errorf("describe task queue: %w", err)
+	}
+	if len(d.GetPollers()) == 0 {
+		return fmt.Errorf("no worker polls task queue %s yet", s.App.Config.TaskQueue)
+	}
+	return nil
 }
