@@ -87,6 +87,8 @@ func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent i
 	}
 	var done atomic.Int64
 	var last atomic.Int64
+	stopProgress := Progress("trivial workflows completed", n, func() int { return int(done.Load()) })
+	defer stopProgress()
 	for s := 0; s < 64; s++ {
 		wg.Add(1)
 		go func(s int) {

@@ -178,6 +178,7 @@ func EndToEnd(ctx context.Context, st *store.Store, apiBase, accountID string, n
 	res.Postbacks = len(m.first) + len(m.second)
 	res.Conversions, res.Suppressed, res.Duplicates = m.conversions, m.suppressed, m.duplicates
 	deadline := time.Now().Add(30 * time.Minute)
+	lastLine := time.Now()
 	for {
 		var waiting int
 		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM postback_log WHERE id > $1 AND processed_at IS NULL`, startID).Scan(&waiting); err != nil {
@@ -187,6 +188,10 @@ func EndToEnd(ctx context.Context, st *store.Store, apiBase, accountID string, n
 		s, _ := source.counts()
 		if waiting == 0 && h+s >= m.deliveries {
 			break
+		}
+		if ProgressOut != nil && time.Since(lastLine) >= 5*time.Second {
+			fmt.Fprintf(ProgressOut, "  %d/%d postbacks applied, %d/%d deliveries received\n", res.Postbacks-waiting, res.Postbacks, h+s, m.deliveries)
+			lastLine = time.Now()
 		}
 		if time.Now().After(deadline) {
 			return res, fmt.Errorf("end to end: not drained after 30 minutes (%d postbacks waiting, %d of %d deliveries)", waiting, h+s, m.deliveries)

@@ -5,6 +5,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -34,6 +35,8 @@ func Burst(ctx context.Context, client *http.Client, conns, n int, mk func(i int
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
+	stopProgress := Progress("requests", n, func() int { return int(okCount.Load() + errCount.Load()) })
+	defer stopProgress()
 	for c := 0; c < conns; c++ {
 		wg.Add(1)
 		go func() {
@@ -103,4 +106,32 @@ func NewClient(conns int) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// ProgressOut receives a progress line every few seconds while a phase runs
+// (stderr for make bench; nil: none).
+var ProgressOut io.Writer
+
+// Progress prints "  <done>/<total> <what>, <rate>/s" every 5 s until the
+// returned function is called.
+func Progress(what string, total int, done func() int) func() {
+	if ProgressOut == nil {
+		return func() {}
+	}
+	stop := make(chan struct{})
+	start := time.Now()
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				d := done()
+				fmt.Fprintf(ProgressOut, "  %d/%d %s, %.0f/s\n", d, total, what, float64(d)/time.Since(start).Seconds())
+			}
+		}
+	}()
+	return func() { close(stop) }
 }

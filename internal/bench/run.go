@@ -68,6 +68,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	ProgressOut = os.Stderr // a line every few seconds within each phase
 	client := NewClient(o.Conns)
 	ok200 := func(r *http.Response) bool { return r.StatusCode == http.StatusOK }
 	fmt.Fprintf(os.Stderr, "bench: raw, %d requests...\n", o.IntakeRequests)
