@@ -39,6 +39,7 @@ type ReportResults struct {
 	SeedSeconds float64         `json:"seed_seconds"`
 	Shapes      []ReportLatency `json:"shapes"`
 	Import      ImportRate      `json:"import"`
+	Console     []PageLatency   `json:"console_pages"`
 }
 
 // reportShape is one report a person would ask for.
@@ -127,6 +128,9 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 	if res.Import, err = measureImport(ctx, st, acct.ID, key, o.ImportRows, o.Logger); err != nil {
 		return nil, err
 	}
+	if res.Console, err = measureConsole(ctx, st, acct.ID, key, o.Runs, o.Logger); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -144,6 +148,7 @@ func (r *ReportResults) Print(w io.Writer) {
 	if im := r.Import; im.Rows > 0 {
 		fmt.Fprintf(w, "CSV import: %d rows in %.1f s (%.0f rows/s), peak heap %.0f MB\n", im.Rows, im.Seconds, im.RowsPerSecond, im.PeakHeapMB)
 	}
+	printConsole(w, r.Console)
 }
 
 // ImportRate is the CSV import's measured throughput.
