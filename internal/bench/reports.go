@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -90,6 +91,14 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 		return nil, err
 	}
 	defer st.Close()
+	// A throwaway key: the seeded account's secrets are sealed at rest like any.
+	secretKey, err := secrets.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	if st.Secrets, err = secrets.New(secretKey); err != nil {
+		return nil, err
+	}
 	if err := store.Migrate(ctx, st.Pool); err != nil {
 		return nil, err
 	}
