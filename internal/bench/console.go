@@ -66,8 +66,8 @@ func measureConsole(ctx context.Context, st *store.Store, accountID, key string,
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return nil, fmt.Errorf("console %s answered %d", p, resp.StatusCode)
+			if resp.StatusCode != http.StatusOK || resp.Request.URL.Path == "/console/login" {
+				return nil, fmt.Errorf("console %s answered %d at %s (not signed in?)", p, resp.StatusCode, resp.Request.URL.Path)
 			}
 			times = append(times, float64(time.Since(t0).Microseconds())/1000)
 		}
