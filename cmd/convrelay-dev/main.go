@@ -53,7 +53,7 @@ CONVRELAY_DEV_UI_PORT and CONVRELAY_DEV_TEMPORAL_PERSISTENCE.`)
 		return err
 	}
 	defer stack.Stop()
-	stack.App.RatesSchedule = true
+	stack.App.RatesSchedule = cfg.RatesSchedule
 	return stack.Run(ctx, func(i devstack.Info) {
 		fmt.Printf(`
 Convrelay is running.

@@ -151,6 +151,6 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", address, err)
 	}
 	defer tc.Close()
-	a := &app.App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Metrics: m, RatesSchedule: true}
+	a := &app.App{Config: cfg, Logger: logger, Store: st, Temporal: tc, Metrics: m, RatesSchedule: cfg.RatesSchedule}
 	return a.Run(ctx, args[0] != "worker", args[0] != "api")
 }

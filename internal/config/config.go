@@ -56,6 +56,10 @@ type Config struct {
 	// RatesURL is the daily reference rates source in the ECB's XML format
 	// (CONVRELAY_RATES_URL; default the ECB's eurofxref-daily.xml).
 	RatesURL string
+	// RatesSchedule creates the daily rates schedule at worker start
+	// (CONVRELAY_RATES_SCHEDULE; tests that run the real binaries turn it off so
+	// nothing reaches beyond loopback).
+	RatesSchedule bool
 
 	// Ports of the embedded development stack (cmd/convrelay-dev only).
 	DevPGPort       int
@@ -126,6 +130,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
 		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
 		RatesURL:               r.str("CONVRELAY_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"),
+		RatesSchedule:          r.boolean("CONVRELAY_RATES_SCHEDULE", true),
 		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
 		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
 		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),

@@ -106,6 +106,9 @@ func TestDuplicates(t *testing.T) {
 		{"sender died mid-request", []receipt{{t0, false}, {t0.Add(time.Minute), true}}, 0, 1},
 		{"answered just before a crash", []receipt{{t0, true}, {t0.Add(time.Minute), true}}, 0, 1},
 		{"answered, crash much later", []receipt{{t0.Add(-time.Minute), true}, {t0.Add(2 * time.Minute), true}}, 1, 0},
+		// The receiver read the dying worker's request just after the kill.
+		{"in flight at the crash", []receipt{{t0.Add(1200 * time.Millisecond), true}, {t0.Add(time.Minute), true}}, 0, 1},
+		{"answered well after the crash", []receipt{{t0.Add(5 * time.Second), true}, {t0.Add(time.Minute), true}}, 1, 0},
 	}
 	for _, c := range cases {
 		if dup, resent := duplicates(c.got, crash); dup != c.dup || resent != c.resent {

@@ -41,7 +41,8 @@ func startDevProcess(t *testing.T, bin, dir string, env []string) *devProcess {
 	t.Helper()
 	_ = os.Remove(filepath.Join(dir, "dev.json.ready"))
 	p := &devProcess{cmd: exec.Command(bin), done: make(chan error, 1)}
-	p.cmd.Env = append(os.Environ(), env...)
+	// No rates schedule: it would fetch from the ECB, and tests stay on loopback.
+	p.cmd.Env = append(append(os.Environ(), "CONVRELAY_RATES_SCHEDULE=false"), env...)
 	logFile, err := os.OpenFile(filepath.Join(dir, "process.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)

@@ -200,7 +200,7 @@ func replicaEnv(dbURL, temporal string, staleAfter time.Duration) []string {
 	}
 	return append(env, "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+temporal, "CONVRELAY_LOG_LEVEL=warn",
 		"CONVRELAY_LOG_FORMAT=text", "CONVRELAY_DISPATCH_STALE_AFTER="+staleAfter.String(),
-		"CONVRELAY_SECRET_KEY="+workerSecretKey, "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32")
+		"CONVRELAY_SECRET_KEY="+workerSecretKey, "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32", "CONVRELAY_RATES_SCHEDULE=false")
 }
 
 // withEnv returns env with the given NAME=value settings replacing earlier ones.
