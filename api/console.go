@@ -103,6 +103,7 @@ func (s *server) mountConsole(r *gin.Engine) {
 	g.POST("/campaigns", s.consoleCreateCampaign)
 	g.GET("/destinations", s.consoleDestinations)
 	g.POST("/destinations", s.consoleSaveDestination)
+	g.POST("/destinations/:id/test", s.consoleTestDestination)
 	g.GET("/reports", s.consoleReports)
 	g.GET("/reports.csv", s.consoleReportsCSV)
 }

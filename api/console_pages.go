@@ -542,3 +542,34 @@ func (s *server) consoleReportsCSV(c *gin.Context) {
 	}
 	w.Flush()
 }
+
+type testEventView struct {
+	Name, Error, Body string
+	StatusCode        int
+	Delivered         bool
+}
+
+// consoleTestDestination sends a sample conversion to a destination (its real
+// request, the platform's test event code when given) and shows the answer.
+func (s *server) consoleTestDestination(c *gin.Context) {
+	d, err := s.Store.GetDestination(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id")))
+	if err != nil {
+		s.consoleError(c, "destination", err)
+		return
+	}
+	req := map[string]any{}
+	if code := strings.TrimSpace(c.PostForm("test_event_code")); code != "" {
+		req["test_event_code"] = code
+	}
+	code, out := s.adminCall(c, s.testDestination, http.MethodPost, gin.Params{{Key: "id", Value: c.Param("id")}}, req)
+	res := &testEventView{Name: d.Name}
+	if code != http.StatusOK {
+		res.Error = answerError(out)
+	} else {
+		res.Delivered, _ = out["delivered"].(bool)
+		res.StatusCode = int(num(out["status_code"]))
+		res.Error = fmt.Sprint(orEmpty(out["error"]))
+		res.Body = fmt.Sprint(orEmpty(out["body"]))
+	}
+	s.renderDestinations(c, gin.H{"TestResult": res})
+}

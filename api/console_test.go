@@ -5,11 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/convrelay/convrelay/internal/store"
 )
 
 type consoleClient struct {
@@ -122,9 +125,10 @@ func TestConsoleShowsAPostbackAndItsConversion(t *testing.T) {
 		t.Fatal("the postback log page does not show the postback")
 	}
 	_, page, _ = cc.get("/console/conversions/" + itoaTest(res.State.ConversionID))
-	for _, want := range []string{"CON-1", "12.5", "none → approved"} {
+	for _, want := range []string{"CON-1", "12.5", "none → approved", "In the account's currency: <strong>12.5 EUR</strong>"} {
 		if !strings.Contains(page, want) {
-			t.Fatalf("conversion page lacks %q", want)
+			i := strings.Index(page, "as sent")
+			t.Fatalf("conversion page lacks %q: %s", want, page[i:min(len(page), i+400)])
 		}
 	}
 	_, csvBody, hdr := cc.get("/console/reports.csv?group_by=day")
@@ -134,3 +138,22 @@ func TestConsoleShowsAPostbackAndItsConversion(t *testing.T) {
 }
 
 func itoaTest(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A destination's test event is sent from the console and its answer shown.
+func TestConsoleSendsATestEvent(t *testing.T) {
+	h := newHarness(t, allowLoopback)
+	var got int
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got++; w.WriteHeader(http.StatusOK) }))
+	defer fake.Close()
+	id := h.destination(`{"type":"webhook","name":"crm","config":{"url":"` + fake.URL + `/hook"}}`)
+	cc := newConsoleClient(t, h)
+	cc.post("/console/login", url.Values{"key": {h.key}})
+	token := cc.csrf("/console/destinations")
+	code, page, _ := cc.post("/console/destinations/"+id+"/test", url.Values{"csrf": {token}})
+	if code != http.StatusOK || !strings.Contains(page, "Test event to crm: delivered") || got != 1 {
+		t.Fatalf("test event: %d, fake got %d, page shows result: %v", code, got, strings.Contains(page, "Test event to crm"))
+	}
+	if convs, _ := h.st.ListConversions(context.Background(), h.account.ID, store.ConversionFilter{Limit: 10}); len(convs) != 0 {
+		t.Fatalf("a test event recorded %d conversions", len(convs))
+	}
+}

@@ -80,6 +80,7 @@ type conversionView struct {
 	Attributed, Deleted                  bool
 	ConvertedAt                          time.Time
 	WorkflowID, WorkflowURL              string
+	AccountValue, Rate, RateDate         string // "" while the rate is not known
 	History                              []historyView
 	Deliveries                           []deliveryView
 }
@@ -95,6 +96,15 @@ func (s *server) newConversionView(c store.Conversion) conversionView {
 		Currency: c.Currency, Integration: c.Integration, ClickID: c.ClickID, TrafficSource: c.TrafficSource,
 		Unattributed: c.UnattributedReason, Attributed: c.Attributed, Deleted: c.DeletedAt != nil, ConvertedAt: c.ConvertedAt,
 		WorkflowID: c.WorkflowID}
+	if c.ValueAccount != nil && c.AccountCurrency != nil {
+		v.AccountValue = c.ValueAccount.String() + " " + *c.AccountCurrency
+		if c.Rate != nil {
+			v.Rate = c.Rate.String()
+		}
+		if c.RateDate != nil {
+			v.RateDate = c.RateDate.Format("2006-01-02")
+		}
+	}
 	if s.Config.TemporalUIURL != "" {
 		v.WorkflowURL = s.Config.TemporalUIURL + "/namespaces/" + url.PathEscape(s.Config.TemporalNamespace) + "/workflows/" + url.PathEscape(c.WorkflowID)
 	}

@@ -28,7 +28,13 @@ func (e *env) startLoad(ctx context.Context, perSecond float64, plan func(i int)
 		defer close(l.done)
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
+		start, lastLine := time.Now(), time.Now()
 		for i := 0; ; i++ {
+			if time.Since(lastLine) >= 5*time.Second {
+				n := e.send.accepted.Load()
+				e.step("load: %d transactions started, %d postbacks accepted (%.0f/s)", i, n, float64(n)/time.Since(start).Seconds())
+				lastLine = time.Now()
+			}
 			p := plan(i)
 			l.mu.Lock()
 			l.plans = append(l.plans, p)
