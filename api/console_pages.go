@@ -179,9 +179,7 @@ func (s *server) consolePostbacks(c *gin.Context) {
 		}
 		lf.To = t.AddDate(0, 0, 1)
 	}
-	if v := c.Query("cursor"); v != "" {
-		lf.Before, _ = strconv.ParseInt(v, 10, 64)
-	}
+	lf.Before = consoleCursor(c)
 	rows, err := s.Store.ListLog(c.Request.Context(), consoleAccount(c), lf)
 	if err != nil {
 		s.consoleError(c, "postback log", err)
@@ -193,9 +191,7 @@ func (s *server) consolePostbacks(c *gin.Context) {
 	}
 	next := ""
 	if len(rows) == lf.Limit {
-		q := c.Request.URL.Query()
-		q.Set("cursor", strconv.FormatInt(rows[len(rows)-1].ID, 10))
-		next = consoleBase + "/postbacks?" + q.Encode()
+		next = consoleNextPage(c, "/postbacks", rows[len(rows)-1].ID)
 	}
 	tmpl := ""
 	if ins, err := s.consoleIntegrationsOf(c); err == nil && len(ins) > 0 {
@@ -230,9 +226,7 @@ func (s *server) consoleRetryPostback(c *gin.Context) {
 
 func (s *server) consoleConversions(c *gin.Context) {
 	f := store.ConversionFilter{TransactionID: c.Query("transaction_id"), Status: c.Query("status"), Limit: 50}
-	if v := c.Query("cursor"); v != "" {
-		f.Before, _ = strconv.ParseInt(v, 10, 64)
-	}
+	f.Before = consoleCursor(c)
 	rows, err := s.Store.ListConversions(c.Request.Context(), consoleAccount(c), f)
 	if err != nil {
 		s.consoleError(c, "conversions", err)
@@ -244,9 +238,7 @@ func (s *server) consoleConversions(c *gin.Context) {
 	}
 	next := ""
 	if len(rows) == f.Limit {
-		q := c.Request.URL.Query()
-		q.Set("cursor", strconv.FormatInt(rows[len(rows)-1].ID, 10))
-		next = consoleBase + "/conversions?" + q.Encode()
+		next = consoleNextPage(c, "/conversions", rows[len(rows)-1].ID)
 	}
 	s.renderConsole(c, http.StatusOK, "conversions", gin.H{"Title": "Conversions", "Rows": views, "Next": next,
 		"TransactionID": f.TransactionID, "Status": f.Status, "Statuses": []string{"pending", "approved", "rejected"}})
@@ -572,4 +564,18 @@ func (s *server) consoleTestDestination(c *gin.Context) {
 		res.Body = fmt.Sprint(orEmpty(out["body"]))
 	}
 	s.renderDestinations(c, gin.H{"TestResult": res})
+}
+
+// consoleCursor reads a list page's cursor: the id below which rows are shown
+// (0, the newest, when absent or not a number).
+func consoleCursor(c *gin.Context) int64 {
+	n, _ := strconv.ParseInt(c.Query("cursor"), 10, 64)
+	return max(n, 0)
+}
+
+// consoleNextPage is the link to the rows after lastID, with the same filters.
+func consoleNextPage(c *gin.Context, page string, lastID int64) string {
+	q := c.Request.URL.Query()
+	q.Set("cursor", strconv.FormatInt(lastID, 10))
+	return consoleBase + page + "?" + q.Encode()
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -155,5 +156,31 @@ func TestConsoleSendsATestEvent(t *testing.T) {
 	}
 	if convs, _ := h.st.ListConversions(context.Background(), h.account.ID, store.ConversionFilter{Limit: 10}); len(convs) != 0 {
 		t.Fatalf("a test event recorded %d conversions", len(convs))
+	}
+}
+
+// The postback log pages with a cursor: the "older" link shows the next rows.
+func TestConsolePostbackLogPages(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 55; i++ {
+		e := &store.LogEntry{AccountID: h.account.ID, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
+			TransactionID: "PAGE-" + strconv.Itoa(i), Outcome: "rejected", Error: "test row"}
+		if err := h.st.InsertLog(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc := newConsoleClient(t, h)
+	cc.post("/console/login", url.Values{"key": {h.key}})
+	_, first, _ := cc.get("/console/postbacks?outcome=rejected")
+	if !strings.Contains(first, "PAGE-54") || strings.Contains(first, "PAGE-0<") {
+		t.Fatal("the first page is not the newest 50")
+	}
+	m := regexp.MustCompile(`href="(/console/postbacks\?[^"]*cursor=[0-9]+[^"]*)"`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatal("no link to older postbacks")
+	}
+	_, older, _ := cc.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if !strings.Contains(older, "PAGE-0<") || strings.Contains(older, "PAGE-54") || !strings.Contains(older, "outcome") {
+		t.Fatal("the older page does not hold the oldest rows")
 	}
 }
