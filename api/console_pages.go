@@ -29,10 +29,21 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 // status and the decoded JSON answer.
 func (s *server) adminCall(c *gin.Context, h gin.HandlerFunc, method string, params gin.Params, body any) (int, map[string]any) {
 	raw, _ := json.Marshal(body)
-	rec := httptest.NewRecorder()
-	ctx, _ := gin.CreateTestContext(rec)
 	req, _ := http.NewRequestWithContext(c.Request.Context(), method, "/", bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
+	return s.runAdmin(c, h, req, params)
+}
+
+// adminCallQuery runs a GET admin handler with a query string.
+func (s *server) adminCallQuery(c *gin.Context, h gin.HandlerFunc, q url.Values) (int, map[string]any) {
+	req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, "/?"+q.Encode(), nil)
+	return s.runAdmin(c, h, req, nil)
+}
+
+// runAdmin calls h on req as the signed-in key of the console session.
+func (s *server) runAdmin(c *gin.Context, h gin.HandlerFunc, req *http.Request, params gin.Params) (int, map[string]any) {
+	rec := httptest.NewRecorder()
+	ctx, _ := gin.CreateTestContext(rec)
 	ctx.Request = req
 	ctx.Params = append(gin.Params{{Key: "account", Value: consoleAccount(c)}}, params...)
 	if k, ok := c.Get(apiKeyContext); ok {
@@ -449,22 +460,6 @@ func (s *server) consoleReports(c *gin.Context) {
 		data["Chart"] = dayChart(days)
 	}
 	s.renderConsole(c, http.StatusOK, "reports", data)
-}
-
-// adminCallQuery runs a GET admin handler with a query string.
-func (s *server) adminCallQuery(c *gin.Context, h gin.HandlerFunc, q url.Values) (int, map[string]any) {
-	rec := httptest.NewRecorder()
-	ctx, _ := gin.CreateTestContext(rec)
-	req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, "/?"+q.Encode(), nil)
-	ctx.Request = req
-	ctx.Params = gin.Params{{Key: "account", Value: consoleAccount(c)}}
-	if k, ok := c.Get(apiKeyContext); ok {
-		ctx.Set(apiKeyContext, k)
-	}
-	h(ctx)
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
 }
 
 func num(v any) int64 {

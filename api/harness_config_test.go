@@ -24,7 +24,7 @@ type harnessOptions struct {
 }
 
 // newHarnessWith is newHarness with a changed configuration or dependencies.
-func newHarnessWith(t *testing.T, o harnessOptions) *harness {
+func newHarnessWith(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})

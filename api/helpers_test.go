@@ -4,17 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/convrelay/convrelay/api"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/metrics"
-	"github.com/convrelay/convrelay/internal/pgtest"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -39,25 +36,11 @@ func newHarness(t *testing.T, configure ...func(*config.Config)) *harness {
 // newHarnessTB is newHarness for tests, benchmarks and fuzz targets.
 func newHarnessTB(t testing.TB, configure ...func(*config.Config)) *harness {
 	t.Helper()
-	st := pgtest.NewStore(t)
-	acct, key, err := st.CreateAccount(context.Background(), store.Account{Name: "acme", Currency: "EUR"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PublicURL = "https://track.example.com"
-	cfg.DefaultAccount = acct.ID
-	for _, f := range configure {
-		f(&cfg)
-	}
-	h := &harness{t: t, st: st, account: acct, key: key, pokes: &pokeCounter{}, metrics: metrics.New()}
-	h.srv = httptest.NewServer(api.NewHandler(api.Deps{Store: st, Dispatcher: h.pokes, Config: cfg,
-		Logger: slog.New(slog.DiscardHandler), Metrics: h.metrics}))
-	t.Cleanup(h.srv.Close)
-	return h
+	return newHarnessWith(t, harnessOptions{config: func(c *config.Config) {
+		for _, f := range configure {
+			f(c)
+		}
+	}})
 }
 
 // do sends a request and decodes the JSON answer.

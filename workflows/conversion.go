@@ -197,8 +197,8 @@ func (w *conversion) remember(id int64) {
 	}
 }
 
-// localOptions: a database step as run before dbStep (histories recorded before
-// "db-steps-until-applied"; also the delivery bookkeeping).
+// localOptions: a database step as run before dbStep, kept for histories recorded
+// before "db-steps-until-applied".
 func localOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		Summary:             summary,
