@@ -43,8 +43,8 @@ func (s *sender) query(p txPlan, st step) string {
 	return s.url + "?" + q.Encode()
 }
 
-// post sends one postback until it is accepted; a 4xx answer is a failure of
-// the drill (the postback is valid) and is returned.
+// post sends one postback until it is accepted; a 4xx answer other than 429 is a
+// failure of the drill (the postback is valid) and is returned.
 func (s *sender) post(ctx context.Context, p txPlan, st step) error {
 	target := s.query(p, st)
 	backoff := 100 * time.Millisecond
@@ -60,7 +60,8 @@ func (s *sender) post(ctx context.Context, p txPlan, st step) error {
 			}
 			return fmt.Errorf("postback %s %s answered 200 without accepted: %s", p.ID, st.Status, body)
 		}
-		if err == nil && code < 500 {
+		// 429 is a rate limit: a network waits and sends again, as for a 5xx.
+		if err == nil && code < 500 && code != http.StatusTooManyRequests {
 			return fmt.Errorf("postback %s %s answered %d: %s", p.ID, st.Status, code, body)
 		}
 		if ctx.Err() != nil {
