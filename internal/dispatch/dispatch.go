@@ -68,6 +68,7 @@ type Dispatcher struct {
 	opts   Options
 	poke   chan struct{}
 	queued atomic.Int64 // rows routed to lanes and not finished
+	claims atomic.Int64 // numbers the claims, so a lane knows which rows came together
 
 	currencies sync.Map // account id -> cachedCurrency
 }
@@ -114,14 +115,14 @@ func (d *Dispatcher) Poke() {
 // Run sweeps the log until ctx ends, then releases its unsent claims so the next
 // process takes them over at once.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	lanes := make([]chan store.Waiting, d.opts.Shards)
+	lanes := make([]chan claimed, d.opts.Shards)
 	done := make(chan store.Waiting, 1024)
 	var wg sync.WaitGroup
 	for i := range lanes {
 		// A lane never holds more than the window, so routing never blocks.
-		lanes[i] = make(chan store.Waiting, d.opts.Window+claimBatch)
+		lanes[i] = make(chan claimed, d.opts.Window+claimBatch)
 		wg.Add(1)
-		go func(lane chan store.Waiting) {
+		go func(lane chan claimed) {
 			defer wg.Done()
 			d.runLane(ctx, lane, done)
 		}(lanes[i])
@@ -167,7 +168,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // sweep claims as many waiting rows as the window has room for and routes them to
 // their lanes. It reports whether work is likely still waiting (the window was
 // full, or the claim was cut by it), so the caller sweeps again soon.
-func (d *Dispatcher) sweep(ctx context.Context, lanes []chan store.Waiting) bool {
+func (d *Dispatcher) sweep(ctx context.Context, lanes []chan claimed) bool {
 	inFlight, err := d.store.InFlight(ctx, d.opts.ReconcileAfter)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -187,9 +188,10 @@ func (d *Dispatcher) sweep(ctx context.Context, lanes []chan store.Waiting) bool
 		}
 		return false
 	}
+	claim := d.claims.Add(1)
 	for _, r := range rows {
 		d.queued.Add(1)
-		lanes[laneOf(r.WorkflowID, len(lanes))] <- r
+		lanes[laneOf(r.WorkflowID, len(lanes))] <- claimed{Waiting: r, claim: claim}
 	}
 	return len(rows) == limit
 }
@@ -200,35 +202,50 @@ func laneOf(workflowID string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// claimed is a row routed to a lane, with the number of the claim that took it.
+type claimed struct {
+	store.Waiting
+	claim int64
+}
+
 // runLane hands rows over one at a time, so that a transaction's postbacks reach
 // its workflow in the order they were accepted. A row whose hand-over fails for a
-// passing reason goes back to the log with a backoff, and the lane defers the
-// transaction's later rows until then; other transactions go on.
-func (d *Dispatcher) runLane(ctx context.Context, lane <-chan store.Waiting, done chan<- store.Waiting) {
-	blocked := map[string]time.Time{} // workflow id -> deferred until
+// passing reason goes back to the log with a backoff, and so do the later rows of
+// its transaction in the same claim, however long the lane takes to reach them:
+// the next claim takes them again together, in order (a later row is never
+// claimed while an earlier one is held or waits out its backoff). Other
+// transactions go on.
+func (d *Dispatcher) runLane(ctx context.Context, lane <-chan claimed, done chan<- store.Waiting) {
+	held := map[string]heldBack{} // workflow id -> the claim whose earlier row failed
 	for {
-		var row store.Waiting
+		var row claimed
 		select {
 		case <-ctx.Done():
 			return
 		case row = <-lane:
 		}
-		d.handle(ctx, row, blocked, done)
+		d.handle(ctx, row, held, done)
 		d.queued.Add(-1)
 	}
 }
 
-func (d *Dispatcher) handle(ctx context.Context, row store.Waiting, blocked map[string]time.Time, done chan<- store.Waiting) {
-	if until, ok := blocked[row.WorkflowID]; ok {
-		if time.Now().Before(until) {
-			d.deferRow(ctx, row, until)
+// heldBack: a transaction's rows of one claim go back to the log until a time.
+type heldBack struct {
+	claim int64
+	until time.Time
+}
+
+func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]heldBack, done chan<- store.Waiting) {
+	if h, ok := held[row.WorkflowID]; ok {
+		if h.claim == row.claim {
+			d.deferRow(ctx, row.Waiting, h.until)
 			return
 		}
-		delete(blocked, row.WorkflowID)
+		delete(held, row.WorkflowID) // a later claim: the earlier rows came with it, in order
 	}
-	err := d.handOver(ctx, row)
+	err := d.handOver(ctx, row.Waiting)
 	if err == nil {
-		done <- row
+		done <- row.Waiting
 		if d.opts.OnDispatched != nil {
 			d.opts.OnDispatched(time.Since(row.ReceivedAt))
 		}
@@ -248,10 +265,22 @@ func (d *Dispatcher) handle(ctx context.Context, row store.Waiting, blocked map[
 	}
 	backoff := min(200*time.Millisecond<<min(row.Attempts, 16), maxBackoff)
 	until := time.Now().Add(backoff)
-	blocked[row.WorkflowID] = until
+	held[row.WorkflowID] = heldBack{claim: row.claim, until: until}
+	if len(held) > 4096 {
+		pruneHeld(held, row.claim)
+	}
 	d.opts.Logger.Warn("dispatcher: hand-over failed, retrying later", "postback_id", row.ID, "workflow_id", row.WorkflowID,
 		"retry_in", backoff, "error", err)
-	d.deferRow(ctx, row, until)
+	d.deferRow(ctx, row.Waiting, until)
+}
+
+// pruneHeld forgets transactions held back by claims the lane has passed.
+func pruneHeld(held map[string]heldBack, current int64) {
+	for wf, h := range held {
+		if h.claim < current {
+			delete(held, wf)
+		}
+	}
 }
 
 // deferRow hands a row back to the log until a time. If that write fails too (the

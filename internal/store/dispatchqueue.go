@@ -36,9 +36,11 @@ type Waiting struct {
 // postbacks behind it. A row is claimable when nobody holds it (or this process
 // holds it unpicked, as the intake leaves its own rows), when its holder's claim is
 // older than staleAfter (that process died or lost it), when its backoff has
-// passed, and when no earlier postback of its transaction still waits out a
-// backoff (so a transaction's postbacks reach its workflow in the order they were
-// accepted, however their retries interleave). Rows come back in id order.
+// passed, and when no earlier postback of its transaction is waiting out a
+// backoff or held by a live claim (so a transaction's postbacks reach its
+// workflow in the order they were accepted, however their retries interleave: an
+// earlier row that is claimable now comes in this same claim, ahead of the later
+// one). Rows come back in id order.
 func (s *Store) ClaimWaiting(ctx context.Context, staleAfter time.Duration, limit int) ([]Waiting, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -55,7 +57,8 @@ func (s *Store) ClaimWaiting(ctx context.Context, staleAfter time.Duration, limi
 					  AND NOT EXISTS (SELECT 1 FROM postback_log e
 					      WHERE e.workflow_id = postback_log.workflow_id AND e.id < postback_log.id
 					        AND e.outcome = 'accepted' AND e.processed_at IS NULL AND e.dispatched_at IS NULL
-					        AND e.dispatch_after > now())
+					        AND (e.dispatch_after > now()
+					             OR (e.claimed_at >= now() - $2::interval AND (e.picked OR e.claimed_by <> $1))))
 					ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) w
 			) fair ORDER BY turn, id LIMIT $3
 		) pick

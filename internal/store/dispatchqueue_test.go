@@ -236,3 +236,40 @@ func TestLaterPostbackWaitsForEarlierOfSameTransaction(t *testing.T) {
 		t.Fatalf("claimed %+v, want only the other transaction's %d (not %d before %d)", got, other, second, first)
 	}
 }
+
+// A later postback of a transaction is not claimed while an earlier one is held
+// by a live claim (a lane is still handing it over): the temporal-outage drill
+// once applied a later approval before an earlier one when a lane reached the
+// later row after the earlier row's backoff but before its next claim. An
+// earlier row that is claimable comes in the same claim, first.
+func TestLaterPostbackWaitsWhileEarlierIsHeld(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	first := insertAccepted(t, st, a.ID, "T")
+	got, err := st.ClaimWaiting(ctx, time.Minute, 10)
+	if err != nil || len(got) != 1 || got[0].ID != first {
+		t.Fatalf("first claim = %+v, %v; want %d", got, err, first)
+	}
+	second := insertAccepted(t, st, a.ID, "T")
+	other := insertAccepted(t, st, a.ID, "U")
+	got, err = st.ClaimWaiting(ctx, time.Minute, 10)
+	if err != nil || len(got) != 1 || got[0].ID != other {
+		t.Fatalf("claim while %d is held = %+v, %v; want only %d", first, got, err, other)
+	}
+	// The earlier row's claim goes stale (its holder died): both come back together, in order.
+	got, err = st.ClaimWaiting(ctx, 0, 10)
+	if err != nil || len(got) < 2 || got[0].ID != first || got[1].ID != second {
+		t.Fatalf("claim after the hold went stale = %+v, %v; want %d then %d", got, err, first, second)
+	}
+	if err := st.MarkDispatched(ctx, []int64{first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Defer(ctx, []int64{second}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.ClaimWaiting(ctx, time.Minute, 10)
+	if err != nil || len(got) != 1 || got[0].ID != second {
+		t.Fatalf("claim once %d was handed over = %+v, %v; want %d", first, got, err, second)
+	}
+}

@@ -1,0 +1,98 @@
+package dispatch_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/convrelay/convrelay/internal/dispatch"
+	"github.com/convrelay/convrelay/internal/pgtest"
+	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/workflows"
+)
+
+// fakeTemporal answers SignalWithStart: it refuses some postbacks once (as a
+// restarting server does), is slow for others, and records what it accepted.
+type fakeTemporal struct {
+	client.Client
+	mu         sync.Mutex
+	refuseOnce map[int64]bool
+	slow       map[int64]time.Duration
+	accepted   []int64
+}
+
+func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, _ string, _ string, arg any,
+	_ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	id := arg.(workflows.PostbackSignal).PostbackID
+	f.mu.Lock()
+	refuse, wait := f.refuseOnce[id], f.slow[id]
+	delete(f.refuseOnce, id)
+	f.mu.Unlock()
+	if refuse {
+		return nil, serviceerror.NewUnavailable("server restarting")
+	}
+	time.Sleep(wait)
+	f.mu.Lock()
+	f.accepted = append(f.accepted, id)
+	f.mu.Unlock()
+	return nil, nil
+}
+
+func (f *fakeTemporal) seen() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.accepted)
+}
+
+// When an earlier postback's hand-over fails, a later postback of the same
+// transaction in the same claim waits for it, even when the lane reaches the later
+// one after the earlier one's backoff has passed (the temporal-outage drill once
+// applied an approval of 185.18 before the earlier approval of 78.74 this way).
+func TestLaterPostbackNeverOvertakesAFailedHandOver(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a, _, err := st.CreateAccount(ctx, store.Account{Name: "order"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(tx string) int64 {
+		e := &store.LogEntry{AccountID: a.ID, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
+			Canonical: []byte(`{"transaction_id":"` + tx + `","status":"approved"}`), TransactionID: tx,
+			WorkflowID: "conv/" + a.ID + "/" + tx, Outcome: "accepted"}
+		if err := st.InsertLog(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	earlier, other, later := insert("T"), insert("U"), insert("T")
+	fake := &fakeTemporal{
+		refuseOnce: map[int64]bool{earlier: true},
+		// Longer than the earlier row's first backoff (200 ms).
+		slow: map[int64]time.Duration{other: 600 * time.Millisecond},
+	}
+	d := dispatch.New(st, fake, dispatch.Options{Shards: 1, PollInterval: 50 * time.Millisecond})
+	runCtx, stop := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() { _ = d.Run(runCtx); close(finished) }()
+	defer func() { stop(); <-finished }()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := fake.seen()
+		if slices.Contains(got, earlier) && slices.Contains(got, later) {
+			if slices.Index(got, later) < slices.Index(got, earlier) {
+				t.Fatalf("handed over %v: postback %d reached the workflow before the earlier %d", got, later, earlier)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handed over only %v; want %d and %d", got, earlier, later)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
