@@ -38,7 +38,6 @@ const ErrTypeNotRetryable = "DeliveryNotRetryable"
 // is written to the delivery log; a retryable failure is returned for Temporal to
 // retry (honouring Retry-After), a permanent one as a non-retryable error.
 func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
-	attempt := int(activity.GetInfo(ctx).Attempt)
 	job, err := a.Store.LoadDeliveryJob(ctx, in.DeliveryID)
 	if err != nil {
 		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
@@ -49,6 +48,13 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
 	case "suppressed":
 		return DeliverResult{}, nil
+	}
+	// Counted before the request goes out, so an attempt cut off by a worker that
+	// died still shows: Temporal numbers a retried activity's attempts, but not a
+	// first attempt made inside a workflow task that had to be run again.
+	attempt, err := a.Store.StartAttempt(ctx, in.DeliveryID)
+	if err != nil {
+		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
 	}
 	dest := destinations.Destination{
 		ID: job.Destination.ID, Type: destinations.Type(job.Destination.Type), Name: job.Destination.Name,

@@ -380,26 +380,13 @@ func (w *conversion) publish(ctx workflow.Context) {
 	}
 }
 
-// startDelivery runs one delivery activity in its own coroutine so the workflow
-// keeps taking status changes while a platform is being retried.
+// startDelivery runs one delivery in its own coroutine so the workflow keeps
+// taking status changes while a platform is being retried.
 func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 	w.inFlight++
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		defer func() { w.inFlight-- }()
-		actx := workflow.WithActivityOptions(gctx, workflow.ActivityOptions{
-			StartToCloseTimeout:    30 * time.Second,
-			HeartbeatTimeout:       10 * time.Second,
-			ScheduleToCloseTimeout: w.in.DeliveryWindow,
-			Summary:                d.Summary,
-			RetryPolicy: &temporal.RetryPolicy{
-				InitialInterval:        time.Second,
-				BackoffCoefficient:     2,
-				MaximumInterval:        10 * time.Minute,
-				NonRetryableErrorTypes: []string{activities.ErrTypeNotRetryable},
-			},
-		})
-		var res activities.DeliverResult
-		err := workflow.ExecuteActivity(actx, act.Deliver, activities.DeliverInput{DeliveryID: d.ID}).Get(gctx, &res)
+		res, err := w.deliver(gctx, d)
 		if err == nil {
 			// The platform has it but the database was down: record it here, retrying
 			// until it is back (histories before this change never carry Unrecorded).
@@ -420,6 +407,75 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 			workflow.GetLogger(gctx).Error("mark delivery failed", "delivery_id", d.ID, "error", err)
 		}
 	})
+}
+
+// deliver sends one delivery. From version 1 of "first-delivery-attempt-local" the
+// first attempt runs as a local activity, inside the workflow task that recorded
+// the conversion (no activity task, no further workflow task when the platform
+// answers at once); only a platform that fails or is slow gets the retried
+// activity, which carries on with the same delivery (same idempotency key).
+func (w *conversion) deliver(ctx workflow.Context, d conv.DeliveryRef) (activities.DeliverResult, error) {
+	in := activities.DeliverInput{DeliveryID: d.ID}
+	var res activities.DeliverResult
+	firstInterval := time.Second
+	if workflow.GetVersion(ctx, "first-delivery-attempt-local", workflow.DefaultVersion, 1) == 1 {
+		err := workflow.ExecuteLocalActivity(firstAttemptOptions(ctx, d.Summary), act.Deliver, in).Get(ctx, &res)
+		if err == nil || !isRetryable(err) {
+			return res, err
+		}
+		if err := workflow.Sleep(ctx, retryDelay(err)); err != nil {
+			return res, fmt.Errorf("wait to retry delivery %d: %w", d.ID, err)
+		}
+		// The activity's retries back off from 2 s, so the schedule (1 s, 2 s,
+		// 4 s, ...) is the one without a first local attempt.
+		firstInterval = 2 * time.Second
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		HeartbeatTimeout:       10 * time.Second,
+		ScheduleToCloseTimeout: w.in.DeliveryWindow,
+		Summary:                d.Summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        firstInterval,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeNotRetryable},
+		},
+	})
+	err := workflow.ExecuteActivity(actx, act.Deliver, in).Get(ctx, &res)
+	return res, err
+}
+
+// firstAttemptTimeout bounds the first attempt inside the workflow task: a
+// platform slower than this is retried by the activity, which waits longer.
+const firstAttemptTimeout = 5 * time.Second
+
+func firstAttemptOptions(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		Summary:                "first attempt: " + summary,
+		StartToCloseTimeout:    firstAttemptTimeout,
+		ScheduleToCloseTimeout: firstAttemptTimeout,
+		RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+}
+
+// isRetryable: a first attempt that failed for a cause another attempt may fix.
+func isRetryable(err error) bool {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && (appErr.NonRetryable() || appErr.Type() == activities.ErrTypeNotRetryable) {
+		return false
+	}
+	return !temporal.IsCanceledError(err)
+}
+
+// retryDelay: the wait before the retried activity takes over, at least a second,
+// longer when the platform asked for it (Retry-After).
+func retryDelay(err error) time.Duration {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NextRetryDelay() > time.Second {
+		return appErr.NextRetryDelay()
+	}
+	return time.Second
 }
 
 // retriedOut reports whether Temporal stopped retrying a delivery because its

@@ -191,7 +191,8 @@ func TestDeliveryRetryWindowOnTheActivity(t *testing.T) {
 		in   time.Duration
 		want time.Duration
 	}{{0, 24 * time.Hour}, {100 * time.Second, 100 * time.Second}} {
-		f := newFixture(t)
+		// The first attempt (inside the workflow task) fails, so the retried activity runs.
+		f := newFixture(t, http.StatusServiceUnavailable)
 		var got []time.Duration
 		f.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 			if info.ActivityType.Name != "Deliver" {

@@ -163,6 +163,18 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	return j, nil
 }
 
+// StartAttempt counts a delivery attempt as it starts and returns its number:
+// one more than every attempt started before, whoever ran it.
+func (s *Store) StartAttempt(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, `UPDATE deliveries SET attempts_started = GREATEST(attempts_started, attempts) + 1
+		WHERE id = $1 RETURNING attempts_started`, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("start attempt of delivery %d: %w", id, notFound(err))
+	}
+	return n, nil
+}
+
 // attemptsAfter counts one more attempt. attempt is Temporal's number for it
 // within the current activity (it restarts at 1 when a failed delivery is
 // re-driven), so the log keeps counting across re-drives, and an attempt lost
