@@ -104,6 +104,7 @@ func (s *server) mountConsole(r *gin.Engine) {
 	g.GET("/destinations", s.consoleDestinations)
 	g.POST("/destinations", s.consoleSaveDestination)
 	g.POST("/destinations/:id/test", s.consoleTestDestination)
+	g.POST("/destinations/:id/backfill", s.consoleBackfill)
 	g.GET("/reports", s.consoleReports)
 	g.GET("/reports.csv", s.consoleReportsCSV)
 }

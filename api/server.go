@@ -99,6 +99,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.PUT("/destinations/:id", s.updateDestination)
 	v1.DELETE("/destinations/:id", s.deleteDestination)
 	v1.POST("/destinations/:id/test", s.testDestination)
+	v1.POST("/destinations/:id/backfill", s.backfillDestination)
 	v1.GET("/deliveries", s.listDeliveries)
 	v1.POST("/deliveries/:id/retry", s.retryDelivery)
 	v1.GET("/reports", s.report)

@@ -9,26 +9,42 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/destinations"
 )
 
-// fakePlatform is one conversion API (Meta, TikTok, Google Ads) or traffic-source
-// postback receiver on 127.0.0.1. It checks every request against the platform's
-// published schema, answers from a script, and records each attempt. Like the real
-// platforms it deduplicates on the event id: an event id answered 2xx more than
-// once still counts as one conversion.
+// fakePlatform is one conversion API (Meta, TikTok, Google Ads, GA4), traffic-source
+// postback receiver or webhook endpoint on 127.0.0.1. It checks every request
+// against the platform's published schema, answers from a script, and records each
+// attempt. Like the real platforms it deduplicates on the event id: an event id
+// answered 2xx more than once still counts as one conversion.
 type fakePlatform struct {
 	t    *testing.T
-	kind string // meta, tiktok, google_ads, postback
+	kind string // meta, tiktok, google_ads, ga4, postback, webhook
 	srv  *httptest.Server
 
 	// What a correct request carries (from the destination's config).
 	pixel, token, customerID, devToken string
 	postbackParams                     []string // query parameters a postback must fill
+	secret                             string   // webhook signing secret
+
+	// Google Ads with OAuth (useOAuth): the fake is also the token endpoint
+	// (/token), issues a new access token per refresh and refuses with 401
+	// a token it revoked (revokeFirst: the first one it issued, once used).
+	oauth         bool
+	revokeFirst   bool
+	clientID      string
+	clientSecret  string
+	refreshToken  string
+	issued        []string
+	revoked       map[string]bool
+	tokenProblems []string
 
 	mu       sync.Mutex
 	script   []answer
@@ -78,6 +94,14 @@ func newFake(t *testing.T, kind string, script ...answer) *fakePlatform {
 		f.pixel = "CFAKEPIXEL123456"
 	case "postback":
 		f.postbackParams = []string{"cid", "tx", "payout", "cur", "status"}
+	case "ga4":
+		f.pixel, f.token = "G-FAKE12345", "ga4-fake-api-secret-5e4d"
+	case "webhook":
+		secret, err := destinations.NewWebhookSecret()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.secret = secret
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,6 +118,52 @@ func newFake(t *testing.T, kind string, script ...answer) *fakePlatform {
 
 func (f *fakePlatform) endpoint() string { return f.srv.URL }
 
+// useOAuth makes a Google Ads fake take OAuth2 refresh-token credentials (its
+// own /token endpoint) instead of a fixed access token; with revokeFirst the
+// first access token it issues is refused with 401, as an expired one is.
+func (f *fakePlatform) useOAuth(revokeFirst bool) {
+	f.oauth, f.revokeFirst = true, revokeFirst
+	f.clientID, f.clientSecret, f.refreshToken = "1234-fake.apps.googleusercontent.com", "GOCSPX-fake-secret", "1//fake-refresh-token"
+	f.revoked = map[string]bool{}
+}
+
+// tokens is how many access tokens the fake issued (refreshes).
+func (f *fakePlatform) tokens() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.issued)
+}
+
+// serveToken is Google's OAuth2 token endpoint for the refresh_token grant
+// (RFC 6749 section 6, client credentials in the form body).
+func (f *fakePlatform) serveToken(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	var problems []string
+	if r.Method != http.MethodPost {
+		problems = append(problems, "token request method "+r.Method)
+	}
+	for k, want := range map[string]string{"grant_type": "refresh_token", "refresh_token": f.refreshToken,
+		"client_id": f.clientID, "client_secret": f.clientSecret} {
+		if got := r.PostForm.Get(k); got != want {
+			problems = append(problems, fmt.Sprintf("token request %s = %q, want %q", k, got, want))
+		}
+	}
+	f.mu.Lock()
+	f.tokenProblems = append(f.tokenProblems, problems...)
+	tok := fmt.Sprintf("ya29.fake-access-%d", len(f.issued)+1)
+	if len(problems) == 0 {
+		f.issued = append(f.issued, tok)
+	}
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
+		return
+	}
+	_, _ = fmt.Fprintf(w, `{"access_token":%q,"expires_in":3599,"scope":"https://www.googleapis.com/auth/adwords","token_type":"Bearer"}`, tok)
+}
+
 // destination is the JSON body that creates a destination pointing at the fake.
 func (f *fakePlatform) destination(name, fireOn string, campaignID int64) string {
 	var cfg map[string]string
@@ -106,6 +176,16 @@ func (f *fakePlatform) destination(name, fireOn string, campaignID int64) string
 	case "google_ads":
 		cfg = map[string]string{"customer_id": "123-456-7890", "conversion_action": "987654321",
 			"developer_token": f.devToken, "access_token": f.token}
+		if f.oauth {
+			delete(cfg, "access_token")
+			cfg["client_id"], cfg["client_secret"], cfg["refresh_token"] = f.clientID, f.clientSecret, f.refreshToken
+			cfg["token_url"] = f.endpoint() + "/token"
+		}
+	case "ga4":
+		cfg = map[string]string{"measurement_id": f.pixel, "api_secret": f.token}
+	case "webhook":
+		endpoint = ""
+		cfg = map[string]string{"url": f.endpoint() + "/hook", "secret": f.secret}
 	case "postback":
 		endpoint = ""
 		cfg = map[string]string{"url": f.endpoint() + "/postback?cid={click_id}&tx={transaction_id}&payout={payout}&cur={currency}&status={status}&s1={sub1}"}
@@ -117,6 +197,10 @@ func (f *fakePlatform) destination(name, fireOn string, campaignID int64) string
 
 // ServeHTTP records the request, checks it, and answers from the script.
 func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.oauth && r.URL.Path == "/token" {
+		f.serveToken(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	a := attempt{At: time.Now(), Method: r.Method, Path: r.URL.Path, Fields: map[string]string{}}
 	switch f.kind {
@@ -126,6 +210,10 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.checkTikTok(r, body, &a)
 	case "google_ads":
 		f.checkGoogleAds(r, body, &a)
+	case "ga4":
+		f.checkGA4(r, body, &a)
+	case "webhook":
+		f.checkWebhook(r, body, &a)
 	case "postback":
 		f.checkPostback(r, body, &a)
 	}
@@ -137,6 +225,20 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.Reject != "" {
 		ans = answer{Status: http.StatusBadRequest, Message: a.Reject}
+	}
+	if f.oauth && f.kind == "google_ads" {
+		// An access token this endpoint did not issue, or revoked, is refused
+		// as Google refuses an expired one.
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		known := slices.Contains(f.issued, tok)
+		if known && f.revokeFirst && len(f.issued) > 0 && tok == f.issued[0] && !f.revoked[tok] {
+			f.revoked[tok] = true
+			known = false
+		}
+		a.Fields["token"] = tok
+		if !known || f.revoked[tok] {
+			ans = answer{Status: http.StatusUnauthorized, Message: "Request had invalid authentication credentials."}
+		}
 	}
 	if len(a.Problems) > 0 {
 		// A request the real platform would refuse is refused, whatever the script says.
@@ -210,7 +312,14 @@ func (f *fakePlatform) reply(ans answer) string {
 		case ans.Status >= 500:
 			status = "INTERNAL"
 		}
+		if ans.Status == http.StatusUnauthorized {
+			status = "UNAUTHENTICATED"
+		}
 		return enc(map[string]any{"error": map[string]any{"code": ans.Status, "message": msg, "status": status}})
+	case "ga4":
+		if ok {
+			return "" // the Measurement Protocol answers 2xx with no body
+		}
 	}
 	if ok {
 		return "OK"
@@ -486,23 +595,36 @@ func (f *fakePlatform) checkTikTok(r *http.Request, body []byte, a *attempt) {
 
 // checkGoogleAds follows ConversionUploadService: POST
 // /{version}/customers/{id}:uploadClickConversions with developer-token and a bearer
-// token; partialFailure true; one click id at most; identifiers are a oneof.
+// token; partialFailure true; one click id at most; identifiers are a oneof. An
+// adjustment goes to ConversionAdjustmentUploadService (checkGoogleAdjustment).
+// Fields["op"] says which: upload, RESTATEMENT or RETRACTION.
 func (f *fakePlatform) checkGoogleAds(r *http.Request, body []byte, a *attempt) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	method := ""
+	if len(parts) == 3 {
+		_, method, _ = strings.Cut(parts[2], ":")
+	}
 	if len(parts) != 3 || !googleVersion.MatchString(parts[0]) || parts[1] != "customers" ||
-		parts[2] != f.customerID+":uploadClickConversions" {
-		a.problem("path %q, want /vNN/customers/%s:uploadClickConversions", r.URL.Path, f.customerID)
+		(parts[2] != f.customerID+":uploadClickConversions" && parts[2] != f.customerID+":uploadConversionAdjustments") {
+		a.problem("path %q, want /vNN/customers/%s:uploadClickConversions or :uploadConversionAdjustments", r.URL.Path, f.customerID)
 	}
 	if got := r.Header.Get("developer-token"); got != f.devToken {
 		a.problem("developer-token %q", got)
 	}
-	if got := r.Header.Get("Authorization"); got != "Bearer "+f.token {
+	if got := r.Header.Get("Authorization"); !f.oauth && got != "Bearer "+f.token {
 		a.problem("Authorization %q, want the bearer token", got)
+	} else if f.oauth && !strings.HasPrefix(got, "Bearer ya29.") {
+		a.problem("Authorization %q, want a bearer access token from the token endpoint", got)
 	}
 	m := decodeJSON(r, body, a)
 	if m == nil {
 		return
 	}
+	if method == "uploadConversionAdjustments" {
+		f.checkGoogleAdjustment(m, a)
+		return
+	}
+	a.Fields["op"] = "upload"
 	onlyKeys(a, "body", m, "conversions", "partialFailure", "validateOnly", "debugEnabled", "jobId")
 	if pf, _ := m["partialFailure"].(bool); !pf {
 		a.problem("partialFailure must be true")
@@ -572,6 +694,156 @@ func (f *fakePlatform) checkGoogleAds(r *http.Request, body []byte, a *attempt) 
 	}
 }
 
+// checkGoogleAdjustment follows UploadConversionAdjustments: one RESTATEMENT
+// (with restatementValue) or RETRACTION (without) finding the conversion by its
+// orderId, with partialFailure true.
+func (f *fakePlatform) checkGoogleAdjustment(m map[string]any, a *attempt) {
+	onlyKeys(a, "body", m, "conversionAdjustments", "partialFailure", "validateOnly", "jobId")
+	if pf, _ := m["partialFailure"].(bool); !pf {
+		a.problem("partialFailure must be true")
+	}
+	adjs, _ := m["conversionAdjustments"].([]any)
+	if len(adjs) != 1 {
+		a.problem("conversionAdjustments has %d rows, want 1", len(adjs))
+		return
+	}
+	adj, ok := obj(adjs[0])
+	if !ok {
+		a.problem("conversionAdjustments[0] is not an object")
+		return
+	}
+	onlyKeys(a, "adjustment", adj, "conversionAction", "adjustmentType", "adjustmentDateTime", "orderId", "gclidDateTimePair",
+		"restatementValue", "userIdentifiers", "userAgent")
+	if s, _ := str(adj["conversionAction"]); s != "customers/"+f.customerID+"/conversionActions/987654321" {
+		a.problem("conversionAction %q", s)
+	}
+	if s, _ := str(adj["adjustmentDateTime"]); !googleTime.MatchString(s) {
+		a.problem("adjustmentDateTime %q is not yyyy-mm-dd hh:mm:ss+hh:mm", s)
+	}
+	a.EventID, _ = str(adj["orderId"])
+	if a.EventID == "" {
+		a.problem("orderId missing: Google cannot find the conversion to adjust")
+	}
+	typ, _ := str(adj["adjustmentType"])
+	a.Fields["op"] = typ
+	rv, hasValue := obj(adj["restatementValue"])
+	switch typ {
+	case "RESTATEMENT":
+		if !hasValue {
+			a.problem("RESTATEMENT without restatementValue")
+			return
+		}
+		onlyKeys(a, "restatementValue", rv, "adjustedValue", "currencyCode")
+		a.Fields["value"] = positiveNumber(a, "restatementValue.adjustedValue", rv["adjustedValue"])
+		if c, _ := str(rv["currencyCode"]); !currencyCode.MatchString(c) {
+			a.problem("restatementValue.currencyCode %q is not ISO 4217", c)
+		}
+	case "RETRACTION":
+		if _, present := adj["restatementValue"]; present {
+			a.problem("RETRACTION with a restatementValue")
+		}
+	default:
+		a.problem("adjustmentType %q, want RESTATEMENT or RETRACTION", typ)
+	}
+}
+
+// checkGA4 follows the Measurement Protocol: POST /mp/collect?measurement_id=&api_secret=,
+// {"client_id", "timestamp_micros"?, "events":[{"name","params"}]}.
+func (f *fakePlatform) checkGA4(r *http.Request, body []byte, a *attempt) {
+	if r.URL.Path != "/mp/collect" {
+		a.problem("path %q, want /mp/collect", r.URL.Path)
+	}
+	q := r.URL.Query()
+	if q.Get("measurement_id") != f.pixel || q.Get("api_secret") != f.token {
+		a.problem("measurement_id %q and api_secret %q, want the configured ones", q.Get("measurement_id"), q.Get("api_secret"))
+	}
+	m := decodeJSON(r, body, a)
+	if m == nil {
+		return
+	}
+	onlyKeys(a, "body", m, "client_id", "user_id", "timestamp_micros", "user_properties", "consent", "non_personalized_ads",
+		"events", "user_data", "user_location", "device", "ip_override", "validation_behavior")
+	if s, _ := str(m["client_id"]); s == "" {
+		a.problem("client_id missing")
+	}
+	if v, present := m["timestamp_micros"]; present {
+		n, _ := v.(json.Number)
+		us, err := n.Int64()
+		if err != nil || len(string(n)) < 16 {
+			a.problem("timestamp_micros %v is not microseconds", v)
+		} else if t := time.UnixMicro(us); time.Since(t) > 72*time.Hour || t.After(time.Now().Add(time.Minute)) {
+			a.problem("timestamp_micros %s is more than 72 hours old or in the future", t.UTC())
+		}
+	}
+	events, _ := m["events"].([]any)
+	if len(events) != 1 {
+		a.problem("events has %d entries, want 1", len(events))
+		return
+	}
+	ev, ok := obj(events[0])
+	if !ok {
+		a.problem("events[0] is not an object")
+		return
+	}
+	onlyKeys(a, "event", ev, "name", "params")
+	name, _ := str(ev["name"])
+	if name == "" || len(name) > 40 {
+		a.problem("event name %q", name)
+	}
+	a.Fields["name"] = name
+	p, _ := obj(ev["params"])
+	a.EventID, _ = str(p["transaction_id"])
+	if a.EventID == "" {
+		a.problem("params.transaction_id missing: GA4 cannot deduplicate the purchase")
+	}
+	if v, present := p["value"]; present {
+		a.Fields["value"] = positiveNumber(a, "params.value", v)
+	}
+	if c, present := p["currency"]; present {
+		if s, _ := str(c); !currencyCode.MatchString(s) {
+			a.problem("params.currency %v is not ISO 4217", c)
+		}
+		a.Fields["currency"], _ = str(c)
+	}
+}
+
+// checkWebhook follows Standard Webhooks: a POST signed over id.timestamp.body
+// with the destination's secret, the id in webhook-id and in the body.
+func (f *fakePlatform) checkWebhook(r *http.Request, body []byte, a *attempt) {
+	if r.URL.Path != "/hook" {
+		a.problem("path %q, want /hook", r.URL.Path)
+	}
+	if err := destinations.VerifyWebhook(f.secret, r.Header, body); err != nil {
+		a.problem("signature: %v", err)
+	}
+	m := decodeJSON(r, body, a)
+	if m == nil {
+		return
+	}
+	onlyKeys(a, "body", m, "id", "type", "occurred_at", "conversion")
+	a.EventID, _ = str(m["id"])
+	if a.EventID == "" || a.EventID != r.Header.Get(destinations.WebhookIDHeader) {
+		a.problem("id %q, want the webhook-id header %q", a.EventID, r.Header.Get(destinations.WebhookIDHeader))
+	}
+	a.Fields["type"], _ = str(m["type"])
+	if t := a.Fields["type"]; t != "conversion" && t != "reversal" {
+		a.problem("type %q", t)
+	}
+	if s, _ := str(m["occurred_at"]); s == "" {
+		a.problem("occurred_at missing")
+	} else if _, err := time.Parse(time.RFC3339, s); err != nil {
+		a.problem("occurred_at %q is not RFC 3339", s)
+	}
+	c, ok := obj(m["conversion"])
+	if !ok {
+		a.problem("conversion missing")
+		return
+	}
+	for _, k := range []string{"status", "value", "currency", "transaction_id", "event_name"} {
+		a.Fields[k], _ = str(c[k])
+	}
+}
+
 // checkPostback: a traffic source's GET postback with every macro filled.
 func (f *fakePlatform) checkPostback(r *http.Request, _ []byte, a *attempt) {
 	if r.Method != http.MethodGet {
@@ -630,6 +902,11 @@ func (f *fakePlatform) conversions() map[string]bool {
 // assertValid fails the test for every request that broke the platform's schema.
 func (f *fakePlatform) assertValid(t *testing.T) {
 	t.Helper()
+	f.mu.Lock()
+	for _, p := range f.tokenProblems {
+		t.Errorf("%s token endpoint: %s", f.kind, p)
+	}
+	f.mu.Unlock()
 	for _, a := range f.log() {
 		for _, p := range a.Problems {
 			t.Errorf("%s request %d: %s", f.kind, a.N, p)

@@ -29,18 +29,20 @@ type Delivery struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
+	Origin          string     `json:"origin"` // "live" (a status change of its conversion) or "backfill"
 }
 
 const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type, d.name, c.transaction_id,
 	'conv/' || c.account_id || '/' || c.tx_key, x.kind, x.event_key, x.status, x.attempts, x.last_code, x.last_error,
-	x.created_at, x.updated_at, x.delivered_at`
+	x.created_at, x.updated_at, x.delivered_at, x.origin`
 
 const deliveryJoins = ` FROM deliveries x JOIN destinations d ON d.id = x.destination_id JOIN conversions c ON c.id = x.conversion_id `
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	err := row.Scan(&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
-		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt)
+		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
+		&d.Origin)
 	return d, err
 }
 
@@ -138,7 +140,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
+		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
 		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
 		&dest.CreatedAt, &dest.UpdatedAt)
