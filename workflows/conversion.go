@@ -36,6 +36,7 @@ type conversion struct {
 	failed      int
 	attrs       map[string]string // search attribute values last upserted
 	memoKey     string            // value and currency last put in the memo
+	baseline    bool              // this run recorded baselineChange
 }
 
 // ConversionWorkflow is the durable life of one transaction: it applies each
@@ -43,6 +44,7 @@ type conversion struct {
 // open for later changes until the settle window ends.
 func ConversionWorkflow(ctx workflow.Context, in Input) error {
 	w := &conversion{in: in, seen: map[int64]bool{}, attrs: map[string]string{}}
+	w.baseline = workflow.GetVersion(ctx, baselineChange, workflow.DefaultVersion, 1) == 1
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -66,7 +68,7 @@ func (w *conversion) setup(ctx workflow.Context) error {
 	w.history = append(w.history, w.in.History...)
 	// Version 1 starts from the attributes and memo the transaction was started
 	// with, so publish upserts only what differs from them.
-	if workflow.GetVersion(ctx, "attrs-from-start", workflow.DefaultVersion, 1) == 1 {
+	if w.version(ctx, "attrs-from-start", 1) == 1 {
 		w.seedPublished(ctx)
 	}
 	for _, id := range w.in.Seen {
@@ -287,7 +289,7 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 // two minutes, then waits on a durable timer (backoff up to a minute), so a long
 // outage costs a few history events a minute, not a stuck workflow task.
 func (w *conversion) dbStep(ctx workflow.Context, summary string, out any, fn any, args ...any) error {
-	if workflow.GetVersion(ctx, "db-steps-until-applied", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if w.version(ctx, "db-steps-until-applied", 1) == workflow.DefaultVersion {
 		return workflow.ExecuteLocalActivity(localOptions(ctx, summary), fn, args...).Get(ctx, out)
 	}
 	backoff := time.Second
@@ -312,7 +314,7 @@ func (w *conversion) dbStep(ctx workflow.Context, summary string, out any, fn an
 func (w *conversion) giveUp(ctx workflow.Context, postbackID int64, step string, err error) {
 	logger := workflow.GetLogger(ctx)
 	class, isPermanent := activities.FailureClass(err)
-	if !isPermanent || workflow.GetVersion(ctx, "db-steps-until-applied", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !isPermanent || w.version(ctx, "db-steps-until-applied", 1) == workflow.DefaultVersion {
 		logger.Error(step+" postback failed", "postback_id", postbackID, "error", err)
 		return
 	}
@@ -370,7 +372,7 @@ func (w *conversion) publish(ctx workflow.Context) {
 	memoKey := w.state.Value.String() + " " + w.state.Currency
 	// Version 1 upserts the memo only when value or currency changed (a duplicate
 	// costs no history event); histories recorded before it upserted every time.
-	onlyOnChange := workflow.GetVersion(ctx, "memo-only-on-change", workflow.DefaultVersion, 1) == 1
+	onlyOnChange := w.version(ctx, "memo-only-on-change", 1) == 1
 	if onlyOnChange && w.memoKey == memoKey {
 		return
 	}
@@ -390,7 +392,7 @@ func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
 		if err == nil {
 			// The platform has it but the database was down: record it here, retrying
 			// until it is back (histories before this change never carry Unrecorded).
-			if res.Unrecorded && workflow.GetVersion(gctx, "delivery-bookkeeping", workflow.DefaultVersion, 1) == 1 {
+			if res.Unrecorded && w.version(gctx, "delivery-bookkeeping", 1) == 1 {
 				if err := w.dbStep(gctx, fmt.Sprintf("record delivery %d", d.ID), nil, act.MarkDelivered, d.ID, res.Attempt, res.StatusCode); err != nil {
 					workflow.GetLogger(gctx).Error("record delivery", "delivery_id", d.ID, "error", err)
 				}
@@ -418,7 +420,7 @@ func (w *conversion) deliver(ctx workflow.Context, d conv.DeliveryRef) (activiti
 	in := activities.DeliverInput{DeliveryID: d.ID}
 	var res activities.DeliverResult
 	firstInterval := time.Second
-	if workflow.GetVersion(ctx, "first-delivery-attempt-local", workflow.DefaultVersion, 1) == 1 {
+	if w.version(ctx, "first-delivery-attempt-local", 1) == 1 {
 		err := workflow.ExecuteLocalActivity(firstAttemptOptions(ctx, d.Summary), act.Deliver, in).Get(ctx, &res)
 		if err == nil || !isRetryable(err) {
 			return res, err
