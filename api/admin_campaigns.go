@@ -81,14 +81,7 @@ func (s *server) createCampaign(c *gin.Context) {
 		s.failErr(c, "create campaign", err)
 		return
 	}
-	c.JSON(http.StatusCreated, s.viewCampaign(out))
-}
-
-func (s *server) viewCampaign(cp store.Campaign) gin.H {
-	return gin.H{"id": cp.ID, "name": cp.Name, "offer_url": cp.OfferURL, "default_payout": cp.DefaultPayout,
-		"traffic_source": cp.TrafficSource, "traffic_source_postback": cp.TrafficSourcePostback,
-		"attribution_window_days": cp.AttributionWindowDays, "created_at": cp.CreatedAt, "updated_at": cp.UpdatedAt,
-		"tracking_url": s.Config.PublicURL + "/c/" + itoa(cp.ID)}
+	c.JSON(http.StatusCreated, s.newAPICampaign(out))
 }
 
 // updateCampaign is PUT /v1/accounts/{account}/campaigns/{id}.
@@ -111,7 +104,7 @@ func (s *server) updateCampaign(c *gin.Context) {
 		s.failErr(c, "campaign", err)
 		return
 	}
-	c.JSON(http.StatusOK, s.viewCampaign(out))
+	c.JSON(http.StatusOK, s.newAPICampaign(out))
 }
 
 // getCampaign is GET /v1/accounts/{account}/campaigns/{id}.
@@ -125,7 +118,7 @@ func (s *server) getCampaign(c *gin.Context) {
 		s.failErr(c, "campaign", err)
 		return
 	}
-	c.JSON(http.StatusOK, s.viewCampaign(cp))
+	c.JSON(http.StatusOK, s.newAPICampaign(cp))
 }
 
 // listCampaigns is GET /v1/accounts/{account}/campaigns.
@@ -135,9 +128,9 @@ func (s *server) listCampaigns(c *gin.Context) {
 		s.failErr(c, "list campaigns", err)
 		return
 	}
-	out := make([]gin.H, 0, len(cps))
+	out := make([]apiCampaign, 0, len(cps))
 	for _, cp := range cps {
-		out = append(out, s.viewCampaign(cp))
+		out = append(out, s.newAPICampaign(cp))
 	}
 	c.JSON(http.StatusOK, gin.H{"campaigns": out})
 }

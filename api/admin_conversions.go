@@ -26,11 +26,12 @@ func (s *server) listConversions(c *gin.Context) {
 		s.failErr(c, "list conversions", err)
 		return
 	}
+	out := make([]apiConversion, 0, len(rows))
 	var last int64
-	if len(rows) > 0 {
-		last = rows[len(rows)-1].ID
+	for _, r := range rows {
+		out, last = append(out, newAPIConversion(r)), r.ID
 	}
-	c.JSON(http.StatusOK, gin.H{"conversions": rows, "next_cursor": nextCursor(len(rows), limit, last)})
+	c.JSON(http.StatusOK, gin.H{"conversions": out, "next_cursor": nextCursor(len(rows), limit, last)})
 }
 
 // getConversion is GET /v1/accounts/{account}/conversions/{id}, with its history.
@@ -44,5 +45,5 @@ func (s *server) getConversion(c *gin.Context) {
 		s.failErr(c, "conversion", err)
 		return
 	}
-	c.JSON(http.StatusOK, conv)
+	c.JSON(http.StatusOK, newAPIConversion(conv))
 }

@@ -39,11 +39,12 @@ func (s *server) listDeliveries(c *gin.Context) {
 		s.failErr(c, "list deliveries", err)
 		return
 	}
+	out := make([]apiDelivery, 0, len(rows))
 	var last int64
-	if len(rows) > 0 {
-		last = rows[len(rows)-1].ID
+	for _, r := range rows {
+		out, last = append(out, newAPIDelivery(r)), r.ID
 	}
-	c.JSON(http.StatusOK, gin.H{"deliveries": rows, "next_cursor": nextCursor(len(rows), limit, last)})
+	c.JSON(http.StatusOK, gin.H{"deliveries": out, "next_cursor": nextCursor(len(rows), limit, last)})
 }
 
 // retryDelivery is POST /v1/accounts/{account}/deliveries/{id}/retry: a failed
@@ -79,5 +80,5 @@ func (s *server) retryDelivery(c *gin.Context) {
 		return
 	}
 	d.Status = "pending"
-	c.JSON(http.StatusAccepted, gin.H{"delivery": d, "workflow_id": d.WorkflowID})
+	c.JSON(http.StatusAccepted, gin.H{"delivery": newAPIDelivery(d), "workflow_id": d.WorkflowID})
 }

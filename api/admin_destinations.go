@@ -73,18 +73,6 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, true
 }
 
-// createdWebhook shows a generated webhook secret once, beside the destination.
-type createdWebhook struct {
-	store.Destination
-	Secret string `json:"webhook_secret"`
-}
-
-// redacted hides secrets: they are never returned in full.
-func redacted(d store.Destination) store.Destination {
-	d.Config = destinations.Redact(d.Config)
-	return d
-}
-
 // keepSecrets lets a client send a destination back as the API showed it: a
 // secret given exactly in its masked form keeps the stored value instead of
 // becoming the mask. It also returns the keys it kept that way.
@@ -129,11 +117,9 @@ func (s *server) createDestination(c *gin.Context) {
 		s.failErr(c, "create destination", err)
 		return
 	}
-	if generated != "" {
-		c.JSON(http.StatusCreated, createdWebhook{Destination: redacted(out), Secret: generated})
-		return
-	}
-	c.JSON(http.StatusCreated, redacted(out))
+	view := newAPIDestination(out)
+	view.WebhookSecret = generated // a generated secret is shown once, here
+	c.JSON(http.StatusCreated, view)
 }
 
 // updateDestination is PUT /v1/accounts/{account}/destinations/{id}.
@@ -169,7 +155,7 @@ func (s *server) updateDestination(c *gin.Context) {
 		s.failErr(c, "destination", err)
 		return
 	}
-	c.JSON(http.StatusOK, redacted(out))
+	c.JSON(http.StatusOK, newAPIDestination(out))
 }
 
 // listDestinations is GET /v1/accounts/{account}/destinations.
@@ -179,10 +165,11 @@ func (s *server) listDestinations(c *gin.Context) {
 		s.failErr(c, "list destinations", err)
 		return
 	}
-	for i := range ds {
-		ds[i] = redacted(ds[i])
+	out := make([]apiDestination, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, newAPIDestination(d))
 	}
-	c.JSON(http.StatusOK, gin.H{"destinations": ds})
+	c.JSON(http.StatusOK, gin.H{"destinations": out})
 }
 
 // getDestination is GET /v1/accounts/{account}/destinations/{id}.
@@ -196,7 +183,7 @@ func (s *server) getDestination(c *gin.Context) {
 		s.failErr(c, "destination", err)
 		return
 	}
-	c.JSON(http.StatusOK, redacted(d))
+	c.JSON(http.StatusOK, newAPIDestination(d))
 }
 
 // deleteDestination is DELETE /v1/accounts/{account}/destinations/{id}.

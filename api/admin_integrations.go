@@ -15,36 +15,6 @@ import (
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-// integrationView is an integration as the API shows it. Open says whether it
-// takes postbacks without a token; Tokens lists the live tokens by id (for
-// revocation), and the template carries the newest one.
-type integrationView struct {
-	store.Integration
-	HasToken            bool                     `json:"has_token"`
-	Tokens              []store.IntegrationToken `json:"tokens"`
-	PostbackURL         string                   `json:"postback_url"`
-	PostbackURLTemplate string                   `json:"postback_url_template"`
-}
-
-func (s *server) viewIntegration(c *gin.Context, in store.Integration) integrationView {
-	token := ""
-	if !in.Open && len(in.Tokens) > 0 {
-		token = in.Tokens[len(in.Tokens)-1].Secret
-	}
-	// A read-only key sees the URL without the token: reading must not give the
-	// power to post conversions.
-	if k, ok := c.Get(apiKeyContext); ok && k.(store.APIKey).Role != store.RoleAdmin && token != "" {
-		token = "{token}"
-	}
-	tokens := in.Tokens
-	if tokens == nil {
-		tokens = []store.IntegrationToken{}
-	}
-	base := s.integrationBase(in)
-	return integrationView{Integration: in, HasToken: !in.Open && len(in.Tokens) > 0, Tokens: tokens, PostbackURL: base,
-		PostbackURLTemplate: s.postbackTemplate(in, token)}
-}
-
 func (s *server) integrationBase(in store.Integration) string {
 	if in.Slug == "pb" {
 		return s.Config.PublicURL + "/" + in.AccountID + "/pb"
@@ -52,7 +22,8 @@ func (s *server) integrationBase(in store.Integration) string {
 	return s.Config.PublicURL + "/" + in.AccountID + "/collect/" + in.Slug
 }
 
-// postbackTemplate is the URL a network is given, with token= when there is one.
+// postbackTemplate is the URL a network is given, with token= when there is one
+// (or the placeholder standing for it).
 func (s *server) postbackTemplate(in store.Integration, token string) string {
 	tmpl := postback.PostbackURLTemplate(s.integrationBase(in), postback.Integration{Preset: in.Preset, FieldMap: in.FieldMap})
 	if token != "" {
@@ -60,7 +31,10 @@ func (s *server) postbackTemplate(in store.Integration, token string) string {
 		if containsQuery(tmpl) {
 			sep = "&"
 		}
-		tmpl += sep + "token=" + url.QueryEscape(token)
+		if token != tokenPlaceholder { // the placeholder reads as the template's other macros
+			token = url.QueryEscape(token)
+		}
+		tmpl += sep + "token=" + token
 	}
 	return tmpl
 }
@@ -126,7 +100,11 @@ func (s *server) createIntegration(c *gin.Context) {
 		return
 	}
 	s.cache.forget(in.AccountID, in.Slug)
-	c.JSON(http.StatusCreated, s.viewIntegration(c, in))
+	shown := ""
+	if !in.Open && len(in.Tokens) > 0 {
+		shown = in.Tokens[len(in.Tokens)-1].Secret // the answer that creates a token shows it, once
+	}
+	c.JSON(http.StatusCreated, s.newAPIIntegration(in, shown))
 }
 
 // listIntegrations is GET /v1/accounts/{account}/integrations.
@@ -136,9 +114,9 @@ func (s *server) listIntegrations(c *gin.Context) {
 		s.failErr(c, "list integrations", err)
 		return
 	}
-	out := make([]integrationView, 0, len(ins))
+	out := make([]apiIntegration, 0, len(ins))
 	for _, in := range ins {
-		out = append(out, s.viewIntegration(c, in))
+		out = append(out, s.newAPIIntegration(in, ""))
 	}
 	c.JSON(http.StatusOK, gin.H{"integrations": out})
 }
@@ -150,7 +128,7 @@ func (s *server) getIntegration(c *gin.Context) {
 		s.failErr(c, "integration "+quote(c.Param("slug")), err)
 		return
 	}
-	c.JSON(http.StatusOK, s.viewIntegration(c, in))
+	c.JSON(http.StatusOK, s.newAPIIntegration(in, ""))
 }
 
 // deleteIntegration is DELETE /v1/accounts/{account}/integrations/{slug}.
@@ -165,7 +143,7 @@ func (s *server) deleteIntegration(c *gin.Context) {
 
 // addIntegrationToken is POST /v1/accounts/{account}/integrations/{slug}/tokens:
 // a new token beside the live ones (rotation with overlap). The answer shows it,
-// with the postback URL template that carries it.
+// with the postback URL template that carries it: the only time it is shown.
 func (s *server) addIntegrationToken(c *gin.Context) {
 	in, err := s.Store.GetIntegration(c.Request.Context(), c.Param("account"), c.Param("slug"))
 	if err != nil {
@@ -179,8 +157,8 @@ func (s *server) addIntegrationToken(c *gin.Context) {
 	}
 	s.cache.forget(in.AccountID, in.Slug)
 	s.Logger.Info("integration token added", "account_id", in.AccountID, "integration", in.Slug, "token_id", t.ID)
-	c.JSON(http.StatusCreated, gin.H{"id": t.ID, "token": t.Secret, "created_at": t.CreatedAt,
-		"postback_url_template": s.postbackTemplate(in, t.Secret)})
+	c.JSON(http.StatusCreated, apiNewToken{ID: t.ID, Token: t.Secret, Masked: maskToken(t.Secret), CreatedAt: t.CreatedAt,
+		PostbackURLTemplate: s.postbackTemplate(in, t.Secret)})
 }
 
 // revokeIntegrationToken is DELETE /v1/accounts/{account}/integrations/{slug}/tokens/{id}.

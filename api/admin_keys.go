@@ -17,7 +17,11 @@ func (s *server) listAPIKeys(c *gin.Context) {
 		s.failErr(c, "list admin keys", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"keys": keys})
+	out := make([]apiKey, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, newAPIKey(k))
+	}
+	c.JSON(http.StatusOK, gin.H{"keys": out})
 }
 
 // createAPIKey is POST /v1/accounts/{account}/keys {"label","role":"admin"|"read"}:
@@ -43,10 +47,9 @@ func (s *server) createAPIKey(c *gin.Context) {
 		return
 	}
 	s.Logger.Info("admin key created", "account_id", k.AccountID, "key_id", k.ID, "role", k.Role)
-	c.JSON(http.StatusCreated, struct {
-		store.APIKey
-		Key string `json:"key"`
-	}{k, key})
+	shown := newAPIKey(k)
+	shown.Key = key
+	c.JSON(http.StatusCreated, shown)
 }
 
 // revokeAPIKey is DELETE /v1/accounts/{account}/keys/{id}.

@@ -31,11 +31,12 @@ func (s *server) listPostbacks(c *gin.Context) {
 		s.failErr(c, "list postbacks", err)
 		return
 	}
+	out := make([]apiLogEntry, 0, len(rows))
 	var last int64
-	if len(rows) > 0 {
-		last = rows[len(rows)-1].ID
+	for _, r := range rows {
+		out, last = append(out, newAPILogEntry(r)), r.ID
 	}
-	c.JSON(http.StatusOK, gin.H{"postbacks": rows, "next_cursor": nextCursor(len(rows), limit, last)})
+	c.JSON(http.StatusOK, gin.H{"postbacks": out, "next_cursor": nextCursor(len(rows), limit, last)})
 }
 
 // testPostback is POST /v1/accounts/{account}/postbacks/test: it parses and classifies
@@ -128,5 +129,5 @@ func (s *server) retryPostback(c *gin.Context) {
 	}
 	s.Dispatcher.Poke()
 	s.Logger.Info("postback re-driven", "account_id", e.AccountID, "postback_id", e.ID)
-	c.JSON(http.StatusAccepted, gin.H{"postback": e})
+	c.JSON(http.StatusAccepted, gin.H{"postback": newAPILogEntry(e)})
 }

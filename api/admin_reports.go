@@ -112,8 +112,12 @@ func (s *server) report(c *gin.Context) {
 		s.reportCSV(c, q, rows)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"group_by": q.GroupBy, "filters": q.Filters, "from": from.Format(time.DateOnly),
-		"to": to.AddDate(0, 0, -1).Format(time.DateOnly), "timezone": loc.String(), "currency": acct.Currency, "rows": rows})
+	out := apiReport{GroupBy: q.GroupBy, Filters: q.Filters, From: from.Format(time.DateOnly), To: to.AddDate(0, 0, -1).Format(time.DateOnly),
+		Timezone: loc.String(), Currency: acct.Currency, Rows: make([]apiReportRow, 0, len(rows))}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, newAPIReportRow(r))
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 func (s *server) reportCSV(c *gin.Context, q store.ReportQuery, rows []store.ReportRow) {

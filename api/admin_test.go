@@ -19,8 +19,11 @@ func TestIntegrationsAPI(t *testing.T) {
 	if !strings.HasPrefix(tmpl, "https://track.example.com/"+h.account.ID+"/collect/impact-main?") || !strings.Contains(tmpl, "token=tok123") {
 		t.Fatalf("postback_url_template = %q", tmpl)
 	}
-	if _, leaked := body["token"]; leaked {
-		t.Fatal("the token must not be returned as a field")
+	if body["token"] != "tok123" {
+		t.Fatalf("the creation's answer shows the token once: %v", body)
+	}
+	if _, again := h.admin("GET", "/integrations/impact-main", ""); again["token"] != nil || strings.Contains(tokensJSON(again), "tok123") {
+		t.Fatalf("the token is shown again after its creation: %v", again)
 	}
 	if code, body := h.admin("POST", "/integrations", `{"slug":"impact-main","preset":"impact"}`); code != http.StatusConflict {
 		t.Fatalf("duplicate slug = %d %v, want 409", code, body)

@@ -92,6 +92,8 @@ func (s *server) mountConsole(r *gin.Engine) {
 	g.GET("/integrations", s.consoleIntegrations)
 	g.POST("/integrations", s.consoleCreateIntegration)
 	g.POST("/integrations/test", s.consoleTestPostback)
+	g.POST("/integrations/:slug/tokens", s.consoleRotateToken)
+	g.POST("/integrations/:slug/tokens/:id/revoke", s.consoleRevokeToken)
 	g.GET("/postbacks", s.consolePostbacks)
 	g.GET("/postbacks/:id", s.consolePostback)
 	g.POST("/postbacks/:id/retry", s.consoleRetryPostback)

@@ -50,6 +50,7 @@ func (s *server) runAdmin(c *gin.Context, h gin.HandlerFunc, req *http.Request, 
 		ctx.Set(apiKeyContext, k)
 	}
 	h(ctx)
+	ctx.Writer.WriteHeaderNow() // an answer without a body (204) sets its status only here
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
 	return rec.Code, out
@@ -69,8 +70,7 @@ func (s *server) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, er
 	}
 	out := make([]consoleIntegration, 0, len(ins))
 	for _, in := range ins {
-		v := s.viewIntegration(c, in)
-		out = append(out, consoleIntegration{Slug: in.Slug, Preset: in.Preset, URLTemplate: v.PostbackURLTemplate, Open: in.Open})
+		out = append(out, s.newConsoleIntegration(in))
 	}
 	return out, nil
 }
@@ -120,18 +120,55 @@ func (s *server) renderIntegrations(c *gin.Context, data gin.H) {
 	for _, p := range postback.Presets() {
 		presets = append(presets, p.Name)
 	}
-	data["Title"], data["Integrations"], data["Presets"], data["Flash"] = "Integrations", ins, presets, c.Query("flash")
+	if _, ok := data["Flash"]; !ok {
+		data["Flash"] = c.Query("flash")
+	}
+	data["Title"], data["Integrations"], data["Presets"] = "Integrations", ins, presets
 	s.renderConsole(c, http.StatusOK, "integrations", data)
 }
 
 func (s *server) consoleCreateIntegration(c *gin.Context) {
-	code, out := s.adminCall(c, s.createIntegration, http.MethodPost, nil, map[string]any{
-		"slug": strings.TrimSpace(c.PostForm("slug")), "preset": c.PostForm("preset")})
+	slug := strings.TrimSpace(c.PostForm("slug"))
+	code, out := s.adminCall(c, s.createIntegration, http.MethodPost, nil, map[string]any{"slug": slug, "preset": c.PostForm("preset")})
 	if code != http.StatusCreated {
 		s.renderIntegrations(c, gin.H{"Error": "Not created: " + answerError(out)})
 		return
 	}
-	flashRedirect(c, consoleBase+"/integrations", "Integration created: paste its URL template into your network.")
+	s.showToken(c, "Integration created: paste its postback URL into your network.", out, &shownToken{Slug: slug})
+}
+
+// showToken renders the integrations page with a token just made, in full:
+// this answer is the only place it appears (never in a redirect's URL, and
+// the browser is told not to keep the page).
+func (s *server) showToken(c *gin.Context, flash string, out map[string]any, t *shownToken) {
+	t.Token, _ = out["token"].(string)
+	t.URLTemplate, _ = out["postback_url_template"].(string)
+	c.Header("Cache-Control", "no-store")
+	s.renderIntegrations(c, gin.H{"NewToken": t, "Flash": flash})
+}
+
+// consoleRotateToken gives an integration a new token beside its live ones and
+// shows it once; the older ones work until revoked, so the network can switch.
+func (s *server) consoleRotateToken(c *gin.Context) {
+	slug := c.Param("slug")
+	code, out := s.adminCall(c, s.addIntegrationToken, http.MethodPost, gin.Params{{Key: "slug", Value: slug}}, nil)
+	if code != http.StatusCreated {
+		s.renderIntegrations(c, gin.H{"Error": "No new token: " + answerError(out)})
+		return
+	}
+	s.showToken(c, "New token for "+slug+": put its URL in the network, then revoke the older token.", out,
+		&shownToken{Slug: slug, Rotated: true})
+}
+
+// consoleRevokeToken revokes one token of an integration.
+func (s *server) consoleRevokeToken(c *gin.Context) {
+	code, out := s.adminCall(c, s.revokeIntegrationToken, http.MethodDelete,
+		gin.Params{{Key: "slug", Value: c.Param("slug")}, {Key: "id", Value: c.Param("id")}}, nil)
+	msg := "Token revoked: postbacks carrying it are refused from now on."
+	if code != http.StatusNoContent {
+		msg = "Not revoked: " + answerError(out)
+	}
+	flashRedirect(c, consoleBase+"/integrations", msg)
 }
 
 type testResultView struct {

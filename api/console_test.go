@@ -99,7 +99,7 @@ func TestConsoleSignInSessionAndCSRF(t *testing.T) {
 		t.Fatalf("form without CSRF answered %d", code)
 	}
 	token := cc.csrf("/console/integrations")
-	if code, _, _ := cc.post("/console/integrations", url.Values{"slug": {"net"}, "preset": {"custom"}, "csrf": {token}}); code != http.StatusSeeOther {
+	if code, _, _ := cc.post("/console/integrations", url.Values{"slug": {"net"}, "preset": {"custom"}, "csrf": {token}}); code != http.StatusOK {
 		t.Fatalf("create integration answered %d", code)
 	}
 	if _, err := h.st.GetIntegration(context.Background(), h.account.ID, "net"); err != nil {
@@ -182,5 +182,66 @@ func TestConsolePostbackLogPages(t *testing.T) {
 	_, older, _ := cc.get(strings.ReplaceAll(m[1], "&amp;", "&"))
 	if !strings.Contains(older, "PAGE-0<") || strings.Contains(older, "PAGE-54") || !strings.Contains(older, "outcome") {
 		t.Fatal("the older page does not hold the oldest rows")
+	}
+}
+
+// The console shows an integration's token in full once, on the page that
+// answers its creation or rotation, and masked afterwards; the older token
+// works until it is revoked from the page.
+func TestConsoleShowsATokenOnce(t *testing.T) {
+	h := newHarness(t)
+	cc := newConsoleClient(t, h)
+	cc.post("/console/login", url.Values{"key": {h.key}})
+	csrf := cc.csrf("/console/integrations")
+	newURL := regexp.MustCompile(`<code id="new-url">([^<]+)</code>`)
+	code, page, hdr := cc.post("/console/integrations", url.Values{"slug": {"net"}, "preset": {"custom"}, "csrf": {csrf}})
+	token := h.token("net")
+	m := newURL.FindStringSubmatch(page)
+	if code != http.StatusOK || m == nil || !strings.Contains(m[1], "token="+token) || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("creation page: %d, cache %q, shown URL %v", code, hdr.Get("Cache-Control"), m)
+	}
+	for _, p := range []string{"/console/integrations", "/console/", "/console/postbacks"} {
+		_, page, _ := cc.get(p)
+		if strings.Contains(page, token) || strings.Contains(page, h.token("pb")) {
+			t.Fatalf("%s shows a token after its creation", p)
+		}
+	}
+	_, page, _ = cc.get("/console/integrations")
+	if !strings.Contains(page, "<code>"+token[:7]+"…</code>") || !strings.Contains(page, "token={token}") {
+		t.Fatal("the integrations page does not show the token masked and the template with {token}")
+	}
+	// Rotation: a new token, shown once, beside the old one.
+	code, page, _ = cc.post("/console/integrations/net/tokens", url.Values{"csrf": {csrf}})
+	newToken := h.token("net")
+	if m := newURL.FindStringSubmatch(page); code != http.StatusOK || newToken == token || m == nil || !strings.Contains(m[1], "token="+newToken) ||
+		!strings.Contains(page, "older tokens keep working") {
+		t.Fatalf("rotation page: %d, shown URL %v", code, m)
+	}
+	if _, page, _ := cc.get("/console/integrations"); strings.Contains(page, newToken) {
+		t.Fatal("the rotated token is shown again")
+	}
+	collect := "/" + h.account.ID + "/collect/net?click_id=a&token="
+	for _, tok := range []string{token, newToken} {
+		if code, _ := h.do("GET", collect+tok, "", ""); code != http.StatusOK {
+			t.Fatalf("postback with a token shown once: %d", code)
+		}
+	}
+	in, err := h.st.GetIntegration(context.Background(), h.account.ID, "net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, hdr = cc.post("/console/integrations/net/tokens/"+itoaTest(in.Tokens[0].ID)+"/revoke", url.Values{"csrf": {csrf}})
+	if code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "Token+revoked") {
+		t.Fatalf("revoke: %d to %q", code, hdr.Get("Location"))
+	}
+	if code, _ := h.do("GET", collect+token, "", ""); code != http.StatusForbidden {
+		t.Fatalf("revoked token answered %d, want 403", code)
+	}
+	if code, _ := h.do("GET", collect+newToken, "", ""); code != http.StatusOK {
+		t.Fatalf("the remaining token answered %d", code)
+	}
+	_, _, hdr = cc.post("/console/integrations/net/tokens/"+itoaTest(in.Tokens[1].ID)+"/revoke", url.Values{"csrf": {csrf}})
+	if !strings.Contains(hdr.Get("Location"), "Not+revoked") {
+		t.Fatalf("revoking the last token: redirected to %q, want it refused", hdr.Get("Location"))
 	}
 }

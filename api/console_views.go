@@ -11,9 +11,34 @@ import (
 
 // The console's own view types: what a page shows, apart from the store's rows.
 
+// consoleIntegration is an integration on the console's pages: its template
+// carries "{token}", and its tokens are shown masked.
 type consoleIntegration struct {
 	Slug, Preset, URLTemplate string
 	Open                      bool
+	Tokens                    []consoleToken
+}
+
+type consoleToken struct {
+	ID        int64
+	Masked    string
+	CreatedAt time.Time
+}
+
+func (s *server) newConsoleIntegration(in store.Integration) consoleIntegration {
+	v := s.newAPIIntegration(in, "")
+	ci := consoleIntegration{Slug: v.Slug, Preset: v.Preset, URLTemplate: v.PostbackURLTemplate, Open: v.Open}
+	for _, t := range v.Tokens {
+		ci.Tokens = append(ci.Tokens, consoleToken{ID: t.ID, Masked: t.Masked, CreatedAt: t.CreatedAt})
+	}
+	return ci
+}
+
+// shownToken is a token just created or rotated: shown in full on that one
+// answer, with the postback URL template that carries it.
+type shownToken struct {
+	Slug, Token, URLTemplate string
+	Rotated                  bool // beside older tokens, which keep working
 }
 
 type postbackView struct {

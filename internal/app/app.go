@@ -83,6 +83,7 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 		})
 		a.Metrics.RegisterBacklog(a.Store)
 		run("dispatcher", d.Run)
+		run("report counts", a.foldReportCounts)
 		run("api", func(ctx context.Context) error { return a.serveHTTP(ctx, d) })
 	}
 	wg.Wait()
@@ -157,6 +158,28 @@ func (a *App) runWorker(ctx context.Context) error {
 	w.Stop()
 	a.Logger.Info("worker stopped")
 	return nil
+}
+
+// reportFoldEvery is how often the API folds the report counts the triggers
+// appended (reports also fold their own account before reading).
+const reportFoldEvery = time.Minute
+
+// foldReportCounts keeps the report counts folded. A failure is logged and tried
+// again at the next tick: folding only keeps reads short, it never changes a
+// report.
+func (a *App) foldReportCounts(ctx context.Context) error {
+	t := time.NewTicker(reportFoldEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := a.Store.FoldAllReportCounts(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Error("folding report counts", "error", err)
+		}
+	}
 }
 
 // ensureRetentionSchedule creates or updates the retention schedule, retrying

@@ -17,7 +17,7 @@ import (
 
 // TestConsoleFirstHour walks a media buyer's first hour in the console in a real
 // headless Chromium, against the whole product: sign in, create an integration and
-// copy its postback URL, add a webhook destination, send a postback to that URL
+// copy its postback URL (shown with its token this once), add a webhook destination, send a postback to that URL
 // over HTTP, find it in the postback log, open its conversion and see the delivery
 // fail (the fake platform refuses it), re-drive it once the platform recovers and
 // see it delivered, create a campaign, and export the report as CSV. Every page is
@@ -81,12 +81,16 @@ func TestConsoleFirstHour(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#slug"), "net"),
 		chromedp.SetValue(chromedp.CSS("#preset"), "custom"),
 		chromedp.Submit(chromedp.CSS("#slug")),
-		chromedp.WaitVisible(chromedp.CSS("#tpl-net")),
-		chromedp.Click(chromedp.CSS(`button[data-copy="#tpl-net"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-url")),
+		chromedp.Click(chromedp.CSS(`button[data-copy="#new-url"]`)),
 	)
 	shot("integrations")
-	template := strings.TrimSpace(text("#tpl-net"))
+	// The URL with the token is on this page only: the list shows it masked.
+	template := strings.TrimSpace(text("#new-url"))
 	t.Logf("postback URL template: %s", template)
+	if listed := text("#tpl-net"); !strings.Contains(listed, "token={token}") {
+		b.fail("the integration list shows %q, want the token masked as {token}", listed)
+	}
 
 	b.do("add a webhook destination", 30*time.Second,
 		chromedp.Navigate(base+"/destinations"),

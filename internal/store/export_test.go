@@ -1,0 +1,12 @@
+package store
+
+import "context"
+
+// ReportFromRows is Report reading the rows, never the report counts: tests
+// compare the two.
+func (s *Store) ReportFromRows(ctx context.Context, q ReportQuery) ([]ReportRow, error) {
+	return s.report(ctx, q, false)
+}
+
+// ReadsCounts tells whether Report reads the report counts for q.
+func (q ReportQuery) ReadsCounts() bool { return q.counted() }
