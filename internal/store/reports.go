@@ -65,7 +65,7 @@ var dimensions = func() map[string]dimension {
 	return m
 }()
 
-// countedDimensions are the dimensions the report counts keep (migration 007),
+// countedDimensions are the dimensions the report counts keep (migration 009),
 // over click_counts (k, with campaign c) and conversion_counts (v). A report that
 // groups and filters by these alone reads the counts; the others read the rows.
 var countedDimensions = map[string]dimension{
@@ -228,7 +228,7 @@ const (
 // currency, per group. Clicks and conversions are aggregated separately (each
 // over its own table and time: click time, conversion time) and merged by group.
 // A report by counted dimensions over whole buckets reads the report counts (see
-// migration 007) and gives what the rows give; any other reads the rows.
+// migration 009) and gives what the rows give; any other reads the rows.
 func (s *Store) Report(ctx context.Context, q ReportQuery) ([]ReportRow, error) {
 	return s.report(ctx, q, true)
 }
