@@ -110,13 +110,14 @@ type apiDelivery struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
+	Origin          string     `json:"origin"` // "live" or "backfill"
 }
 
 func newAPIDelivery(d store.Delivery) apiDelivery {
 	return apiDelivery{ID: d.ID, ConversionID: d.ConversionID, DestinationID: d.DestinationID, DestinationType: d.DestinationType,
 		DestinationName: d.DestinationName, TransactionID: d.TransactionID, WorkflowID: d.WorkflowID, Kind: d.Kind, EventID: d.EventID,
 		Status: d.Status, Attempts: d.Attempts, LastCode: d.LastCode, LastError: d.LastError, CreatedAt: d.CreatedAt,
-		UpdatedAt: d.UpdatedAt, DeliveredAt: d.DeliveredAt}
+		UpdatedAt: d.UpdatedAt, DeliveredAt: d.DeliveredAt, Origin: d.Origin}
 }
 
 // apiLogEntry is one row of the postback log. The integration token never

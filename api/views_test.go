@@ -126,10 +126,10 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	keysOf(t, "conversion", one, convFields+" history postback", "")
 	keysOf(t, "history entry", first(t, one, "history"), "postback_id from to value at", "")
 	keysOf(t, "conversion's delivery", first(t, one, "deliveries"),
-		"id conversion_id destination_id destination_type destination_name transaction_id workflow_id kind event_id status attempts last_code created_at updated_at",
+		"id conversion_id destination_id destination_type destination_name transaction_id workflow_id kind event_id status attempts last_code created_at updated_at origin",
 		"last_error delivered_at")
 	keysOf(t, "delivery", first(t, get("/deliveries"), "deliveries"),
-		"id conversion_id destination_id destination_type destination_name transaction_id workflow_id kind event_id status attempts last_code created_at updated_at",
+		"id conversion_id destination_id destination_type destination_name transaction_id workflow_id kind event_id status attempts last_code created_at updated_at origin",
 		"last_error delivered_at")
 	rep := get("/reports?group_by=campaign")
 	keysOf(t, "report", rep, "group_by filters from to timezone currency rows", "")
