@@ -1,6 +1,6 @@
 // Command convrelay-bench is `make bench`: it starts the embedded stack in a fresh
-// directory and prints one table (raw insert, intake, Temporal ceiling, end to end),
-// writing the same figures as JSON.
+// directory and prints one table (raw insert, intake, Temporal ceilings, end to end,
+// steady rate) with issue 16's targets, writing the same figures as JSON.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/convrelay/convrelay/internal/bench"
 )
@@ -28,8 +29,9 @@ func main() {
 func realMain(ctx context.Context) error {
 	o := bench.Options{}
 	flag.IntVar(&o.IntakeRequests, "intake", 50000, "postbacks in the raw and intake bursts")
-	flag.IntVar(&o.CeilingFlows, "ceiling", 2000, "trivial workflows for the Temporal ceiling")
+	flag.IntVar(&o.CeilingFlows, "ceiling", 2000, "workflows for each Temporal ceiling (ceiling, ceiling0, PostgreSQL)")
 	flag.IntVar(&o.EndToEnd, "e2e", 2000, "conversions in the end-to-end mix")
+	flag.DurationVar(&o.Steady, "steady", 60*time.Second, "sending window of the steady phase, at half the end-to-end rate (0 skips it)")
 	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
 	out := flag.String("out", "bench-results.json", "where to write the JSON results")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")
@@ -38,6 +40,7 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&ro.ImportRows, "import-rows", 100_000, "rows of the CSV import measured after the reports")
 	reportsOnly := flag.Bool("reports-only", false, "run only the report-latency phase")
 	flag.Parse()
+	bench.ProgressOut = os.Stderr // a line every few seconds within each phase
 	dir, err := os.MkdirTemp("", "convrelay-bench-")
 	if err != nil {
 		return err

@@ -27,6 +27,15 @@ func TrivialWorkflow(ctx workflow.Context, n int) error {
 	return nil
 }
 
+// EmptyWorkflow is ceiling0's yardstick: it takes the signal it was started with
+// and returns, with no activity. SignalWithStart puts the signal in the first
+// workflow task, so this is Temporal's floor for a signalled workflow: one start
+// and one workflow task. A conversion can get close to it, never past it.
+func EmptyWorkflow(ctx workflow.Context, n int) error {
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	return nil
+}
+
 // NoopActivity does nothing.
 func NoopActivity(context.Context, int) error { return nil }
 
@@ -37,14 +46,16 @@ type CeilingResult struct {
 	PerSecond float64       `json:"per_second"`
 }
 
-// Ceiling starts n trivial workflows with SignalWithStart from conns senders and
-// measures completed workflows per second, first start to last completion.
-func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent int) (CeilingResult, error) {
+// Ceiling starts n yardstick workflows (TrivialWorkflow or EmptyWorkflow) with
+// SignalWithStart from conns senders and measures completed workflows per second,
+// first start to last completion.
+func Ceiling(ctx context.Context, c client.Client, yardstick func(workflow.Context, int) error, n, conns int, maxConcurrent int) (CeilingResult, error) {
 	w := worker.New(c, ceilingQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize: maxConcurrent, MaxConcurrentWorkflowTaskExecutionSize: maxConcurrent,
 		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 8,
 	})
 	w.RegisterWorkflow(TrivialWorkflow)
+	w.RegisterWorkflow(EmptyWorkflow)
 	w.RegisterActivity(NoopActivity)
 	if err := w.Start(); err != nil {
 		return CeilingResult{}, fmt.Errorf("start ceiling worker: %w", err)
@@ -52,7 +63,16 @@ func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent i
 	defer w.Stop()
 	runID := time.Now().UnixNano()
 	runs := make([]client.WorkflowRun, n)
-	var next atomic.Int64
+	var next, done atomic.Int64
+	// Completions are only collected once every workflow is started, so the line
+	// reports whichever half is under way.
+	stopProgress := progressEvery(func(elapsed time.Duration) string {
+		if started := next.Load(); started < int64(n) {
+			return fmt.Sprintf("%d/%d workflows started", started, n)
+		}
+		return fmt.Sprintf("%d/%d workflows completed, %.1f/s", done.Load(), n, float64(done.Load())/elapsed.Seconds())
+	})
+	defer stopProgress()
 	var firstErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -68,7 +88,7 @@ func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent i
 				}
 				id := fmt.Sprintf("bench-ceiling-%d-%d", runID, i)
 				run, err := c.SignalWithStartWorkflow(ctx, id, "go", nil,
-					client.StartWorkflowOptions{ID: id, TaskQueue: ceilingQueue}, TrivialWorkflow, i)
+					client.StartWorkflowOptions{ID: id, TaskQueue: ceilingQueue}, yardstick, i)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -83,12 +103,9 @@ func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent i
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return CeilingResult{}, fmt.Errorf("start trivial workflow: %w", firstErr)
+		return CeilingResult{}, fmt.Errorf("start yardstick workflow: %w", firstErr)
 	}
-	var done atomic.Int64
 	var last atomic.Int64
-	stopProgress := Progress("trivial workflows completed", n, func() int { return int(done.Load()) })
-	defer stopProgress()
 	for s := 0; s < 64; s++ {
 		wg.Add(1)
 		go func(s int) {
@@ -109,7 +126,7 @@ func Ceiling(ctx context.Context, c client.Client, n, conns int, maxConcurrent i
 	}
 	wg.Wait()
 	if int(done.Load()) != n {
-		return CeilingResult{}, fmt.Errorf("only %d of %d trivial workflows completed", done.Load(), n)
+		return CeilingResult{}, fmt.Errorf("only %d of %d yardstick workflows completed", done.Load(), n)
 	}
 	elapsed := time.Unix(0, last.Load()).Sub(start)
 	return CeilingResult{Workflows: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds()}, nil

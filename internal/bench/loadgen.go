@@ -1,11 +1,12 @@
 // Package bench measures Convrelay against the physical limits of its machine, all
 // in one run: a raw durable insert, the real intake, the embedded Temporal
-// server's ceiling for a trivial workflow, and the full path end to end.
+// server's ceiling for a trivial workflow and its floor for an empty one, the full
+// path end to end as a burst (with its CPU cost per conversion) and at a steady
+// rate, judged against issue 16's targets.
 package bench
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -106,32 +107,4 @@ func NewClient(conns int) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
-}
-
-// ProgressOut receives a progress line every few seconds while a phase runs
-// (stderr for make bench; nil: none).
-var ProgressOut io.Writer
-
-// Progress prints "  <done>/<total> <what>, <rate>/s" every 5 s until the
-// returned function is called.
-func Progress(what string, total int, done func() int) func() {
-	if ProgressOut == nil {
-		return func() {}
-	}
-	stop := make(chan struct{})
-	start := time.Now()
-	go func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				d := done()
-				fmt.Fprintf(ProgressOut, "  %d/%d %s, %.0f/s\n", d, total, what, float64(d)/time.Since(start).Seconds())
-			}
-		}
-	}()
-	return func() { close(stop) }
 }

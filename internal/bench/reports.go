@@ -110,8 +110,12 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 	res := &ReportResults{Conversions: o.Conversions, Clicks: o.Clicks}
 	start := time.Now()
 	fmt.Fprintf(os.Stderr, "seeding %d clicks and %d conversions...\n", o.Clicks, o.Conversions)
-	if err := st.SeedReportBench(ctx, acct.ID, o.Clicks, o.Conversions, now); err != nil {
-		return nil, err
+	// One statement: no count to report, only that it is still running.
+	stopProgress := progressEvery(func(elapsed time.Duration) string { return fmt.Sprintf("seeding, %s", elapsed.Round(time.Second)) })
+	err = st.SeedReportBench(ctx, acct.ID, o.Clicks, o.Conversions, now)
+	stopProgress()
+	if err != nil {
+		return nil, fmt.Errorf("seed the report bench: %w", err)
 	}
 	res.SeedSeconds = time.Since(start).Seconds()
 	loc, _ := time.LoadLocation(acct.Timezone)

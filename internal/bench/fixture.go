@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// fixture is what the end-to-end and steady phases send to: a campaign of its own
+// with two fake destinations on 127.0.0.1 (a webhook and a traffic-source
+// postback), fresh clicks on it, and the demo integration's intake URL. Each phase
+// builds its own, so its delivery counts and clicks start from zero.
+type fixture struct {
+	hook, source *fakeDestination
+	clicks       []string
+	intakeURL    string // ends in "&": a postback's query string is appended
+}
+
+func newFixture(ctx context.Context, st *store.Store, apiBase, accountID, name string, clicks int) (f *fixture, err error) {
+	f = &fixture{}
+	defer func() {
+		if err != nil {
+			f.close()
+		}
+	}()
+	if f.hook, err = newFakeDestination(); err != nil {
+		return nil, fmt.Errorf("%s: fake webhook: %w", name, err)
+	}
+	if f.source, err = newFakeDestination(); err != nil {
+		return nil, fmt.Errorf("%s: fake traffic source: %w", name, err)
+	}
+	payout := decimal.RequireFromString("3.00")
+	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: accountID, Name: name, OfferURL: "https://offer.example/?c={click_id}",
+		DefaultPayout: &payout, TrafficSource: "bench-ts", TrafficSourcePostback: f.source.url + "/ts?tx={transaction_id}&cid={click_id}&payout={payout}"})
+	if err != nil {
+		return nil, fmt.Errorf("%s: create campaign: %w", name, err)
+	}
+	if _, err := st.CreateDestination(ctx, store.Destination{AccountID: accountID, Type: "webhook", Name: name + " hook",
+		Config: map[string]string{"url": f.hook.url + "/hook", "secret": "bench-secret-123"}, Enabled: true, CampaignID: &camp.ID,
+		// One conversion per transaction, as the bench's mix counts deliveries.
+		FireOn: destinations.FireOnOf(destinations.LifeFirst, destinations.LifeRejected)}); err != nil {
+		return nil, fmt.Errorf("%s: create webhook destination: %w", name, err)
+	}
+	f.clicks = make([]string, clicks)
+	for i := range f.clicks {
+		k, err := st.InsertClick(ctx, store.Click{AccountID: accountID, CampaignID: &camp.ID, VisitorID: "v" + strconv.Itoa(i)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: insert click: %w", name, err)
+		}
+		f.clicks[i] = k.ID
+	}
+	demo, err := st.GetIntegration(ctx, accountID, "demo")
+	if err != nil {
+		return nil, fmt.Errorf("%s: demo integration: %w", name, err)
+	}
+	if len(demo.Tokens) == 0 {
+		return nil, fmt.Errorf("%s: the demo integration has no token", name)
+	}
+	f.intakeURL = apiBase + "/" + accountID + "/collect/demo?token=" + demo.Tokens[0].Secret + "&"
+	return f, nil
+}
+
+// request builds the GET of one postback.
+func (f *fixture) request(query string) (*http.Request, error) {
+	return http.NewRequest(http.MethodGet, f.intakeURL+query, nil)
+}
+
+// received is every delivery both destinations got, and how many of them repeated
+// one already received for the same transaction.
+func (f *fixture) received() (total, duplicated int) {
+	h, hd := f.hook.counts()
+	s, sd := f.source.counts()
+	return h + s, hd + sd
+}
+
+func (f *fixture) close() {
+	for _, d := range []*fakeDestination{f.hook, f.source} {
+		if d != nil {
+			_ = d.srv.Close()
+		}
+	}
+}
