@@ -71,8 +71,13 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 	}
 	// Wait for the burst itself to be applied.
 	deadline := time.Now().Add(drainTimeout(0) + time.Duration(c.FairBurst)*50*time.Millisecond)
+	lastLine := time.Now()
 	for {
 		unapplied, failed, err := unappliedOf(ctx, busy)
+		if err == nil && time.Since(lastLine) >= 10*time.Second {
+			e.step("burst: %d of %d postbacks still to apply", unapplied, c.FairBurst)
+			lastLine = time.Now()
+		}
 		if err == nil && unapplied == 0 {
 			if failed > 0 {
 				r.problem("burst account: %d postbacks failed", failed)
