@@ -37,7 +37,7 @@ clean:
 bench: ## one table: raw insert, intake, Temporal ceiling, end to end (writes bench-results.json)
 	$(GO) run ./cmd/convrelay-bench $(BENCHFLAGS)
 
-drill: ## fault drills against the production binary, full form (about 9 minutes)
+drill: ## fault drills against the production binary, full form (about 30 minutes on 2 cores)
 	$(GO) run ./cmd/convrelay-drill $(DRILLFLAGS)
 
 soak: ## 10 minutes of steady load; memory and goroutines at start and end
