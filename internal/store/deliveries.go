@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/text"
 )
 
 // Delivery is one event sent (or to send) to one destination.
@@ -187,7 +189,7 @@ const attemptsAfter = `GREATEST(attempts + 1, $2)`
 // Temporal retries.
 func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, code int, errText string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET attempts = `+attemptsAfter+`, last_code = $3, last_error = $4, updated_at = now()
-		WHERE id = $1 AND status = 'pending'`, id, attempt, code, truncate(errText, 2000))
+		WHERE id = $1 AND status = 'pending'`, id, attempt, code, text.Truncate(text.Escape(errText), 2000))
 	if err != nil {
 		return fmt.Errorf("record delivery attempt: %w", err)
 	}
@@ -217,7 +219,7 @@ func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string)
 			updated_at = now()
 		FROM destinations d
 		WHERE x.id = $1 AND x.status = 'pending' AND d.id = x.destination_id
-		RETURNING d.type`, id, truncate(reason, 500)).Scan(&destType)
+		RETURNING d.type`, id, text.Truncate(text.Escape(reason), 500)).Scan(&destType)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -242,11 +244,4 @@ func (s *Store) ResetForRetry(ctx context.Context, accountID string, id int64) (
 		return d, fmt.Errorf("delivery %d is %s, not failed: %w", id, d.Status, ErrConflict)
 	}
 	return d, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

@@ -146,7 +146,7 @@ const (
 func (s *Store) MarkFailed(ctx context.Context, id int64, class, reason string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE postback_log SET outcome = 'failed', failed_reason = $2, error = $3,
 			claimed_at = NULL, picked = false
-		WHERE id = $1 AND outcome = 'accepted' AND processed_at IS NULL`, id, class, text.Truncate(reason, 500))
+		WHERE id = $1 AND outcome = 'accepted' AND processed_at IS NULL`, id, class, text.Truncate(text.Escape(reason), 500))
 	if err != nil {
 		return fmt.Errorf("mark postback %d failed: %w", id, err)
 	}
