@@ -48,6 +48,10 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
 	case "suppressed":
 		return DeliverResult{}, nil
+	case "failed":
+		// Given up on, or its hand-over failed: only a re-drive (which puts it
+		// back to pending first) sends it, never a repeated signal.
+		return DeliverResult{}, nil
 	}
 	// Counted before the request goes out, so an attempt cut off by a worker that
 	// died still shows: Temporal numbers a retried activity's attempts, but not a

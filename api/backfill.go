@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/dispatch"
 	"github.com/convrelay/convrelay/internal/store"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // backfillRequest is the body of POST /destinations/{id}/backfill.
@@ -112,9 +112,9 @@ func (s *server) backfillDestination(c *gin.Context) {
 // run). A delivery whose workflow cannot be reached is marked failed with the
 // reason, so it shows in the delivery log and can be re-driven. It returns how
 // many failed.
-func (s *server) handOverBackfill(ctx context.Context, account string, created []store.BackfillDelivery) int {
+func (s *server) handOverBackfill(ctx context.Context, account string, created []store.DeliveryHandOver) int {
 	const lanes = 8
-	work := make(chan store.BackfillDelivery)
+	work := make(chan store.DeliveryHandOver)
 	var mu sync.Mutex
 	failed := 0
 	var wg sync.WaitGroup
@@ -123,7 +123,7 @@ func (s *server) handOverBackfill(ctx context.Context, account string, created [
 		go func() {
 			defer wg.Done()
 			for d := range work {
-				if err := s.signalBackfill(ctx, account, d); err != nil {
+				if err := s.signalBackfill(ctx, d); err != nil {
 					s.Logger.Error("backfill hand-over", "account_id", account, "delivery_id", d.Ref.ID, "error", err)
 					reason := "backfill: hand-over to the transaction's workflow failed; re-drive it"
 					if _, err := s.Store.MarkDeliveryFailed(ctx, d.Ref.ID, reason); err != nil {
@@ -144,21 +144,9 @@ func (s *server) handOverBackfill(ctx context.Context, account string, created [
 	return failed
 }
 
-func (s *server) signalBackfill(ctx context.Context, account string, d store.BackfillDelivery) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	// A run started by this signal starts with the search attributes and memo
-	// of the conversion as it is.
-	opts, in := workflows.StartOptions(s.Config.TaskQueue, workflows.Start{AccountID: account, TxKey: d.TxKey,
-		Integration: d.Integration, Status: "approved", TransactionID: d.TransactionID, EventName: d.EventName,
-		ClickID: d.ClickID, Value: d.Value.String(), Currency: d.Currency,
-		SettleWindow: s.Config.SettleWindow, DeliveryWindow: s.Config.DeliveryWindow})
-	_, err := s.Temporal.SignalWithStartWorkflow(ctx, opts.ID, workflows.RedeliverSignalName,
-		workflows.RedeliverSignal{Delivery: d.Ref}, opts, workflows.ConversionWorkflowName, in)
-	if err != nil {
-		return fmt.Errorf("signal %s with delivery %d: %w", opts.ID, d.Ref.ID, err)
-	}
-	return nil
+func (s *server) signalBackfill(ctx context.Context, d store.DeliveryHandOver) error {
+	return dispatch.SignalDelivery(ctx, s.Temporal, s.Config.TaskQueue,
+		dispatch.Windows{Settle: s.Config.SettleWindow, Delivery: s.Config.DeliveryWindow}, d)
 }
 
 // backfillView is a backfill's answer on the console's destinations page.

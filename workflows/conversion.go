@@ -37,13 +37,14 @@ type conversion struct {
 	attrs       map[string]string // search attribute values last upserted
 	memoKey     string            // value and currency last put in the memo
 	baseline    bool              // this run recorded baselineChange
+	delivering  map[int64]bool    // deliveries this run is sending now
 }
 
 // ConversionWorkflow is the durable life of one transaction: it applies each
 // postback's status change, records it, runs the deliveries it causes, and stays
 // open for later changes until the settle window ends.
 func ConversionWorkflow(ctx workflow.Context, in Input) error {
-	w := &conversion{in: in, seen: map[int64]bool{}, attrs: map[string]string{}}
+	w := &conversion{in: in, seen: map[int64]bool{}, attrs: map[string]string{}, delivering: map[int64]bool{}}
 	w.baseline = workflow.GetVersion(ctx, baselineChange, workflow.DefaultVersion, 1) == 1
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -385,9 +386,17 @@ func (w *conversion) publish(ctx workflow.Context) {
 // startDelivery runs one delivery in its own coroutine so the workflow keeps
 // taking status changes while a platform is being retried.
 func (w *conversion) startDelivery(ctx workflow.Context, d conv.DeliveryRef) {
+	// A delivery can be handed over again while this run sends it (the hand-over
+	// reconciler repeats a signal it cannot see arrive): one sender is enough. The
+	// version is asked only here, so runs without a repeat record no marker.
+	if w.delivering[d.ID] && w.version(ctx, "one-sender-per-delivery", 1) == 1 {
+		workflow.GetLogger(ctx).Info("delivery already being sent", "delivery_id", d.ID)
+		return
+	}
+	w.delivering[d.ID] = true
 	w.inFlight++
 	workflow.Go(ctx, func(gctx workflow.Context) {
-		defer func() { w.inFlight-- }()
+		defer func() { w.inFlight--; delete(w.delivering, d.ID) }()
 		res, err := w.deliver(gctx, d)
 		if err == nil {
 			// The platform has it but the database was down: record it here, retrying

@@ -373,7 +373,8 @@ func (d *Dispatcher) runMarker(done <-chan store.Waiting) {
 }
 
 // runReconciler hands over again, every minute, postbacks handed over more than
-// ReconcileAfter ago and still not applied.
+// ReconcileAfter ago and still not applied, and deliveries the API wrote that no
+// workflow started.
 func (d *Dispatcher) runReconciler(ctx context.Context) {
 	interval := min(time.Minute, d.opts.ReconcileAfter/2)
 	t := time.NewTicker(interval)
@@ -384,6 +385,7 @@ func (d *Dispatcher) runReconciler(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		d.reconcileDeliveries(ctx)
 		n, err := d.store.Reconcile(ctx, d.opts.ReconcileAfter)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/convrelay/convrelay/internal/devstack"
+	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -122,4 +123,34 @@ func TestBackfillDeliversEachApprovedConversionOnce(t *testing.T) {
 	}
 	time.Sleep(3 * time.Second) // a second send would arrive by now
 	check("after a repeated backfill")
+}
+
+// TestBackfillLeftWithoutItsSignalIsHandedOverAgain: an API that stops after the
+// backfill wrote its deliveries and before it signalled them (here: the store's
+// backfill called directly, no signal) leaves pending deliveries no workflow knows
+// of. The reconciler signals them after CONVRELAY_RECONCILE_AFTER; each reaches the
+// platform once, and later sweeps send nothing more.
+func TestBackfillLeftWithoutItsSignalIsHandedOverAgain(t *testing.T) {
+	st := startStack(t, t.TempDir(), devstack.Options{}, map[string]string{
+		"CONVRELAY_SETTLE_WINDOW": "3s", "CONVRELAY_RECONCILE_AFTER": "2s"})
+	sc := newScenario(t, st, "orphan")
+	sc.postback("ORPHAN-1", "approved", url.Values{"commission": {"12"}})
+	st.waitProcessed(t, "ORPHAN-1", 1)
+
+	pb := newFake(t, "postback")
+	pbID := sc.destination(pb, "")
+	res, err := st.s.Store.Backfill(context.Background(), store.BackfillParams{AccountID: st.info.AccountID,
+		DestinationID: pbID, Since: time.Now().Add(-24 * time.Hour)})
+	if err != nil || len(res.Created) != 1 {
+		t.Fatalf("backfill without hand-over: %v, %d created, want 1", err, len(res.Created))
+	}
+	d := st.waitDelivery(t, "ORPHAN-1", pbID, "delivered", 60*time.Second)
+	if d["origin"] != "backfill" {
+		t.Errorf("delivery %v, want origin backfill", d)
+	}
+	time.Sleep(5 * time.Second) // two more sweeps: a repeated hand-over would have sent again
+	pb.assertValid(t)
+	if n := pb.requests(); n != 1 {
+		t.Fatalf("the platform received %d requests, want 1", n)
+	}
 }

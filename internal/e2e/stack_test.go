@@ -54,6 +54,9 @@ func startStack(t *testing.T, dir string, opts devstack.Options, env map[string]
 	if v, ok := env["CONVRELAY_SETTLE_WINDOW"]; ok {
 		cfg.SettleWindow, _ = config.ParseDuration(v)
 	}
+	if v, ok := env["CONVRELAY_RECONCILE_AFTER"]; ok {
+		cfg.ReconcileAfter, _ = config.ParseDuration(v)
+	}
 	cfg.OTLPEndpoint = env["CONVRELAY_OTLP_ENDPOINT"]
 	if opts.PGPort == 0 {
 		opts.PGPort = -1

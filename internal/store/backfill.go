@@ -32,19 +32,6 @@ type BackfillParams struct {
 	BatchSize int
 }
 
-// BackfillDelivery is one delivery a backfill made, with what its hand-over to
-// the transaction's workflow needs.
-type BackfillDelivery struct {
-	Ref           conv.DeliveryRef
-	TxKey         string
-	TransactionID string
-	Integration   string
-	EventName     string
-	ClickID       string
-	Value         decimal.Decimal
-	Currency      string
-}
-
 // BackfillResult counts what a backfill found and did. Found is the sum of
 // the others: each conversion is created, already delivered or skipped once.
 type BackfillResult struct {
@@ -52,7 +39,7 @@ type BackfillResult struct {
 	// campaign, for a campaign's destination).
 	Found int
 	// Created: deliveries made now, pending, to hand to the workflows.
-	Created []BackfillDelivery
+	Created []DeliveryHandOver
 	// AlreadyDelivered: the destination has the conversion or is being sent
 	// it (live, or by an earlier backfill).
 	AlreadyDelivered int
@@ -216,8 +203,9 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 		case c.clickTooOld:
 			res.SkippedClickTooOld++
 		default:
-			b.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin)
-				VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			b.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin,
+					awaiting_workflow_since)
+				VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now()) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
 				p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
 			queued = append(queued, c)
 		}
@@ -241,9 +229,10 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 			_ = results.Close()
 			return 0, after, fmt.Errorf("create delivery of conversion %d: %w", c.id, err)
 		}
-		res.Created = append(res.Created, BackfillDelivery{
-			Ref:   conv.DeliveryRef{ID: id, DestinationID: p.DestinationID, DestinationType: typ, Summary: summary},
-			TxKey: c.txKey, TransactionID: c.transactionID, Integration: c.integration, EventName: c.eventName,
+		res.Created = append(res.Created, DeliveryHandOver{
+			AccountID: p.AccountID,
+			Ref:       conv.DeliveryRef{ID: id, DestinationID: p.DestinationID, DestinationType: typ, Summary: summary},
+			TxKey:     c.txKey, TransactionID: c.transactionID, Integration: c.integration, EventName: c.eventName,
 			ClickID: c.clickID, Value: c.value, Currency: c.currency,
 		})
 	}

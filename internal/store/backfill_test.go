@@ -119,7 +119,7 @@ func TestBackfillSelectsApprovedConversionsOfTheWindowOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := map[string]store.BackfillDelivery{}
+	created := map[string]store.DeliveryHandOver{}
 	for _, d := range res.Created {
 		created[d.TxKey] = d
 	}

@@ -171,7 +171,8 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 // one more than every attempt started before, whoever ran it.
 func (s *Store) StartAttempt(ctx context.Context, id int64) (int, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, `UPDATE deliveries SET attempts_started = GREATEST(attempts_started, attempts) + 1
+	err := s.Pool.QueryRow(ctx, `UPDATE deliveries SET attempts_started = GREATEST(attempts_started, attempts) + 1,
+			awaiting_workflow_since = NULL
 		WHERE id = $1 RETURNING attempts_started`, id).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("start attempt of delivery %d: %w", id, notFound(err))
@@ -199,7 +200,8 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, attempt int, code i
 // MarkDelivered records a successful delivery.
 func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, code int) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'delivered', attempts = `+attemptsAfter+`, last_code = $3,
-		last_error = '', delivered_at = now(), updated_at = now() WHERE id = $1 AND status <> 'delivered'`, id, attempt, code)
+		last_error = '', delivered_at = now(), updated_at = now(), awaiting_workflow_since = NULL
+		WHERE id = $1 AND status <> 'delivered'`, id, attempt, code)
 	if err != nil {
 		return fmt.Errorf("mark delivered: %w", err)
 	}
@@ -216,7 +218,7 @@ func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string)
 	err := s.Pool.QueryRow(ctx, `UPDATE deliveries x SET status = 'failed',
 			last_error = left(CASE WHEN $2::text = '' THEN x.last_error WHEN x.last_error = '' THEN $2::text
 				ELSE $2::text || '; last error: ' || x.last_error END, 2000),
-			updated_at = now()
+			updated_at = now(), awaiting_workflow_since = NULL
 		FROM destinations d
 		WHERE x.id = $1 AND x.status = 'pending' AND d.id = x.destination_id
 		RETURNING d.type`, id, text.Truncate(text.Escape(reason), 500)).Scan(&destType)
@@ -231,7 +233,7 @@ func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string)
 
 // ResetForRetry puts a failed delivery back to pending for a re-drive.
 func (s *Store) ResetForRetry(ctx context.Context, accountID string, id int64) (Delivery, error) {
-	tag, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'pending', updated_at = now()
+	tag, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'pending', updated_at = now(), awaiting_workflow_since = now()
 		WHERE account_id = $1 AND id = $2 AND status = 'failed'`, accountID, id)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("reset delivery for retry: %w", err)

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/conv"
+)
+
+// DeliveryHandOver is a delivery the API wrote for a transaction's workflow (a
+// backfill, a re-drive), with what signalling it there needs: the start options
+// of a run, when the transaction's workflow has completed.
+type DeliveryHandOver struct {
+	AccountID     string
+	Ref           conv.DeliveryRef
+	TxKey         string
+	TransactionID string
+	Integration   string
+	EventName     string
+	ClickID       string
+	Value         decimal.Decimal
+	Currency      string
+}
+
+// AwaitingWorkflow lists pending deliveries the API wrote more than olderThan ago
+// whose workflow has not started an attempt (the signal was never sent, or never
+// arrived), oldest first, and notes them as handed over again now, so the next
+// sweep waits olderThan before it repeats one. Each comes with what its
+// conversion's workflow needs to start.
+func (s *Store) AwaitingWorkflow(ctx context.Context, olderThan time.Duration, limit int) ([]DeliveryHandOver, error) {
+	rows, err := s.Pool.Query(ctx, `WITH due AS (
+			SELECT id FROM deliveries
+			WHERE awaiting_workflow_since < now() - $1::interval AND status = 'pending'
+			ORDER BY awaiting_workflow_since LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		UPDATE deliveries d SET awaiting_workflow_since = now()
+		FROM due, conversions c, destinations t
+		WHERE d.id = due.id AND c.id = d.conversion_id AND t.id = d.destination_id
+		RETURNING d.account_id, d.id, d.destination_id, t.type, t.name, c.tx_key, c.transaction_id, c.integration,
+			c.event_name, CASE WHEN c.attributed THEN c.click_id ELSE '' END, c.value, c.currency`,
+		olderThan.String(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries awaiting their workflow: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryHandOver
+	for rows.Next() {
+		var h DeliveryHandOver
+		var destName string
+		if err := rows.Scan(&h.AccountID, &h.Ref.ID, &h.Ref.DestinationID, &h.Ref.DestinationType, &destName, &h.TxKey,
+			&h.TransactionID, &h.Integration, &h.EventName, &h.ClickID, &h.Value, &h.Currency); err != nil {
+			return nil, fmt.Errorf("scan delivery awaiting its workflow: %w", err)
+		}
+		h.Ref.Summary = "hand-over again: delivery to " + h.Ref.DestinationType + " " + destName
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("deliveries awaiting their workflow: %w", err)
+	}
+	return out, nil
+}
