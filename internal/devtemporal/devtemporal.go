@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -213,7 +214,38 @@ func (o Options) withDefaults() (Options, error) {
 //
 // On error nothing is left running. ctx bounds the wait for readiness; without
 // a deadline a 90 s limit applies.
+//
+// The service ports are picked free and released before the server binds them,
+// so another process can take one in between (tests running in parallel): that
+// start is tried again with new ports, up to startAttempts times.
 func Start(ctx context.Context, opts Options) (*Server, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := start(ctx, opts)
+		if err == nil || attempt == startAttempts || !pickedPortTaken(err) || ctx.Err() != nil {
+			return s, err
+		}
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("devtemporal: a picked port was taken before the server bound it; picking again", "attempt", attempt, "error", err)
+	}
+}
+
+const startAttempts = 3
+
+// pickedPortTaken reports whether a start failed because a port picked for it
+// was bound by someone else first (not a fixed port found busy up front).
+func pickedPortTaken(err error) bool {
+	msg := err.Error()
+	if strings.Contains(msg, "is not available") {
+		return false // a fixed port (GRPCPort, UIPort) that is busy: picking again cannot help
+	}
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(msg, "address already in use") ||
+		strings.Contains(msg, "Failed to start gRPC listener")
+}
+
+func start(ctx context.Context, opts Options) (*Server, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -233,7 +265,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// fails), so check explicitly first to return a readable error.
 	frontendPort := o.GRPCPort
 	if frontendPort == 0 {
-		if frontendPort, err = freePort(o.Host); err != nil {
+		if frontendPort, err = pickPort(o.Host); err != nil {
 			return nil, fmt.Errorf("devtemporal: picking a frontend port: %w", err)
 		}
 	} else if err := checkPortFree(o.Host, frontendPort); err != nil {
@@ -242,14 +274,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.frontendAddr = net.JoinHostPort(o.Host, strconv.Itoa(frontendPort))
 
 	// The frontend's HTTP API (also serves Nexus); without it the server warns on every start.
-	httpPort, err := freePort(o.Host)
+	httpPort, err := pickPort(o.Host)
 	if err != nil {
 		return nil, fmt.Errorf("devtemporal: picking a frontend HTTP port: %w", err)
 	}
 
 	servicePorts := map[primitives.ServiceName]int{primitives.FrontendService: frontendPort}
 	for _, svc := range []primitives.ServiceName{primitives.HistoryService, primitives.MatchingService, primitives.WorkerService} {
-		p, err := freePort(o.Host)
+		p, err := pickPort(o.Host)
 		if err != nil {
 			return nil, fmt.Errorf("devtemporal: picking a port for the %s service: %w", svc, err)
 		}
@@ -762,6 +794,9 @@ func useListener(ui *uiserver.Server, ln net.Listener) bool {
 	e.Listener = ln
 	return true
 }
+
+// pickPort picks the server's ports (a variable so a test can hand out a taken one).
+var pickPort = freePort
 
 func freePort(host string) (int, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
