@@ -3,8 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,7 +147,13 @@ func TestBackfillLeftWithoutItsSignalIsHandedOverAgain(t *testing.T) {
 	if err != nil || len(res.Created) != 1 {
 		t.Fatalf("backfill without hand-over: %v, %d created, want 1", err, len(res.Created))
 	}
+	if err := st.metricIs("convrelay_deliveries_awaiting_workflow", 1); err != nil {
+		t.Fatal(err)
+	}
 	d := st.waitDelivery(t, "ORPHAN-1", pbID, "delivered", 60*time.Second)
+	eventually(t, "/metrics shows no delivery awaiting its workflow", 10*time.Second, func() error {
+		return st.metricIs("convrelay_deliveries_awaiting_workflow", 0)
+	})
 	if d["origin"] != "backfill" {
 		t.Errorf("delivery %v, want origin backfill", d)
 	}
@@ -153,4 +162,26 @@ func TestBackfillLeftWithoutItsSignalIsHandedOverAgain(t *testing.T) {
 	if n := pb.requests(); n != 1 {
 		t.Fatalf("the platform received %d requests, want 1", n)
 	}
+}
+
+// metricIs reads one unlabelled gauge from /metrics.
+func (st *stack) metricIs(name string, want float64) error {
+	resp, err := http.Get(st.info.APIBase + "/metrics")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			if got, err := strconv.ParseFloat(v, 64); err != nil || got != want {
+				return fmt.Errorf("%s = %s, want %v", name, v, want)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("/metrics lacks %s", name)
 }

@@ -16,12 +16,29 @@ import (
 func (m *Metrics) RegisterBacklog(st *store.Store) {
 	m.registerBacklog(st)
 	m.registerUnapplied(st)
+	m.registerAwaitingWorkflow(st)
+}
+
+// registerAwaitingWorkflow exports the deliveries the API wrote (a backfill, a
+// re-drive) that no workflow has started, and the age of the oldest: one that
+// stays past CONVRELAY_RECONCILE_AFTER is being handed over again.
+func (m *Metrics) registerAwaitingWorkflow(st *store.Store) {
+	m.registerCountAndAge(st.AwaitingWorkflowStats,
+		"convrelay_deliveries_awaiting_workflow", "Deliveries written by a backfill or re-drive that no workflow has started yet.",
+		"convrelay_deliveries_awaiting_workflow_oldest_seconds", "Age of the oldest delivery no workflow has started yet.")
 }
 
 // registerBacklog exports the dispatcher backlog (accepted postbacks not yet handed
-// to Temporal) and the age of its oldest row, read from PostgreSQL at scrape time
-// (at most once a second).
+// to Temporal) and the age of its oldest row.
 func (m *Metrics) registerBacklog(st *store.Store) {
+	m.registerCountAndAge(st.BacklogStats,
+		"convrelay_dispatch_backlog", "Accepted postbacks not yet handed to Temporal.",
+		"convrelay_dispatch_backlog_oldest_seconds", "Age of the oldest postback waiting for Temporal.")
+}
+
+// registerCountAndAge exports a count and the age of its oldest row, read from
+// PostgreSQL at scrape time (at most once a second).
+func (m *Metrics) registerCountAndAge(stats func(context.Context) (int64, time.Duration, error), countName, countHelp, ageName, ageHelp string) {
 	var mu sync.Mutex
 	var last time.Time
 	var count int64
@@ -34,16 +51,14 @@ func (m *Metrics) registerBacklog(st *store.Store) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		if n, age, err := st.BacklogStats(ctx); err == nil {
+		if n, age, err := stats(ctx); err == nil {
 			count, oldest, last = n, age, time.Now()
 		}
 	}
-	_ = m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "convrelay_dispatch_backlog", Help: "Accepted postbacks not yet handed to Temporal.",
-	}, func() float64 { refresh(); mu.Lock(); defer mu.Unlock(); return float64(count) }))
-	_ = m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "convrelay_dispatch_backlog_oldest_seconds", Help: "Age of the oldest postback waiting for Temporal.",
-	}, func() float64 { refresh(); mu.Lock(); defer mu.Unlock(); return oldest.Seconds() }))
+	_ = m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: countName, Help: countHelp},
+		func() float64 { refresh(); mu.Lock(); defer mu.Unlock(); return float64(count) }))
+	_ = m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ageName, Help: ageHelp},
+		func() float64 { refresh(); mu.Lock(); defer mu.Unlock(); return oldest.Seconds() }))
 }
 
 // registerUnapplied exports convrelay_unapplied_postbacks, its oldest row's age,

@@ -193,21 +193,23 @@ func (s *Store) Reconcile(ctx context.Context, olderThan time.Duration) (int64, 
 // UnappliedStats reports how many accepted postbacks are not applied yet (waiting
 // for the hand-over or in a workflow) and the age of the oldest.
 func (s *Store) UnappliedStats(ctx context.Context) (count int64, oldest time.Duration, err error) {
-	return s.countAndOldest(ctx, "unapplied postbacks", `outcome = 'accepted' AND processed_at IS NULL`)
+	return s.countAndOldest(ctx, "unapplied postbacks", "postback_log", "received_at", `outcome = 'accepted' AND processed_at IS NULL`)
 }
 
 // BacklogStats reports how many accepted rows wait for the hand-over to Temporal
 // and the age of the oldest.
 func (s *Store) BacklogStats(ctx context.Context) (count int64, oldest time.Duration, err error) {
-	return s.countAndOldest(ctx, "backlog stats", `outcome = 'accepted' AND processed_at IS NULL AND dispatched_at IS NULL`)
+	return s.countAndOldest(ctx, "backlog stats", "postback_log", "received_at",
+		`outcome = 'accepted' AND processed_at IS NULL AND dispatched_at IS NULL`)
 }
 
-// countAndOldest counts the postback log rows matching where (a constant
-// predicate, never input) and the age of the oldest.
-func (s *Store) countAndOldest(ctx context.Context, what, where string) (count int64, oldest time.Duration, err error) {
+// countAndOldest counts the rows of table matching where and the age of the
+// oldest by its time column (table, column and predicate are constants, never
+// input).
+func (s *Store) countAndOldest(ctx context.Context, what, table, timeColumn, where string) (count int64, oldest time.Duration, err error) {
 	var age *float64
-	err = s.Pool.QueryRow(ctx, `SELECT count(*), EXTRACT(EPOCH FROM now() - min(received_at))::float8
-		FROM postback_log WHERE `+where).Scan(&count, &age)
+	err = s.Pool.QueryRow(ctx, `SELECT count(*), EXTRACT(EPOCH FROM now() - min(`+timeColumn+`))::float8
+		FROM `+table+` WHERE `+where).Scan(&count, &age)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", what, err)
 	}

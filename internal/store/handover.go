@@ -62,3 +62,11 @@ func (s *Store) AwaitingWorkflow(ctx context.Context, olderThan time.Duration, l
 	}
 	return out, nil
 }
+
+// AwaitingWorkflowStats counts pending deliveries the API wrote that no workflow
+// has started yet, and the age of the oldest (a backfill in progress shows here
+// briefly; one that stays is what the reconciler hands over again).
+func (s *Store) AwaitingWorkflowStats(ctx context.Context) (count int64, oldest time.Duration, err error) {
+	return s.countAndOldest(ctx, "deliveries awaiting their workflow", "deliveries", "awaiting_workflow_since",
+		`awaiting_workflow_since IS NOT NULL AND status = 'pending'`)
+}

@@ -47,6 +47,9 @@ func TestDeliveriesAwaitingTheirWorkflow(t *testing.T) {
 	if got := due(time.Hour); len(got) != 0 {
 		t.Fatalf("written just now, due after an hour: %v", got)
 	}
+	if n, _, err := st.AwaitingWorkflowStats(ctx); err != nil || n != 1 {
+		t.Fatalf("awaiting stats: %d (%v), want 1", n, err)
+	}
 	got := due(0)
 	if len(got) != 1 {
 		t.Fatalf("due now: %d deliveries, want 1", len(got))
@@ -64,6 +67,9 @@ func TestDeliveriesAwaitingTheirWorkflow(t *testing.T) {
 	}
 	if got := due(0); len(got) != 0 {
 		t.Fatalf("an attempt started: still awaiting its workflow: %v", got)
+	}
+	if n, _, err := st.AwaitingWorkflowStats(ctx); err != nil || n != 0 {
+		t.Fatalf("awaiting stats after an attempt started: %d (%v), want 0", n, err)
 	}
 
 	// A re-drive awaits the workflow again, until the delivery ends.
