@@ -18,7 +18,8 @@ func (s *Sender) Deliver(ctx context.Context, d Destination, c Conversion) (Resu
 	if (c.Kind == KindRestatement || c.Kind == KindRetraction) && d.Type != TypeGoogleAds {
 		return Result{}, permanent(string(d.Type), "%s adjustments are only delivered to google_ads", c.Kind)
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client(d.Type, &dialPolicy{}))
+	ctx, tokenPolicy := withTokenPolicy(ctx, d)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client(d.Type, tokenPolicy))
 	res, err := s.Send(ctx, d, c)
 	var de *DeliveryError
 	if d.Type == TypeGoogleAds && googleUsesOAuth(d) && errors.As(err, &de) && de.StatusCode == http.StatusUnauthorized {

@@ -163,8 +163,24 @@ func (g Guard) CheckURLs(d Destination) error {
 	switch d.Type {
 	case TypeWebhook, TypePostback:
 		return check("url", d.cfg("url"))
+	case TypeGoogleAds:
+		// The refresh token and client secret travel to the token endpoint.
+		return check("token_url", d.cfg("token_url"))
 	}
 	return nil
+}
+
+// withTokenPolicy makes the dialer hold an OAuth token request of d to the same
+// rule as its deliveries: over plain http only to an allowed address, since it
+// carries the client secret and refresh token.
+func withTokenPolicy(ctx context.Context, d Destination) (context.Context, *dialPolicy) {
+	policy := &dialPolicy{}
+	if d.Type == TypeGoogleAds {
+		if u, err := url.Parse(googleOAuthConfig(d).Endpoint.TokenURL); err == nil && strings.EqualFold(u.Scheme, "http") {
+			policy.plainVendor = true
+		}
+	}
+	return context.WithValue(ctx, policyKey{}, policy), policy
 }
 
 // literalAddr reads a host that names an address without DNS: an IP, or

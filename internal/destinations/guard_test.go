@@ -124,10 +124,32 @@ func TestCheckURLsNamesTheRefusedAddress(t *testing.T) {
 		{Destination{Type: TypeMeta, Endpoint: "http://10.0.0.8"}, "10.0.0.8"},
 		{Destination{Type: TypeMeta, Endpoint: "http://127.0.0.1:9999"}, ""},
 		{Destination{Type: TypeGA4, Endpoint: "https://www.google-analytics.com"}, ""},
+		{Destination{Type: TypeGoogleAds, Config: map[string]string{"token_url": "http://oauth.example.com/token"}}, "token_url: ad platform endpoints are https only"},
+		{Destination{Type: TypeGoogleAds, Config: map[string]string{"token_url": "http://169.254.169.254/token"}}, "169.254.169.254"},
+		{Destination{Type: TypeGoogleAds, Config: map[string]string{"token_url": "http://127.0.0.1:9/token"}}, ""},
+		{Destination{Type: TypeGoogleAds, Config: map[string]string{"token_url": "https://oauth2.googleapis.com/token"}}, ""},
 	} {
 		err := g.CheckURLs(tc.d)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s %s%v: %v, want %q", tc.d.Type, tc.d.Endpoint, tc.d.Config, err, tc.want)
 		}
+	}
+}
+
+// A Google Ads token refresh carries the client secret and refresh token: over
+// plain http it is dialled only to an allowed address, like a delivery.
+func TestTokenRefreshOverPlainHTTPOnlyOnAllowedAddresses(t *testing.T) {
+	g := onlyLocalhost()
+	plain := Destination{Type: TypeGoogleAds, Config: map[string]string{"refresh_token": "r", "token_url": "http://oauth.example.com/token"}}
+	ctx, _ := withTokenPolicy(context.Background(), plain)
+	if err := g.control(ctx, "tcp4", "157.240.1.35:80", nil); !errors.Is(err, errPlainHTTP) {
+		t.Fatalf("token refresh over http to a public address: %v", err)
+	}
+	if err := g.control(ctx, "tcp4", "127.0.0.1:80", nil); err != nil {
+		t.Fatalf("token refresh over http to an allowed address: %v", err)
+	}
+	ctx, _ = withTokenPolicy(context.Background(), Destination{Type: TypeGoogleAds, Config: map[string]string{"refresh_token": "r"}})
+	if err := g.control(ctx, "tcp4", "142.250.1.95:443", nil); err != nil {
+		t.Fatalf("token refresh over https (Google's endpoint) to a public address: %v", err)
 	}
 }
