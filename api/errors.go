@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,6 +48,7 @@ var (
 	errTooLarge           = errors.New("too large")
 	errUnprocessable      = errors.New("unprocessable postback")
 	errUnavailable        = errors.New("temporarily unavailable")
+	errTooMany            = errors.New("too many requests")
 )
 
 var intakeStatuses = []struct {
@@ -60,6 +62,7 @@ var intakeStatuses = []struct {
 	{errTooLarge, http.StatusRequestEntityTooLarge},
 	{errUnprocessable, http.StatusUnprocessableEntity},
 	{errUnavailable, http.StatusServiceUnavailable},
+	{errTooMany, http.StatusTooManyRequests},
 }
 
 func intakeStatus(kind error) int {
@@ -78,6 +81,8 @@ type intakeError struct {
 	field string
 	msg   string
 	cause error
+	// retryAfter: how long a sender past a rate limit must wait (errTooMany).
+	retryAfter time.Duration
 }
 
 func (e *intakeError) Error() string {

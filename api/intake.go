@@ -92,6 +92,9 @@ func (s *server) admit(c *gin.Context, in *intake, accountID, slug string, globa
 			return nil, err
 		}
 		in.entry.AccountID = accountID
+		if wait := s.limits.accountWait(accountID, in.started); wait > 0 {
+			return nil, &intakeError{kind: errTooMany, msg: "too many requests for this account", retryAfter: wait}
+		}
 	}
 	acct, integ, err := s.lookUpIntegration(c, in, accountID, slug)
 	if err != nil {
@@ -247,6 +250,10 @@ func (s *server) answerIntakeError(c *gin.Context, in *intake, err error) {
 		ie = &intakeError{kind: errUnavailable, cause: err}
 	}
 	status := intakeStatus(ie.kind)
+	if errors.Is(ie.kind, errTooMany) {
+		tooMany(c, ie.retryAfter, ie.msg) // like the middleware's: not logged
+		return
+	}
 	if status >= 500 {
 		s.Logger.Error("intake failed", "account_id", in.entry.AccountID, "error", err)
 		s.observe(in, "error")

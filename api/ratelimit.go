@@ -102,9 +102,10 @@ func (l *intakeLimiter) handle(c *gin.Context) {
 			return
 		}
 	}
-	// /pb finds its account from the postback; the address bound covers it.
+	// /pb finds its account from the postback: the intake asks accountWait once
+	// it knows it.
 	if account := c.Param("account"); l.perAccount != nil && account != "" && l.known(c.Request.Context(), account) {
-		if wait := l.perAccount.reserve(account, now); wait > 0 {
+		if wait := l.accountWait(account, now); wait > 0 {
 			tooMany(c, wait, "too many requests for this account")
 			return
 		}
@@ -112,14 +113,23 @@ func (l *intakeLimiter) handle(c *gin.Context) {
 	c.Next()
 }
 
+// accountWait takes one token of an existing account's bound; it returns how
+// long the caller must wait, 0 when the request may go now (or no bound is set).
+func (l *intakeLimiter) accountWait(account string, now time.Time) time.Duration {
+	if l == nil || l.perAccount == nil {
+		return 0
+	}
+	return l.perAccount.reserve(account, now)
+}
+
 func tooMany(c *gin.Context, wait time.Duration, msg string) {
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"status": "rejected", "error": msg + "; retry later"})
 }
 
-// rateLimit builds the intake middleware from the configuration.
-func (s *server) rateLimit() gin.HandlerFunc {
-	l := &intakeLimiter{
+// newIntakeLimiter builds the intake's rate limits from the configuration.
+func (s *server) newIntakeLimiter() *intakeLimiter {
+	return &intakeLimiter{
 		perIP:      newKeyedLimiters(s.Config.RateLimitIPRPS, s.Config.RateLimitIPBurst),
 		perAccount: newKeyedLimiters(s.Config.RateLimitAccountRPS, s.Config.RateLimitAccountBurst),
 		known: func(ctx context.Context, account string) bool {
@@ -127,5 +137,4 @@ func (s *server) rateLimit() gin.HandlerFunc {
 			return err == nil
 		},
 	}
-	return l.handle
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -58,5 +59,37 @@ func TestIntakeRateLimitPerAccount(t *testing.T) {
 	}
 	if code, _ := h.do("GET", "/"+other.ID+"/collect/net?click_id=a", "", ""); code != http.StatusOK {
 		t.Fatalf("another account is not limited by the first: %d", code)
+	}
+}
+
+// /pb learns its account from the token: the account's bound applies there too,
+// once the account is known, and a refused request is not logged.
+func TestIntakeRateLimitPerAccountOnGlobalPB(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) {
+		c.RateLimitIPRPS = 0 // off: only the account bound applies
+		c.RateLimitAccountRPS, c.RateLimitAccountBurst = 0.01, 2
+	})
+	path := "/pb?hit=a&rev=1&token=" + url.QueryEscape(h.token("pb")) + "&tx=G"
+	for i := 0; i < 2; i++ {
+		if code, body := h.do("GET", path+strconv.Itoa(i), "", ""); code != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %v", i, code, body)
+		}
+	}
+	resp, err := http.Get(h.srv.URL + path + "X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || retry < 1 {
+		t.Fatalf("past the account's rate on /pb: %d Retry-After %q, want 429 with a positive Retry-After",
+			resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if n := len(h.log()); n != 2 {
+		t.Fatalf("%d log rows, want 2: a limited request is not logged", n)
+	}
+	// The account-scoped path shares the bucket.
+	if code, _ := h.do("GET", "/"+h.account.ID+"/pb?hit=a&rev=1&tx=G9&token="+url.QueryEscape(h.token("pb")), "", ""); code != http.StatusTooManyRequests {
+		t.Fatalf("the account's own /pb after its bound is spent: %d, want 429", code)
 	}
 }

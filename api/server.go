@@ -35,6 +35,7 @@ type Deps struct {
 type server struct {
 	Deps
 	cache   *lookupCache
+	limits  *intakeLimiter
 	idKey   idSecretCache
 	sessKey idSecretCache
 }
@@ -61,7 +62,8 @@ func NewHandler(d Deps) http.Handler {
 
 	// Intake routes are rate limited (ratelimit.go), then take their token out
 	// of the query (access.go).
-	limit := s.rateLimit()
+	s.limits = s.newIntakeLimiter()
+	limit := s.limits.handle
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		r.Handle(m, "/:account/collect/:integration", limit, takeToken, s.collect)
 		r.Handle(m, "/:account/pb", limit, takeToken, s.collectAccountPB)
