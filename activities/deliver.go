@@ -46,11 +46,10 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	case "delivered":
 		// A retry after the platform's answer was recorded: sent already.
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
-	case "suppressed":
-		return DeliverResult{}, nil
-	case "failed":
-		// Given up on, or its hand-over failed: only a re-drive (which puts it
-		// back to pending first) sends it, never a repeated signal.
+	case "suppressed", "failed":
+		// Not to be sent. A failed one (given up on, or its hand-over failed) is
+		// sent again only by a re-drive, which puts it back to pending first,
+		// never by a repeated signal.
 		return DeliverResult{}, nil
 	}
 	// Counted before the request goes out, so an attempt cut off by a worker that

@@ -25,11 +25,16 @@ const DefaultGoogleTokenURL = "https://oauth2.googleapis.com/token"
 // refresh token the fixed access_token of older destinations is sent.
 func googleUsesOAuth(d Destination) bool { return d.cfg("refresh_token") != "" }
 
-func googleOAuthConfig(d Destination) *oauth2.Config {
-	tokenURL := d.cfg("token_url")
-	if tokenURL == "" {
-		tokenURL = DefaultGoogleTokenURL
+// googleTokenURL is d's token endpoint: its token_url, else Google's.
+func googleTokenURL(d Destination) string {
+	if u := d.cfg("token_url"); u != "" {
+		return u
 	}
+	return DefaultGoogleTokenURL
+}
+
+func googleOAuthConfig(d Destination) *oauth2.Config {
+	tokenURL := googleTokenURL(d)
 	return &oauth2.Config{
 		ClientID:     d.cfg("client_id"),
 		ClientSecret: d.cfg("client_secret"),

@@ -176,7 +176,7 @@ func (g Guard) CheckURLs(d Destination) error {
 func withTokenPolicy(ctx context.Context, d Destination) (context.Context, *dialPolicy) {
 	policy := &dialPolicy{}
 	if d.Type == TypeGoogleAds {
-		if u, err := url.Parse(googleOAuthConfig(d).Endpoint.TokenURL); err == nil && strings.EqualFold(u.Scheme, "http") {
+		if u, err := url.Parse(googleTokenURL(d)); err == nil && strings.EqualFold(u.Scheme, "http") {
 			policy.plainVendor = true
 		}
 	}
