@@ -10,6 +10,22 @@ import (
 	"github.com/convrelay/convrelay/workflows"
 )
 
+// handOverAgainAt signals the transaction's only delivery to the run again,
+// times times, at a workflow-clock offset (what the hand-over reconciler does).
+func (f *fixture) handOverAgainAt(after time.Duration, times int) {
+	f.env.RegisterDelayedCallback(func() {
+		var id, destID int64
+		if err := f.st.Pool.QueryRow(context.Background(), `SELECT id, destination_id FROM deliveries`).Scan(&id, &destID); err != nil {
+			f.t.Errorf("delivery row: %v", err)
+			return
+		}
+		ref := conv.DeliveryRef{ID: id, DestinationID: destID, DestinationType: "webhook", Summary: "again"}
+		for range times {
+			f.env.SignalWorkflow(workflows.RedeliverSignalName, workflows.RedeliverSignal{Delivery: ref})
+		}
+	}, after)
+}
+
 // A delivery handed over again while the run is sending it (the reconciler
 // repeats a signal it cannot see arrive) has one sender: the repeats are dropped,
 // the platform gets the event once, and the attempts are those of one sender.
@@ -18,16 +34,7 @@ func TestDeliveryHandedOverAgainWhileInFlightHasOneSender(t *testing.T) {
 	n := f.countDeliveryAttempts()
 	f.signalAt(time.Minute, f.postback("hit=h1&tx=ONE-1&rev=5&status=approved"))
 	// Between the failed first attempt and the retried activity's success.
-	f.env.RegisterDelayedCallback(func() {
-		var id, destID int64
-		if err := f.st.Pool.QueryRow(context.Background(), `SELECT id, destination_id FROM deliveries`).Scan(&id, &destID); err != nil {
-			t.Errorf("delivery row: %v", err)
-			return
-		}
-		ref := conv.DeliveryRef{ID: id, DestinationID: destID, DestinationType: "webhook", Summary: "again"}
-		f.env.SignalWorkflow(workflows.RedeliverSignalName, workflows.RedeliverSignal{Delivery: ref})
-		f.env.SignalWorkflow(workflows.RedeliverSignalName, workflows.RedeliverSignal{Delivery: ref})
-	}, time.Minute+500*time.Millisecond)
+	f.handOverAgainAt(time.Minute+500*time.Millisecond, 2)
 	f.run("ONE-1", workflows.Input{SettleWindow: time.Hour})
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -48,15 +55,7 @@ func TestDeliveryHandedOverAgainWhileInFlightHasOneSender(t *testing.T) {
 func TestRepeatedHandOverOfAFailedDeliverySendsNothing(t *testing.T) {
 	f := newFixture(t, http.StatusBadRequest)
 	f.signalAt(time.Minute, f.postback("hit=h1&tx=ONE-2&rev=5&status=approved"))
-	f.env.RegisterDelayedCallback(func() {
-		var id, destID int64
-		if err := f.st.Pool.QueryRow(context.Background(), `SELECT id, destination_id FROM deliveries`).Scan(&id, &destID); err != nil {
-			t.Errorf("delivery row: %v", err)
-			return
-		}
-		f.env.SignalWorkflow(workflows.RedeliverSignalName, workflows.RedeliverSignal{
-			Delivery: conv.DeliveryRef{ID: id, DestinationID: destID, DestinationType: "webhook", Summary: "again"}})
-	}, 2*time.Minute)
+	f.handOverAgainAt(2*time.Minute, 1)
 	f.run("ONE-2", workflows.Input{SettleWindow: time.Hour})
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,8 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.temporal.io/api/enums/v1"
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/devstack"
@@ -70,16 +66,7 @@ func TestRecordHistoryOneSender(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "workflow completes after the settle window", 60*time.Second, func() error {
-		d, err := st.s.Temporal.DescribeWorkflowExecution(ctx, wfID, "")
-		if err != nil {
-			return err
-		}
-		if s := d.WorkflowExecutionInfo.Status; s != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-			return fmt.Errorf("status %s", s)
-		}
-		return nil
-	})
+	st.waitCompleted(t, wfID)
 	if n := calls.Load(); n != 3 {
 		t.Fatalf("the webhook was called %d times, want 3 (two refusals, one success: one sender)", n)
 	}
@@ -97,11 +84,8 @@ func TestRecordHistoryOneSender(t *testing.T) {
 // historyMentions reports whether a history holds text, in its raw JSON or in a
 // base64 payload inside it (a marker's change id is a payload).
 func historyMentions(raw []byte, text string) bool {
-	if strings.Contains(string(raw), text) {
-		return true
-	}
-	for _, m := range base64Field.FindAllSubmatch(raw, -1) {
-		if dec, err := base64.StdEncoding.DecodeString(string(m[1])); err == nil && strings.Contains(string(dec), text) {
+	for _, t := range historyTexts(raw) {
+		if strings.Contains(t, text) {
 			return true
 		}
 	}

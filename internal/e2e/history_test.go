@@ -44,17 +44,7 @@ func TestRecordHistories(t *testing.T) {
 		wfID = body["workflow_id"].(string)
 		time.Sleep(500 * time.Millisecond)
 	}
-	ctx := context.Background()
-	eventually(t, "workflow completes after the settle window", 60*time.Second, func() error {
-		d, err := st.s.Temporal.DescribeWorkflowExecution(ctx, wfID, "")
-		if err != nil {
-			return err
-		}
-		if s := d.WorkflowExecutionInfo.Status; s != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-			return fmt.Errorf("status %s", s)
-		}
-		return nil
-	})
+	st.waitCompleted(t, wfID)
 	raw := historyJSON(t, st, wfID)
 	name := os.Getenv("CONVRELAY_HISTORY_NAME") // e.g. "v2": keeps earlier recordings beside the new one
 	if name == "" {
@@ -65,6 +55,21 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s (%d bytes)", out, len(raw))
+}
+
+// waitCompleted waits until a workflow has completed (after its settle window).
+func (st *stack) waitCompleted(t *testing.T, wfID string) {
+	t.Helper()
+	eventually(t, "workflow completes after the settle window", 60*time.Second, func() error {
+		d, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), wfID, "")
+		if err != nil {
+			return err
+		}
+		if s := d.WorkflowExecutionInfo.Status; s != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			return fmt.Errorf("status %s", s)
+		}
+		return nil
+	})
 }
 
 // Personal data a postback may carry; none of it may reach a Temporal history.
@@ -139,13 +144,8 @@ func TestHistoryHoldsNoPersonalData(t *testing.T) {
 // personalIn returns the first personal value found in a history, in its raw
 // JSON or in any base64 payload inside it ("" when none).
 func personalIn(raw []byte) string {
-	texts := []string{strings.ToLower(string(raw))}
-	for _, m := range base64Field.FindAllSubmatch(raw, -1) {
-		if dec, err := base64.StdEncoding.DecodeString(string(m[1])); err == nil {
-			texts = append(texts, strings.ToLower(string(dec)))
-		}
-	}
-	for _, text := range texts {
+	for _, text := range historyTexts(raw) {
+		text = strings.ToLower(text)
 		for _, p := range personal {
 			if strings.Contains(text, strings.ToLower(p)) {
 				return p
@@ -153,6 +153,18 @@ func personalIn(raw []byte) string {
 		}
 	}
 	return ""
+}
+
+// historyTexts is a history's raw JSON and every base64 payload inside it,
+// decoded (payloads are where activity inputs, results and markers live).
+func historyTexts(raw []byte) []string {
+	texts := []string{string(raw)}
+	for _, m := range base64Field.FindAllSubmatch(raw, -1) {
+		if dec, err := base64.StdEncoding.DecodeString(string(m[1])); err == nil {
+			texts = append(texts, string(dec))
+		}
+	}
+	return texts
 }
 
 var base64Field = regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]+)"`)

@@ -4,15 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/pgtest"
-	"github.com/convrelay/convrelay/internal/store"
 )
 
 // A platform's answer can hold NUL, bytes that are not UTF-8, and characters cut by
@@ -21,16 +17,12 @@ import (
 func TestDeliveryBookkeepingStoresAnyAnswerText(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	a := newAccount(t, st)
-	if _, err := st.CreateDestination(ctx, store.Destination{AccountID: a.ID, Type: "webhook", Name: "hook",
-		Config: map[string]string{"url": "https://hooks.example/x"}, FireOn: destinations.DefaultFireOn(destinations.TypeWebhook), Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.Record(ctx, store.RecordParams{PostbackID: insertAccepted(t, st, a.ID, "TEXT-1"), AccountID: a.ID, TxKey: "TEXT-1",
-		TransactionID: "TEXT-1", EventName: "Purchase", Currency: "USD", ConvertedAt: time.Now(),
-		Decision: conv.Decision{Apply: true, From: conv.StatusNone, To: conv.StatusApproved, Value: decimal.RequireFromString("5")}})
-	if err != nil || len(res.Deliveries) != 1 {
-		t.Fatalf("record: %v, %d deliveries", err, len(res.Deliveries))
+	f := &backfillFixture{t: t, st: st, a: newAccount(t, st)}
+	a := f.a
+	f.destination("webhook", map[string]string{"url": "https://hooks.example/x"}, destinations.DefaultFireOn(destinations.TypeWebhook), true, nil)
+	res := f.record("TEXT-1", recordOpt{to: conv.StatusApproved, value: "5"})
+	if len(res.Deliveries) != 1 {
+		t.Fatalf("record: %d deliveries, want 1", len(res.Deliveries))
 	}
 	id := res.Deliveries[0].ID
 

@@ -19,18 +19,12 @@ import (
 func TestDeliveriesAwaitingTheirWorkflow(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	a := newAccount(t, st)
-	if _, err := st.Record(ctx, store.RecordParams{PostbackID: insertAccepted(t, st, a.ID, "AW-1"), AccountID: a.ID, TxKey: "AW-1",
-		TransactionID: "AW-1", EventName: "Purchase", Currency: "USD", ConvertedAt: time.Now(),
-		Decision: conv.Decision{Apply: true, From: conv.StatusNone, To: conv.StatusApproved, Value: decimal.RequireFromString("7.5")}}); err != nil {
-		t.Fatal(err)
-	}
-	dest, err := st.CreateDestination(ctx, store.Destination{AccountID: a.ID, Type: "postback", Name: "source",
-		Config: map[string]string{"url": "https://ts.example/pb?tx={transaction_id}"}, FireOn: destinations.DefaultFireOn(destinations.TypePostback), Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.Backfill(ctx, store.BackfillParams{AccountID: a.ID, DestinationID: dest.ID, Since: time.Now().Add(-time.Hour)})
+	f := &backfillFixture{t: t, st: st, a: newAccount(t, st)}
+	a := f.a
+	f.record("AW-1", recordOpt{to: conv.StatusApproved, value: "7.5"})
+	dest := f.destination("postback", map[string]string{"url": "https://ts.example/pb?tx={transaction_id}"},
+		destinations.DefaultFireOn(destinations.TypePostback), true, nil)
+	res, err := st.Backfill(ctx, store.BackfillParams{AccountID: a.ID, DestinationID: dest.ID, Since: time.Now().Add(-2 * time.Hour)})
 	if err != nil || len(res.Created) != 1 {
 		t.Fatalf("backfill: %v, %d created", err, len(res.Created))
 	}
