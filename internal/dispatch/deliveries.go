@@ -24,7 +24,7 @@ func SignalDelivery(ctx context.Context, c client.Client, taskQueue string, w Wi
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	opts, in := workflows.StartOptions(taskQueue, workflows.Start{AccountID: h.AccountID, TxKey: h.TxKey,
-		Integration: h.Integration, Status: "approved", TransactionID: h.TransactionID, EventName: h.EventName,
+		Integration: h.Integration, Status: h.Status, TransactionID: h.TransactionID, EventName: h.EventName,
 		ClickID: h.ClickID, Value: h.Value.String(), Currency: h.Currency,
 		SettleWindow: w.Settle, DeliveryWindow: w.Delivery})
 	_, err := c.SignalWithStartWorkflow(ctx, opts.ID, workflows.RedeliverSignalName,

@@ -232,7 +232,7 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 		res.Created = append(res.Created, DeliveryHandOver{
 			AccountID: p.AccountID,
 			Ref:       conv.DeliveryRef{ID: id, DestinationID: p.DestinationID, DestinationType: typ, Summary: summary},
-			TxKey:     c.txKey, TransactionID: c.transactionID, Integration: c.integration, EventName: c.eventName,
+			TxKey:     c.txKey, Status: string(conv.StatusApproved), TransactionID: c.transactionID, Integration: c.integration, EventName: c.eventName,
 			ClickID: c.clickID, Value: c.value, Currency: c.currency,
 		})
 	}

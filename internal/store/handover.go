@@ -17,6 +17,7 @@ type DeliveryHandOver struct {
 	AccountID     string
 	Ref           conv.DeliveryRef
 	TxKey         string
+	Status        string // the conversion's status now, for the search attributes of a run the signal starts
 	TransactionID string
 	Integration   string
 	EventName     string
@@ -39,7 +40,7 @@ func (s *Store) AwaitingWorkflow(ctx context.Context, olderThan time.Duration, l
 		UPDATE deliveries d SET awaiting_workflow_since = now()
 		FROM due, conversions c, destinations t
 		WHERE d.id = due.id AND c.id = d.conversion_id AND t.id = d.destination_id
-		RETURNING d.account_id, d.id, d.destination_id, t.type, t.name, c.tx_key, c.transaction_id, c.integration,
+		RETURNING d.account_id, d.id, d.destination_id, t.type, t.name, c.tx_key, c.status, c.transaction_id, c.integration,
 			c.event_name, CASE WHEN c.attributed THEN c.click_id ELSE '' END, c.value, c.currency`,
 		olderThan.String(), limit)
 	if err != nil {
@@ -50,7 +51,7 @@ func (s *Store) AwaitingWorkflow(ctx context.Context, olderThan time.Duration, l
 	for rows.Next() {
 		var h DeliveryHandOver
 		var destName string
-		if err := rows.Scan(&h.AccountID, &h.Ref.ID, &h.Ref.DestinationID, &h.Ref.DestinationType, &destName, &h.TxKey,
+		if err := rows.Scan(&h.AccountID, &h.Ref.ID, &h.Ref.DestinationID, &h.Ref.DestinationType, &destName, &h.TxKey, &h.Status,
 			&h.TransactionID, &h.Integration, &h.EventName, &h.ClickID, &h.Value, &h.Currency); err != nil {
 			return nil, fmt.Errorf("scan delivery awaiting its workflow: %w", err)
 		}

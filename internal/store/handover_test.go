@@ -49,9 +49,9 @@ func TestDeliveriesAwaitingTheirWorkflow(t *testing.T) {
 		t.Fatalf("due now: %d deliveries, want 1", len(got))
 	}
 	h := got[0]
-	if h.AccountID != a.ID || h.TxKey != "AW-1" || h.TransactionID != "AW-1" || h.Ref.ID != id || h.Ref.DestinationID != dest.ID ||
+	if h.AccountID != a.ID || h.TxKey != "AW-1" || h.Status != "approved" || h.TransactionID != "AW-1" || h.Ref.ID != id || h.Ref.DestinationID != dest.ID ||
 		h.Ref.DestinationType != "postback" || !h.Value.Equal(decimal.RequireFromString("7.5")) || h.Currency != "USD" {
-		t.Fatalf("hand-over %+v, want AW-1's delivery %d to postback %d at 7.5 USD", h, id, dest.ID)
+		t.Fatalf("hand-over %+v, want AW-1's (approved) delivery %d to postback %d at 7.5 USD", h, id, dest.ID)
 	}
 	if got := due(time.Minute); len(got) != 0 {
 		t.Fatalf("handed over again just now, due again within a minute: %v", got)
