@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/convrelay/convrelay/internal/macro"
+
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,7 +31,7 @@ func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
 		fail(c, http.StatusUnprocessableEntity, "offer_url must be an http(s) URL")
 		return store.Campaign{}, false
 	}
-	if macroInAuthority(req.OfferURL) {
+	if macro.InAuthority(req.OfferURL) {
 		fail(c, http.StatusUnprocessableEntity, "offer_url may hold macros only in its path, query or fragment, not in its scheme or host")
 		return store.Campaign{}, false
 	}
@@ -53,17 +55,6 @@ func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(s))
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// macroInAuthority reports whether a macro sits in the scheme, user info or host
-// of a URL template, where a visitor's value would choose where the redirect goes.
-func macroInAuthority(tmpl string) bool {
-	const mark = "crmacro"
-	u, err := url.Parse(macroPattern.ReplaceAllString(tmpl, mark))
-	if err != nil {
-		return true
-	}
-	return strings.Contains(u.Scheme, mark) || strings.Contains(u.Host, mark) || (u.User != nil && strings.Contains(u.User.String(), mark))
 }
 
 // createCampaign is POST /v1/accounts/{account}/campaigns.

@@ -7,9 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/dispatch"
 	"github.com/convrelay/convrelay/internal/store"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // listDeliveries is GET /v1/accounts/{account}/deliveries?status=&destination_id=&transaction_id=&limit=&cursor=.
@@ -48,8 +47,9 @@ func (s *server) listDeliveries(c *gin.Context) {
 }
 
 // retryDelivery is POST /v1/accounts/{account}/deliveries/{id}/retry: a failed
-// delivery goes back to pending and is re-driven through its transaction's workflow
-// (started again, from PostgreSQL, if it has completed).
+// delivery goes back to pending and is handed to its transaction's workflow
+// through the dispatcher's one delivery hand-over (a run started again, with the
+// conversion's attributes and memo, if the workflow has completed).
 func (s *server) retryDelivery(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
@@ -59,26 +59,23 @@ func (s *server) retryDelivery(c *gin.Context) {
 		fail(c, http.StatusServiceUnavailable, "re-drive needs Temporal")
 		return
 	}
+	ctx := c.Request.Context()
 	account := c.Param("account")
-	d, err := s.Store.ResetForRetry(c.Request.Context(), account, id)
+	h, err := s.Store.ReDrive(ctx, account, id)
 	if err != nil {
 		s.failErr(c, "delivery", err)
 		return
 	}
-	summary := "retry delivery to " + d.DestinationType + " " + d.DestinationName
-	sig := workflows.RedeliverSignal{Delivery: conv.DeliveryRef{ID: d.ID, DestinationID: d.DestinationID, DestinationType: d.DestinationType, Summary: summary}}
-	txKey := workflows.TxKeyFromWorkflowID(account, d.WorkflowID)
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 10e9)
-	defer cancel()
-	opts, in := workflows.StartOptions(s.Config.TaskQueue, workflows.Start{AccountID: account, TxKey: txKey,
-		SettleWindow: s.Config.SettleWindow, DeliveryWindow: s.Config.DeliveryWindow})
-	_, err = s.Temporal.SignalWithStartWorkflow(ctx, d.WorkflowID, workflows.RedeliverSignalName, sig, opts,
-		workflows.ConversionWorkflowName, in)
-	if err != nil {
-		_, _ = s.Store.MarkDeliveryFailed(context.WithoutCancel(c.Request.Context()), d.ID, "")
+	if err := dispatch.SignalDelivery(ctx, s.Temporal, s.Config.TaskQueue,
+		dispatch.Windows{Settle: s.Config.SettleWindow, Delivery: s.Config.DeliveryWindow}, h); err != nil {
+		_, _ = s.Store.MarkDeliveryFailed(context.WithoutCancel(ctx), id, "")
 		s.failErr(c, "re-drive delivery", err)
 		return
 	}
-	d.Status = "pending"
+	d, err := s.Store.GetDelivery(ctx, account, id)
+	if err != nil {
+		s.failErr(c, "delivery", err)
+		return
+	}
 	c.JSON(http.StatusAccepted, gin.H{"delivery": newAPIDelivery(d), "workflow_id": d.WorkflowID})
 }

@@ -2,9 +2,7 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,19 +15,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // Imports are read and written as streams: importBatch rows go to the database
 // in one round trip, and their results to the client, before the next are read.
 const (
-	importBatch       = 500
-	importMaxBytes    = 512 << 20
-	importIntegration = "import"
-	importMaxSmall    = 64 << 10 // a multipart mapping or preset field
+	importBatch    = 500
+	importMaxBytes = 512 << 20
+	importMaxSmall = 64 << 10 // a multipart mapping or preset field
 )
 
 // importResult is one row's fate in the answer.
@@ -107,7 +103,7 @@ func (s *server) createImport(c *gin.Context) {
 	if opts.Preset == "" {
 		opts.Preset = "custom"
 	}
-	if _, err := postback.Parse(postback.Request{}, postback.Integration{Preset: opts.Preset}); errors.Is(err, postback.ErrUnknownPreset) {
+	if _, ok := postback.LookupPreset(opts.Preset); !ok {
 		fail(c, http.StatusUnprocessableEntity, "unknown preset "+quote(opts.Preset))
 		return
 	}
@@ -235,13 +231,23 @@ func (s *server) runImport(c *gin.Context, r *csv.Reader, width int, cols []impo
 			emit(importResult{Row: row, Status: "rejected", Error: "row has " + strconv.Itoa(len(rec)) + " columns, the header " + strconv.Itoa(width)})
 			continue
 		}
-		entry, key, msg := importEntry(account, rec, cols, opts)
-		if msg != "" {
-			emit(importResult{Row: row, Status: "rejected", Error: msg})
+		imp, err := s.intake.ImportRow(ctx, account, opts.Preset, rowValues(rec, cols), time.Now())
+		if err != nil {
+			ie := intake.AsError(err)
+			if errors.Is(ie.Kind, intake.ErrUnavailable) {
+				s.Logger.Error("import failed", "account_id", account, "row", row, "error", err)
+				first := row // rows waiting for their batch are not imported either
+				if len(rowsOf) > 0 {
+					first = rowsOf[0].Row
+				}
+				failure = "rows from " + strconv.Itoa(first) + " on were not imported: internal error; upload the file again to continue"
+				break
+			}
+			emit(importResult{Row: row, Status: "rejected", Error: ie.Message})
 			continue
 		}
-		pending = append(pending, store.ImportedPostback{Entry: entry, Key: key})
-		rowsOf = append(rowsOf, importResult{Row: row, TransactionID: entry.TransactionID})
+		pending = append(pending, imp)
+		rowsOf = append(rowsOf, importResult{Row: row, TransactionID: imp.Entry.TransactionID})
 		if len(pending) == importBatch && !flush() {
 			break
 		}
@@ -259,34 +265,15 @@ func (s *server) runImport(c *gin.Context, r *csv.Reader, width int, cols []impo
 	out.flush()
 }
 
-// importEntry turns one row into the postback log entry the live intake would
-// write, and its idempotency key: a hash of the account and the row's mapped
-// parameters in a fixed order (url.Values.Encode sorts them).
-func importEntry(account string, rec []string, cols []importColumn, opts importOptions) (store.LogEntry, string, string) {
+// rowValues are a row's mapped columns as postback parameters (empty cells left out).
+func rowValues(rec []string, cols []importColumn) url.Values {
 	vals := url.Values{}
 	for _, col := range cols {
 		if v := strings.TrimSpace(rec[col.index]); v != "" {
 			vals.Add(col.param, v)
 		}
 	}
-	query := vals.Encode()
-	pb, err := postback.Parse(postback.Request{RawQuery: query}, postback.Integration{Preset: opts.Preset})
-	if err != nil {
-		var verr *postback.Error
-		if errors.As(err, &verr) {
-			return store.LogEntry{}, "", verr.Message
-		}
-		return store.LogEntry{}, "", "row could not be read as a postback"
-	}
-	canonical, err := json.Marshal(pb)
-	if err != nil {
-		return store.LogEntry{}, "", "row could not be encoded"
-	}
-	sum := sha256.Sum256([]byte(account + "\x00" + query))
-	return store.LogEntry{AccountID: account, Integration: importIntegration, Method: http.MethodPost,
-		Path: "/v1/accounts/" + account + "/imports", RawQuery: query, ReceivedAt: time.Now().UTC(), Canonical: canonical,
-		TransactionID: pb.TransactionID, WorkflowID: workflows.WorkflowID(account, pb.TransactionKey()),
-		Outcome: string(conv.OutcomeAccepted)}, hex.EncodeToString(sum[:]), ""
+	return vals
 }
 
 // importWriter streams the JSON answer's row array.

@@ -99,7 +99,7 @@ func (s *server) createIntegration(c *gin.Context) {
 		s.failErr(c, "integration "+quote(req.Slug), err)
 		return
 	}
-	s.cache.forget(in.AccountID, in.Slug)
+	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
 	shown := ""
 	if !in.Open && len(in.Tokens) > 0 {
 		shown = in.Tokens[len(in.Tokens)-1].Secret // the answer that creates a token shows it, once
@@ -137,7 +137,7 @@ func (s *server) deleteIntegration(c *gin.Context) {
 		s.failErr(c, "integration "+quote(c.Param("slug")), err)
 		return
 	}
-	s.cache.forget(c.Param("account"), c.Param("slug"))
+	s.Accounts.ForgetIntegration(c.Param("account"), c.Param("slug"))
 	c.Status(http.StatusNoContent)
 }
 
@@ -155,7 +155,7 @@ func (s *server) addIntegrationToken(c *gin.Context) {
 		s.failErr(c, "integration "+quote(in.Slug), err)
 		return
 	}
-	s.cache.forget(in.AccountID, in.Slug)
+	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
 	s.Logger.Info("integration token added", "account_id", in.AccountID, "integration", in.Slug, "token_id", t.ID)
 	c.JSON(http.StatusCreated, apiNewToken{ID: t.ID, Token: t.Secret, Masked: maskToken(t.Secret), CreatedAt: t.CreatedAt,
 		PostbackURLTemplate: s.postbackTemplate(in, t.Secret)})
@@ -176,7 +176,7 @@ func (s *server) revokeIntegrationToken(c *gin.Context) {
 		s.failErr(c, "token", err)
 		return
 	}
-	s.cache.forget(account, slug)
+	s.Accounts.ForgetIntegration(account, slug)
 	s.Logger.Info("integration token revoked", "account_id", account, "integration", slug, "token_id", id)
 	c.Status(http.StatusNoContent)
 }

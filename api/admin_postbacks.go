@@ -8,9 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // listPostbacks is GET /v1/accounts/{account}/postbacks?outcome=&transaction_id=&limit=&cursor=.
@@ -39,10 +39,12 @@ func (s *server) listPostbacks(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"postbacks": out, "next_cursor": nextCursor(len(rows), limit, last)})
 }
 
-// testPostback is POST /v1/accounts/{account}/postbacks/test: it parses and classifies
-// a payload exactly as the intake would and returns the canonical form and the
-// decision, recording nothing. Body: {"integration":"slug","query":"a=1&b=2",
-// "body":"...","content_type":"..."}, or {"preset":"..."} instead of an integration.
+// testPostback is POST /v1/accounts/{account}/postbacks/test: it runs a payload
+// through the intake pipeline's decision (parse, limits, canonical size, keyed
+// transaction key: the steps of a live postback but access) and returns the
+// canonical form and the decision, recording nothing. Body: {"integration":"slug",
+// "query":"a=1&b=2","body":"...","content_type":"..."}, or {"preset":"..."}
+// instead of an integration.
 func (s *server) testPostback(c *gin.Context) {
 	var req struct {
 		Integration string            `json:"integration"`
@@ -61,51 +63,35 @@ func (s *server) testPostback(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "invalid JSON body: "+err.Error())
 		return
 	}
-	integ := postback.Integration{Preset: req.Preset, FieldMap: req.FieldMap}
-	if req.Integration != "" {
-		in, err := s.Store.GetIntegration(c.Request.Context(), c.Param("account"), req.Integration)
-		if err != nil {
-			s.failErr(c, "integration "+quote(req.Integration), err)
-			return
-		}
-		integ = postback.Integration{Preset: in.Preset, FieldMap: in.FieldMap}
-	}
-	if _, ok := postback.LookupPreset(integ.Preset); !ok {
-		fail(c, http.StatusBadRequest, "unknown preset "+quote(integ.Preset))
-		return
-	}
-	pb, err := postback.Parse(postback.Request{RawQuery: req.Query, Body: []byte(req.Body), ContentType: req.ContentType}, integ)
+	d, err := s.intake.DryRun(c.Request.Context(), c.Param("account"),
+		intake.Trial{Integration: req.Integration, Preset: req.Preset, FieldMap: req.FieldMap},
+		postback.Request{RawQuery: req.Query, Body: []byte(req.Body), ContentType: req.ContentType}, time.Now())
 	if err != nil {
-		var verr *postback.Error
+		ie := intake.AsError(err)
 		switch {
-		case errors.Is(err, postback.ErrMalformedBody):
-			c.JSON(http.StatusOK, gin.H{"decision": "rejected", "http_status": http.StatusBadRequest, "error": err.Error()})
-		case errors.As(err, &verr):
-			c.JSON(http.StatusOK, gin.H{"decision": "rejected", "http_status": http.StatusUnprocessableEntity, "error": verr.Message, "field": verr.Field})
+		case errors.Is(ie.Kind, intake.ErrUnavailable):
+			s.failErr(c, "test postback", err)
+		case errors.Is(ie.Kind, intake.ErrUnknownIntegration):
+			fail(c, http.StatusNotFound, "integration "+quote(req.Integration)+": not found")
+		case ie.Field == "preset":
+			fail(c, http.StatusBadRequest, ie.Message)
 		default:
-			s.failErr(c, "parse postback", err)
+			answer := gin.H{"decision": "rejected", "http_status": intakeStatus(ie.Kind), "error": ie.Message}
+			if ie.Field != "" {
+				answer["field"] = ie.Field
+			}
+			c.JSON(http.StatusOK, answer)
 		}
 		return
 	}
-	if err := postback.DefaultLimits.Check(pb, time.Now()); err != nil {
-		ie := limitError(err).(*intakeError)
-		c.JSON(http.StatusOK, gin.H{"decision": "rejected", "http_status": intakeStatus(ie.kind), "error": ie.msg, "field": ie.field})
-		return
-	}
-	secret, err := s.idSecret(c.Request.Context())
-	if err != nil {
-		s.failErr(c, "transaction key", err)
-		return
-	}
-	txKey := pb.KeyedTransactionKey(secret)
 	c.JSON(http.StatusOK, gin.H{
 		"decision":        "accepted",
 		"http_status":     http.StatusOK,
-		"canonical":       pb,
-		"status":          pb.Status,
-		"event_name":      pb.EventName,
-		"transaction_key": txKey,
-		"workflow_id":     workflows.WorkflowID(c.Param("account"), txKey),
+		"canonical":       d.Postback,
+		"status":          d.Postback.Status,
+		"event_name":      d.Postback.EventName,
+		"transaction_key": d.TxKey,
+		"workflow_id":     d.WorkflowID,
 	})
 }
 

@@ -3,64 +3,41 @@ package api
 import (
 	"net"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/text"
 )
 
 const visitorCookie = "cr_vid"
 
-var macroPattern = regexp.MustCompile(`\{([a-z_0-9]+)\}`)
-
 // fillOfferURL replaces {click_id} (or {hit}), {external_id}, {visitor_id} (or
-// {vid}), {campaign_id} and {sub1}..{sub10} in an offer URL. Values are
-// percent-encoded with only RFC 3986 unreserved characters left as they are (a
-// space is %20), which is safe in a path, a query or a fragment: a visitor's value
-// can never add a parameter, a path segment or a fragment, nor change the host
-// (campaigns refuse macros in the scheme and host). Unknown macros become empty.
+// {vid}), {campaign_id} and {sub1}..{sub10} in an offer URL through the one macro
+// engine (internal/macro): a visitor's value can never add a parameter, a path
+// segment or a fragment, nor change the host (campaigns refuse macros in the
+// scheme and host). Unknown macros become empty.
 func fillOfferURL(tmpl string, k store.Click) string {
-	return macroPattern.ReplaceAllStringFunc(tmpl, func(m string) string {
-		name := m[1 : len(m)-1]
-		var v string
+	return macro.Fill(tmpl, func(name string) string {
 		switch name {
 		case "click_id", "hit":
-			v = k.ID
+			return k.ID
 		case "external_id":
-			v = k.ExternalID
+			return k.ExternalID
 		case "visitor_id", "vid":
-			v = k.VisitorID
+			return k.VisitorID
 		case "campaign_id":
 			if k.CampaignID != nil {
-				v = strconv.FormatInt(*k.CampaignID, 10)
-			}
-		default:
-			if isSubName(name) {
-				v = k.Subs[name]
+				return strconv.FormatInt(*k.CampaignID, 10)
 			}
 		}
-		return escapeMacroValue(v)
+		return k.Subs[name] // sub1..sub10; nothing else is in Subs
 	})
-}
-
-// escapeMacroValue percent-encodes everything but unreserved characters.
-func escapeMacroValue(v string) string {
-	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
-}
-
-// isSubName reports whether name is sub1..sub10.
-func isSubName(name string) bool {
-	for i := 1; i <= 10; i++ {
-		if name == "sub"+strconv.Itoa(i) {
-			return true
-		}
-	}
-	return false
 }
 
 // validVisitorID accepts the visitor ids this server hands out and any other
@@ -104,8 +81,7 @@ func (s *server) clickRedirect(c *gin.Context) {
 	}
 	now := time.Now().UTC()
 	subs := map[string]string{}
-	for i := 1; i <= 10; i++ {
-		name := "sub" + strconv.Itoa(i)
+	for _, name := range conv.SubNames {
 		if v := c.Query(name); v != "" {
 			subs[name] = limitLen(v, 512)
 		}
@@ -172,7 +148,7 @@ func (s *server) createClick(c *gin.Context) {
 	}
 	subs := map[string]string{}
 	for name, v := range req.Subs {
-		if !isSubName(name) {
+		if !conv.IsSubName(name) {
 			fail(c, http.StatusUnprocessableEntity, "subs keys must be sub1 to sub10")
 			return
 		}
@@ -226,9 +202,6 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-func limitLen(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+// limitLen makes outside text storable: escaped and cut at a character (a NUL
+// or a stray byte in a click parameter is kept visible, never a 5xx).
+func limitLen(s string, n int) string { return text.Storable(s, n) }

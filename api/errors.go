@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -39,30 +40,20 @@ func (s *server) failErr(c *gin.Context, what string, err error) {
 	fail(c, http.StatusInternalServerError, what+": internal error")
 }
 
-// The intake's error kinds; intakeStatus maps each to its HTTP status.
-var (
-	errMalformed          = errors.New("malformed request")
-	errForbidden          = errors.New("forbidden")
-	errUnknownAccount     = errors.New("unknown account")
-	errUnknownIntegration = errors.New("unknown integration")
-	errTooLarge           = errors.New("too large")
-	errUnprocessable      = errors.New("unprocessable postback")
-	errUnavailable        = errors.New("temporarily unavailable")
-	errTooMany            = errors.New("too many requests")
-)
-
+// intakeStatuses maps each of the intake pipeline's refusal kinds to its HTTP
+// status, once, for every door (live intake, dry-run test, imports).
 var intakeStatuses = []struct {
 	kind   error
 	status int
 }{
-	{errMalformed, http.StatusBadRequest},
-	{errForbidden, http.StatusForbidden},
-	{errUnknownAccount, http.StatusNotFound},
-	{errUnknownIntegration, http.StatusNotFound},
-	{errTooLarge, http.StatusRequestEntityTooLarge},
-	{errUnprocessable, http.StatusUnprocessableEntity},
-	{errUnavailable, http.StatusServiceUnavailable},
-	{errTooMany, http.StatusTooManyRequests},
+	{intake.ErrMalformed, http.StatusBadRequest},
+	{intake.ErrForbidden, http.StatusForbidden},
+	{intake.ErrUnknownAccount, http.StatusNotFound},
+	{intake.ErrUnknownIntegration, http.StatusNotFound},
+	{intake.ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{intake.ErrUnprocessable, http.StatusUnprocessableEntity},
+	{intake.ErrUnavailable, http.StatusServiceUnavailable},
+	{intake.ErrTooMany, http.StatusTooManyRequests},
 }
 
 func intakeStatus(kind error) int {
@@ -74,35 +65,40 @@ func intakeStatus(kind error) int {
 	return http.StatusServiceUnavailable
 }
 
-// intakeError is one intake step's failure: its kind (the status), the field at
-// fault, the message safe to show the sender, and the internal cause (logged only).
-type intakeError struct {
-	kind  error
-	field string
-	msg   string
-	cause error
-	// retryAfter: how long a sender past a rate limit must wait (errTooMany).
-	retryAfter time.Duration
+// answerIntakeError answers a refused postback with the problem named; a passing
+// failure is answered 503 so the network retries, without internal detail. The
+// pipeline has already logged the request where it should be.
+func (s *server) answerIntakeError(c *gin.Context, live *intake.Live, started time.Time, err error) {
+	ie := intake.AsError(err)
+	status := intakeStatus(ie.Kind)
+	switch {
+	case errors.Is(ie.Kind, intake.ErrTooMany):
+		tooMany(c, ie.RetryAfter, ie.Message) // like the middleware's: not logged
+		return
+	case errors.Is(ie.Kind, intake.ErrUnknownAccount):
+		s.Metrics.Unknown.WithLabelValues("account").Inc()
+	case errors.Is(ie.Kind, intake.ErrUnknownIntegration):
+		s.Metrics.Unknown.WithLabelValues("integration").Inc()
+	}
+	if status >= 500 {
+		s.Logger.Error("intake failed", "account_id", live.Entry.AccountID, "error", err)
+		s.observe(live, started, "error")
+		c.AbortWithStatusJSON(status, gin.H{"status": "error", "error": "temporary failure; retry later"})
+		return
+	}
+	s.observe(live, started, "rejected")
+	answer := gin.H{"status": "rejected", "error": ie.Message}
+	if ie.Field != "" {
+		answer["field"] = ie.Field
+	}
+	c.AbortWithStatusJSON(status, answer)
 }
 
-func (e *intakeError) Error() string {
-	if e.cause != nil {
-		return e.kind.Error() + ": " + e.cause.Error()
+func (s *server) observe(live *intake.Live, started time.Time, outcome string) {
+	integration := "unknown"
+	if live.Known {
+		integration = live.Entry.Integration
 	}
-	return e.kind.Error() + ": " + e.msg
-}
-
-func (e *intakeError) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.kind}
-	}
-	return []error{e.kind, e.cause}
-}
-
-func intakeErr(kind error, field, msg string, cause ...error) error {
-	e := &intakeError{kind: kind, field: field, msg: msg}
-	if len(cause) > 0 {
-		e.cause = cause[0]
-	}
-	return e
+	s.Metrics.Postbacks.WithLabelValues(outcome, integration).Inc()
+	s.Metrics.IntakeSeconds.WithLabelValues(outcome).Observe(time.Since(started).Seconds())
 }

@@ -7,11 +7,7 @@ import (
 	"github.com/convrelay/convrelay/internal/store"
 )
 
-// IDSecretName is the installation secret that keys the hash of personal data in
-// transaction keys (and so in Temporal workflow ids).
-const IDSecretName = "transaction_key_hmac"
-
-// idSecretCache loads the installation's id secret once; a failed load is tried
+// idSecretCache loads an installation secret once; a failed load is tried
 // again on the next request.
 type idSecretCache struct {
 	mu     sync.Mutex
@@ -30,8 +26,4 @@ func (c *idSecretCache) get(ctx context.Context, st *store.Store, name string) (
 	}
 	c.secret = secret
 	return secret, nil
-}
-
-func (s *server) idSecret(ctx context.Context) ([]byte, error) {
-	return s.idKey.get(ctx, s.Store, IDSecretName)
 }

@@ -133,7 +133,7 @@ func (s *server) newIntakeLimiter() *intakeLimiter {
 		perIP:      newKeyedLimiters(s.Config.RateLimitIPRPS, s.Config.RateLimitIPBurst),
 		perAccount: newKeyedLimiters(s.Config.RateLimitAccountRPS, s.Config.RateLimitAccountBurst),
 		known: func(ctx context.Context, account string) bool {
-			_, err := s.cache.account(ctx, account)
+			_, err := s.Accounts.Account(ctx, account)
 			return err == nil
 		},
 	}

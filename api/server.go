@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -30,13 +32,13 @@ type Deps struct {
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
 	Sender     *destinations.Sender // sends test events; nil: a default Sender
+	Accounts   *accountcache.Reader // shared with the dispatcher and the worker; nil: one of its own
 }
 
 type server struct {
 	Deps
-	cache   *lookupCache
+	intake  *intake.Pipeline
 	limits  *intakeLimiter
-	idKey   idSecretCache
 	sessKey idSecretCache
 }
 
@@ -46,7 +48,11 @@ func NewHandler(d Deps) http.Handler {
 	if d.Metrics == nil {
 		d.Metrics = metrics.New()
 	}
-	s := &server{Deps: d, cache: newLookupCache(d.Store, 5*time.Second)}
+	if d.Accounts == nil {
+		d.Accounts = accountcache.New(d.Store, 0)
+	}
+	s := &server{Deps: d, intake: intake.New(d.Store, d.Accounts, d.Logger)}
+	s.intake.DefaultAccount = d.Config.DefaultAccount
 	r := gin.New()
 	r.Use(gin.Recovery())
 	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {

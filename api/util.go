@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/convrelay/convrelay/internal/intake"
+
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -64,3 +66,4 @@ func decodeStrict(raw []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
+func quote(s string) string { return intake.Quote(s) }

@@ -4,6 +4,7 @@
 package conv
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -95,3 +96,23 @@ type RecordResult struct {
 // WorkflowID is the id of a transaction's workflow: conv/<account>/<transaction
 // key>. The one definition, for the workflow's contract and the store's views.
 func WorkflowID(accountID, txKey string) string { return "conv/" + accountID + "/" + txKey }
+
+// SubNames are the sub-id parameters a click carries, sub1 to sub10, in order:
+// the one place the rule is written.
+var SubNames = func() []string {
+	names := make([]string, 10)
+	for i := range names {
+		names[i] = "sub" + strconv.Itoa(i+1)
+	}
+	return names
+}()
+
+// IsSubName reports whether name is one of SubNames.
+func IsSubName(name string) bool {
+	for _, n := range SubNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}

@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/macro"
 )
 
 // Traffic-source postback: the campaign's URL template with {macros} filled.
-
-var macroPattern = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
 
 // splitTemplate separates "scheme://host[:port]" from the rest of the
 // template. Macros are only filled in the rest, so no value can ever change
@@ -55,8 +55,7 @@ func postbackMacros(c Conversion, now time.Time) map[string]string {
 		"campaign_id":    c.CampaignID,
 		"timestamp":      strconv.FormatInt(eventTime(c, now).Unix(), 10),
 	}
-	for i := 1; i <= 10; i++ {
-		k := "sub" + strconv.Itoa(i)
+	for _, k := range conv.SubNames {
 		m[k] = c.Subs[k]
 	}
 	return m
@@ -71,10 +70,7 @@ func fillTemplate(tmpl string, macros map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	filled := macroPattern.ReplaceAllStringFunc(rest, func(m string) string {
-		v := macros[strings.ToLower(m[1:len(m)-1])]
-		return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
-	})
+	filled := macro.Fill(rest, func(name string) string { return macros[name] })
 	full := origin + filled
 	u, err := url.Parse(full)
 	if err != nil {

@@ -230,20 +230,3 @@ func (s *Store) MarkDeliveryFailed(ctx context.Context, id int64, reason string)
 	}
 	return destType, nil
 }
-
-// ResetForRetry puts a failed delivery back to pending for a re-drive.
-func (s *Store) ResetForRetry(ctx context.Context, accountID string, id int64) (Delivery, error) {
-	tag, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'pending', updated_at = now(), awaiting_workflow_since = now()
-		WHERE account_id = $1 AND id = $2 AND status = 'failed'`, accountID, id)
-	if err != nil {
-		return Delivery{}, fmt.Errorf("reset delivery for retry: %w", err)
-	}
-	d, err := s.GetDelivery(ctx, accountID, id)
-	if err != nil {
-		return Delivery{}, err
-	}
-	if tag.RowsAffected() == 0 {
-		return d, fmt.Errorf("delivery %d is %s, not failed: %w", id, d.Status, ErrConflict)
-	}
-	return d, nil
-}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -73,8 +74,18 @@ func TestDeliveriesAwaitingTheirWorkflow(t *testing.T) {
 	if got := due(0); len(got) != 0 {
 		t.Fatalf("failed: awaiting its workflow: %v", got)
 	}
-	if _, err := st.ResetForRetry(ctx, a.ID, id); err != nil {
+	h, err = st.ReDrive(ctx, a.ID, id)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if h.Ref.ID != id || h.AccountID != a.ID || h.TxKey == "" || h.Status == "" || h.TransactionID == "" || h.EventName == "" {
+		t.Fatalf("re-drive hand-over %+v lacks the conversion's start attributes", h)
+	}
+	if _, err := st.ReDrive(ctx, a.ID, id); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second re-drive of a pending delivery: %v, want ErrConflict", err)
+	}
+	if _, err := st.ReDrive(ctx, "another-account", id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("re-drive from another account: %v, want ErrNotFound", err)
 	}
 	if got := due(0); len(got) != 1 || got[0].Ref.ID != id {
 		t.Fatalf("re-driven: due %v, want delivery %d", got, id)

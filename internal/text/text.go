@@ -58,3 +58,8 @@ func hexByte(c byte) string {
 	}
 	return strings.ToUpper(h)
 }
+
+// Storable is outside text made fit for a text column: escaped (Escape), then
+// cut to at most n bytes at a character boundary. Every path that stores text
+// it did not write (intake, clicks, delivery answers, errors) goes through it.
+func Storable(s string, n int) string { return Truncate(Escape(s), n) }

@@ -1,0 +1,61 @@
+package intake
+
+import (
+	"errors"
+	"time"
+)
+
+// The kinds of refusal; an adapter maps each to its answer once (api/errors.go).
+var (
+	ErrMalformed          = errors.New("malformed request")
+	ErrForbidden          = errors.New("forbidden")
+	ErrUnknownAccount     = errors.New("unknown account")
+	ErrUnknownIntegration = errors.New("unknown integration")
+	ErrTooLarge           = errors.New("too large")
+	ErrUnprocessable      = errors.New("unprocessable postback")
+	ErrUnavailable        = errors.New("temporarily unavailable")
+	ErrTooMany            = errors.New("too many requests")
+)
+
+// Error is one step's refusal: its kind, the field at fault, the message safe to
+// show the sender, and the internal cause (logged only, never answered).
+type Error struct {
+	Kind    error
+	Field   string
+	Message string
+	Cause   error
+	// RetryAfter: how long a sender past a rate limit must wait (ErrTooMany).
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Kind.Error() + ": " + e.Cause.Error()
+	}
+	return e.Kind.Error() + ": " + e.Message
+}
+
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
+
+// Refuse builds an Error; cause, when given, is the internal reason.
+func Refuse(kind error, field, msg string, cause ...error) *Error {
+	e := &Error{Kind: kind, Field: field, Message: msg}
+	if len(cause) > 0 {
+		e.Cause = cause[0]
+	}
+	return e
+}
+
+// AsError reads any error as an intake Error; one that is not is a passing failure.
+func AsError(err error) *Error {
+	var ie *Error
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return &Error{Kind: ErrUnavailable, Cause: err}
+}
