@@ -315,9 +315,10 @@ func (s dmStatus) text() string {
 	return text
 }
 
-// dataManagerOutcome classifies an answer into the package's kinds:
-// throttling (429) and server errors (5xx) are retryable, Retry-After
-// honoured; a refused token (401) is dropped so Deliver refreshes and tries
+// dataManagerOutcome classifies an answer into the package's kinds by the
+// HTTP status, as for the other platforms: throttling (429
+// RESOURCE_EXHAUSTED), server errors (5xx UNAVAILABLE, INTERNAL,
+// DEADLINE_EXCEEDED) and 409 ABORTED are retryable, Retry-After honoured; a refused token (401) is dropped so Deliver refreshes and tries
 // once more, then permanent; a refused permission (403) and an invalid
 // request (400 INVALID_ARGUMENT: Data Manager fails the whole request fast)
 // are permanent, since the same request would fail again.
@@ -341,11 +342,9 @@ func dataManagerOutcome(res *http.Response, body []byte, now time.Time) *Deliver
 		return httpFailure("google_ads", res, nonJSONText(res, body), now)
 	}
 	de := httpFailure("google_ads", res, "data manager: "+a.Error.text(), now)
-	switch a.Error.Status {
-	case "UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED", "INTERNAL":
+	if a.Error.Status == "ABORTED" {
+		// A concurrency conflict (409): the same request can pass later.
 		de.Retryable = true
-	case "INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND", "FAILED_PRECONDITION":
-		de.Retryable = false
 	}
 	return de
 }

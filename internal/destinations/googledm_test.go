@@ -340,6 +340,8 @@ func TestDataManagerErrorClassification(t *testing.T) {
 		{"permission denied", 403, denied, "", false, 0, "PERMISSION_DENIED: The caller does not have permission"},
 		{"quota", 429, quota, "30", true, 30 * time.Second, "RESOURCE_EXHAUSTED"},
 		{"unavailable", 503, unavailable, "", true, 0, "UNAVAILABLE"},
+		{"aborted", 409, `{"error":{"code":409,"message":"Aborted.","status":"ABORTED"}}`, "", true, 0, "ABORTED: Aborted."},
+		{"not found", 404, `{"error":{"code":404,"message":"Not found.","status":"NOT_FOUND"}}`, "", false, 0, "NOT_FOUND"},
 		{"200 not JSON", 200, "<html>proxy</html>", "", true, 0, "unexpected answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

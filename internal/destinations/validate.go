@@ -32,6 +32,9 @@ func Validate(d Destination) error {
 		}
 	}
 	if d.Type == TypeGoogleAds {
+		if a := d.cfg("api"); a != "" && !strings.EqualFold(a, GoogleAPIDataManager) && !strings.EqualFold(a, GoogleAPIAds) {
+			return fmt.Errorf("google_ads destination %q: api must be data_manager or google_ads, not %q", d.Name, a)
+		}
 		if googleAPI(d) == GoogleAPIAds && d.cfg("developer_token") == "" {
 			missing = append(missing, `"developer_token"`)
 		}
@@ -73,9 +76,6 @@ func Validate(d Destination) error {
 			return fmt.Errorf("meta destination %q: action_source %q is not one Meta accepts", d.Name, s)
 		}
 	case TypeGoogleAds:
-		if a := d.cfg("api"); a != "" && !strings.EqualFold(a, GoogleAPIDataManager) && !strings.EqualFold(a, GoogleAPIAds) {
-			return fmt.Errorf("google_ads destination %q: api must be data_manager or google_ads, not %q", d.Name, a)
-		}
 		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, false) {
 			return fmt.Errorf("google_ads destination %q: api_version %q is not like v26 (google_ads) or v1 (data_manager)", d.Name, v)
 		}
