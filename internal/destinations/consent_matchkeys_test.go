@@ -240,3 +240,24 @@ func TestValidateGoogleAPIs(t *testing.T) {
 		t.Errorf("valid mapping refused: %v", err)
 	}
 }
+
+func TestGoogleAdsAPIConsent(t *testing.T) {
+	f := newFake(t, 200, `{"results":[{}]}`)
+	c := sampleConversion()
+	c.Consent = deniedUser
+	if _, de := send(t, googleDest(f.URL), c); de != nil {
+		t.Fatal(de)
+	}
+	cv := path(t, decode(t, f.only(t).Body), "conversions", 0)
+	keys(t, "consent", path(t, cv, "consent"), "adUserData", "adPersonalization")
+	wantString(t, path(t, cv, "consent", "adUserData"), "DENIED")
+	wantString(t, path(t, cv, "consent", "adPersonalization"), "DENIED")
+
+	g := newFake(t, 200, `{"results":[{}]}`)
+	if _, de := send(t, googleDest(g.URL), sampleConversion()); de != nil {
+		t.Fatal(de)
+	}
+	if v, ok := path(t, decode(t, g.only(t).Body), "conversions", 0).(map[string]any)["consent"]; ok {
+		t.Errorf("consent %v sent without a signal", v)
+	}
+}

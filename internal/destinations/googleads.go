@@ -32,6 +32,14 @@ type googleAdsConversion struct {
 	CurrencyCode       string                `json:"currencyCode,omitempty"`
 	OrderID            string                `json:"orderId,omitempty"`
 	UserIdentifiers    []googleAdsIdentifier `json:"userIdentifiers,omitempty"`
+	Consent            *googleAdsConsent     `json:"consent,omitempty"`
+}
+
+// googleAdsConsent is ClickConversion.consent (ConsentStatus GRANTED or
+// DENIED), left out without a signal.
+type googleAdsConsent struct {
+	AdUserData        string `json:"adUserData,omitempty"`
+	AdPersonalization string `json:"adPersonalization,omitempty"`
 }
 
 // googleAdsIdentifier is a oneof: exactly one field per entry.
@@ -141,6 +149,10 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 		return googleAdsBody{}, errNoGoogleIdentifier
 	}
 	gc.ConversionValue, gc.CurrencyCode = valueFields(c)
+	if g := ga4ConsentOf(c.Consent); g != nil {
+		// Same words as GA4's: GRANTED / DENIED.
+		gc.Consent = &googleAdsConsent{AdUserData: g.AdUserData, AdPersonalization: g.AdPersonalization}
+	}
 	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
