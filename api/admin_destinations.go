@@ -25,7 +25,9 @@ type destinationRequest struct {
 // validDestination checks a request and turns it into a store row; it answers the
 // client itself when the request is wrong.
 // A webhook's generated secret (if it had none) is returned to be shown once.
-func (s *server) validDestination(c *gin.Context, req destinationRequest) (store.Destination, string, bool) {
+// stored is the config the destination had (nil when it is new), from which
+// destinations.Prepare takes what an edit keeps (google_ads "api").
+func (s *server) validDestination(c *gin.Context, req destinationRequest, stored map[string]string) (store.Destination, string, bool) {
 	if req.FireOn == 0 {
 		req.FireOn = destinations.DefaultFireOn(destinations.Type(req.Type))
 	}
@@ -49,7 +51,9 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		}
 		req.Config["secret"], generated = secret, secret
 	}
-	d := destinations.Destination{Type: destinations.Type(req.Type), Name: req.Name, Endpoint: req.Endpoint, Config: req.Config}
+	d := destinations.Prepare(destinations.Destination{Type: destinations.Type(req.Type), Name: req.Name,
+		Endpoint: req.Endpoint, Config: req.Config}, stored)
+	req.Config = d.Config
 	if err := destinations.Validate(d); err != nil {
 		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return store.Destination{}, "", false
@@ -108,7 +112,7 @@ func (s *server) createDestination(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, generated, ok := s.validDestination(c, req)
+	d, generated, ok := s.validDestination(c, req, nil)
 	if !ok {
 		return
 	}
@@ -145,7 +149,16 @@ func (s *server) updateDestination(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
 		return
 	}
-	d, _, ok := s.validDestination(c, req)
+	// What the destination had decides what an edit keeps; a change of
+	// type makes it a new destination of the new type.
+	var stored map[string]string
+	if old.Type == req.Type {
+		stored = map[string]string{}
+		for k, v := range old.Config {
+			stored[k] = v
+		}
+	}
+	d, _, ok := s.validDestination(c, req, stored)
 	if !ok {
 		return
 	}

@@ -169,7 +169,7 @@ func TestDestinationTestEventGoogleAdsValidateOnly(t *testing.T) {
 		}
 		io.WriteString(w, `{"results":[{}]}`)
 	})
-	id := h.destination(`{"type":"google_ads","endpoint":"` + ads.URL + `","config":{"customer_id":"123-456-7890",
+	id := h.destination(`{"type":"google_ads","endpoint":"` + ads.URL + `","config":{"api":"google_ads","customer_id":"123-456-7890",
 		"conversion_action":"55","developer_token":"dev","client_id":"cid","client_secret":"cs","refresh_token":"1//rt",
 		"token_url":"` + token.URL + `/token"}}`)
 	code, out := h.admin("POST", "/destinations/"+id+"/test", `{"gclid":"Cj0-test"}`)

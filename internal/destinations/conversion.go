@@ -45,6 +45,10 @@ type Conversion struct {
 	// endpoint), so nothing is recorded there either.
 	Test bool
 
+	// Consent is the user's consent signal as the conversion carried it;
+	// the zero value (no signal) adds nothing to any payload.
+	Consent Consent
+
 	User        UserData
 	Items       []Item
 	Subs        map[string]string // sub1..sub10 of the click
@@ -86,7 +90,37 @@ type UserData struct {
 	FBC, FBP       string
 	GCLID, GBRAID  string
 	WBRAID, TTCLID string
-	GAClientID     string
+	// TTP is TikTok's _ttp cookie (the pixel's browser id), sent as is.
+	TTP string
+	// GAClientID is the visitor's Google Analytics client id (the _ga
+	// cookie, raw "GA1.1.x.y" or bare "x.y"), sent to GA4 as client_id.
+	GAClientID string
+}
+
+// ConsentStatus is one consent answer: ConsentGranted, ConsentDenied, or ""
+// when the conversion carried no signal for it.
+type ConsentStatus string
+
+// Consent answers.
+const (
+	ConsentUnknown ConsentStatus = ""
+	ConsentGranted ConsentStatus = "granted"
+	ConsentDenied  ConsentStatus = "denied"
+)
+
+// Consent is the user's consent as Google's consent mode names it: whether
+// their data may be used for advertising (ad_user_data) and for
+// personalised ads (ad_personalization). Each builder maps it to its
+// platform's field: Google Data Manager consent, GA4 consent, Meta Limited
+// Data Use, TikTok limited_data_use. Both empty: nothing is sent.
+type Consent struct {
+	AdUserData        ConsentStatus
+	AdPersonalization ConsentStatus
+}
+
+// IsZero reports whether the conversion carried no consent signal at all.
+func (c Consent) IsZero() bool {
+	return c.AdUserData == ConsentUnknown && c.AdPersonalization == ConsentUnknown
 }
 
 // Item is one line of an order.

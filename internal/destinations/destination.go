@@ -27,10 +27,13 @@ type Destination struct {
 	//   meta       pixel_id, access_token; optional api_version, test_event_code, action_source,
 	//              event_id_source (eventid.go)
 	//   tiktok     pixel_code, access_token; optional test_event_code, event_id_source
-	//   google_ads customer_id, conversion_action (resource name or id), developer_token,
-	//              client_id, client_secret, refresh_token (googleads_oauth.go), or a fixed
-	//              access_token (older destinations); optional login_customer_id, api_version,
-	//              token_url
+	//   google_ads customer_id, conversion_action (resource name or id), client_id,
+	//              client_secret, refresh_token (googleads_oauth.go), or a fixed access_token
+	//              (older destinations); api data_manager (googledm.go, the default Prepare
+	//              writes into new destinations) or google_ads (googleads.go, what stored
+	//              destinations without the key use), developer_token for google_ads;
+	//              optional conversion_actions (event name -> action, googleactions.go),
+	//              login_customer_id, login_account_type (data_manager), api_version, token_url
 	//   ga4        measurement_id, api_secret
 	//   postback   url (template with {macros}); optional method GET (default) or POST
 	//   webhook    url, secret

@@ -20,9 +20,34 @@ import (
 const ga4MaxBackdate = 72 * time.Hour
 
 type ga4Body struct {
-	ClientID        string     `json:"client_id"`
-	TimestampMicros int64      `json:"timestamp_micros,omitempty"`
-	Events          []ga4Event `json:"events"`
+	ClientID        string       `json:"client_id"`
+	TimestampMicros int64        `json:"timestamp_micros,omitempty"`
+	UserData        *ga4UserData `json:"user_data,omitempty"`
+	Consent         *ga4Consent  `json:"consent,omitempty"`
+	Events          []ga4Event   `json:"events"`
+}
+
+// ga4UserData is the Measurement Protocol's user-provided data: email,
+// phone and names as SHA-256 digests, the rest of the address plain.
+type ga4UserData struct {
+	Email   []string     `json:"sha256_email_address,omitempty"`
+	Phone   []string     `json:"sha256_phone_number,omitempty"`
+	Address []ga4Address `json:"address,omitempty"`
+}
+
+type ga4Address struct {
+	FirstName  string `json:"sha256_first_name,omitempty"`
+	LastName   string `json:"sha256_last_name,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// ga4Consent: GRANTED or DENIED per signal, absent when unknown.
+type ga4Consent struct {
+	AdUserData        string `json:"ad_user_data,omitempty"`
+	AdPersonalization string `json:"ad_personalization,omitempty"`
 }
 
 type ga4Event struct {
@@ -73,6 +98,8 @@ func ga4Payload(c Conversion, now time.Time) ga4Body {
 	}
 	b := ga4Body{
 		ClientID: ga4ClientID(c),
+		UserData: ga4User(c.User),
+		Consent:  ga4ConsentOf(c.Consent),
 		Events:   []ga4Event{{Name: ga4EventName(c.EventName), Params: p}},
 	}
 	if t := eventTime(c, now); now.Sub(t) <= ga4MaxBackdate {
@@ -101,4 +128,49 @@ func ga4ClientID(c Conversion) string {
 	}
 	sum := sha256.Sum256([]byte("convrelay-ga4:" + seed))
 	return fmt.Sprintf("%d.%d", binary.BigEndian.Uint32(sum[:4]), binary.BigEndian.Uint32(sum[4:8]))
+}
+
+// ga4User is the user-provided data GA4 takes, normalised as Google asks
+// (Gmail dots removed, phone in E.164, names lower-case letters); nil when
+// the conversion has none.
+func ga4User(u UserData) *ga4UserData {
+	var out ga4UserData
+	if h := hashTrait(u.Email, normalizeGoogleEmail); h != "" {
+		out.Email = []string{h}
+	}
+	if h := hashTrait(u.Phone, func(s string) string { return normalizePhoneE164(s, u.Country, u.DefaultRegion) }); h != "" {
+		out.Phone = []string{h}
+	}
+	a := ga4Address{
+		FirstName:  hashTrait(u.FirstName, normalizeName),
+		LastName:   hashTrait(u.LastName, normalizeName),
+		City:       normalizeCity(u.City),
+		Region:     normalizeState(u.State, u.Country),
+		PostalCode: normalizeZip(u.Zip, u.Country),
+		Country:    strings.ToUpper(normalizeCountry(u.Country)),
+	}
+	if a != (ga4Address{}) {
+		out.Address = []ga4Address{a}
+	}
+	if out.Email == nil && out.Phone == nil && out.Address == nil {
+		return nil
+	}
+	return &out
+}
+
+// ga4ConsentOf maps the conversion's consent; nil when it has none.
+func ga4ConsentOf(c Consent) *ga4Consent {
+	if c.IsZero() {
+		return nil
+	}
+	status := func(s ConsentStatus) string {
+		switch s {
+		case ConsentGranted:
+			return "GRANTED"
+		case ConsentDenied:
+			return "DENIED"
+		}
+		return ""
+	}
+	return &ga4Consent{AdUserData: status(c.AdUserData), AdPersonalization: status(c.AdPersonalization)}
 }

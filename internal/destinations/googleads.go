@@ -32,6 +32,14 @@ type googleAdsConversion struct {
 	CurrencyCode       string                `json:"currencyCode,omitempty"`
 	OrderID            string                `json:"orderId,omitempty"`
 	UserIdentifiers    []googleAdsIdentifier `json:"userIdentifiers,omitempty"`
+	Consent            *googleAdsConsent     `json:"consent,omitempty"`
+}
+
+// googleAdsConsent is ClickConversion.consent (ConsentStatus GRANTED or
+// DENIED), left out without a signal.
+type googleAdsConsent struct {
+	AdUserData        string `json:"adUserData,omitempty"`
+	AdPersonalization string `json:"adPersonalization,omitempty"`
 }
 
 // googleAdsIdentifier is a oneof: exactly one field per entry.
@@ -66,6 +74,9 @@ var errNoGoogleIdentifier = errors.New("no gclid, gbraid or wbraid and no email 
 	"Google Ads has nothing to attribute this conversion to")
 
 func googleAdsRequest(ctx context.Context, d Destination, c Conversion, now time.Time) (*http.Request, error) {
+	if googleAPI(d) == GoogleAPIDataManager {
+		return dataManagerRequest(ctx, d, c, now)
+	}
 	var body any
 	method := "uploadClickConversions"
 	switch c.Kind {
@@ -111,7 +122,7 @@ func googleAdsRequest(ctx context.Context, d Destination, c Conversion, now time
 func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody, error) {
 	u := c.User
 	gc := googleAdsConversion{
-		ConversionAction:   googleAdsActionName(d),
+		ConversionAction:   googleAdsActionName(d, c.EventName),
 		ConversionDateTime: eventTime(c, now).UTC().Format(googleAdsTimeLayout),
 		OrderID:            c.orderID(),
 	}
@@ -138,6 +149,10 @@ func googleAdsPayload(d Destination, c Conversion, now time.Time) (googleAdsBody
 		return googleAdsBody{}, errNoGoogleIdentifier
 	}
 	gc.ConversionValue, gc.CurrencyCode = valueFields(c)
+	if g := ga4ConsentOf(c.Consent); g != nil {
+		// Same words as GA4's: GRANTED / DENIED.
+		gc.Consent = &googleAdsConsent{AdUserData: g.AdUserData, AdPersonalization: g.AdPersonalization}
+	}
 	return googleAdsBody{Conversions: []googleAdsConversion{gc}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
@@ -150,7 +165,7 @@ func googleAdsAdjustmentPayload(d Destination, c Conversion, now time.Time) (goo
 		at = now
 	}
 	adj := googleAdsAdjustment{
-		ConversionAction:   googleAdsActionName(d),
+		ConversionAction:   googleAdsActionName(d, c.EventName),
 		AdjustmentDateTime: at.UTC().Format(googleAdsTimeLayout),
 		OrderID:            c.orderID(),
 	}
@@ -171,9 +186,11 @@ func googleAdsAdjustmentPayload(d Destination, c Conversion, now time.Time) (goo
 	return googleAdsAdjustmentBody{ConversionAdjustments: []googleAdsAdjustment{adj}, PartialFailure: true, ValidateOnly: c.Test}, nil
 }
 
-// googleAdsActionName accepts the resource name or the bare numeric id.
-func googleAdsActionName(d Destination) string {
-	a := d.cfg("conversion_action")
+// googleAdsActionName is the resource name of the event's conversion action
+// (conversion_actions, else conversion_action), given as one or as the bare
+// numeric id.
+func googleAdsActionName(d Destination, eventName string) string {
+	a := googleConversionAction(d, eventName)
 	if strings.Contains(a, "/") {
 		return a
 	}
@@ -238,6 +255,14 @@ const googleAdjustmentWait = time.Hour
 type googleAdsAnswer struct {
 	Error               *googleStatus `json:"error"`
 	PartialFailureError *googleStatus `json:"partialFailureError"`
+}
+
+// googleOutcomeFor reads answers of the API d sends through.
+func googleOutcomeFor(d Destination) outcomeFunc {
+	if googleAPI(d) == GoogleAPIDataManager {
+		return dataManagerOutcome
+	}
+	return googleAdsOutcome
 }
 
 func googleAdsOutcome(res *http.Response, body []byte, now time.Time) *DeliveryError {

@@ -21,6 +21,21 @@ import (
 // DefaultGoogleTokenURL is Google's OAuth2 token endpoint.
 const DefaultGoogleTokenURL = "https://oauth2.googleapis.com/token"
 
+// OAuth scopes: the refresh token must have been granted the one of the
+// destination's API.
+const (
+	GoogleAdsScope   = "https://www.googleapis.com/auth/adwords"
+	DataManagerScope = "https://www.googleapis.com/auth/datamanager"
+)
+
+// googleScope is the OAuth scope of d's API.
+func googleScope(d Destination) string {
+	if googleAPI(d) == GoogleAPIDataManager {
+		return DataManagerScope
+	}
+	return GoogleAdsScope
+}
+
 // googleUsesOAuth reports whether d refreshes its own tokens; without a
 // refresh token the fixed access_token of older destinations is sent.
 func googleUsesOAuth(d Destination) bool { return d.cfg("refresh_token") != "" }
@@ -41,7 +56,7 @@ func googleOAuthConfig(d Destination) *oauth2.Config {
 		// Google reads the client credentials from the form body; saying so
 		// spares the library's probe of both styles.
 		Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams},
-		Scopes:   []string{"https://www.googleapis.com/auth/adwords"},
+		Scopes:   []string{googleScope(d)},
 	}
 }
 
@@ -63,7 +78,7 @@ var googleTokens = &googleTokenCache{entries: map[string]*googleTokenEntry{}}
 func (c *googleTokenCache) key(d Destination) string {
 	h := sha256.New()
 	for _, s := range []string{strconv.FormatInt(d.ID, 10), d.cfg("token_url"), d.cfg("client_id"),
-		d.cfg("client_secret"), d.cfg("refresh_token")} {
+		d.cfg("client_secret"), d.cfg("refresh_token"), googleScope(d)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -34,6 +34,13 @@ type metaEvent struct {
 	EventSourceURL string          `json:"event_source_url,omitempty"`
 	UserData       metaUserData    `json:"user_data"`
 	CustomData     *metaCustomData `json:"custom_data,omitempty"`
+	// Limited Data Use: ["LDU"] with country and state 0 (Meta geolocates
+	// the event) when the user denied the use of their data for ads; an
+	// empty array (LDU explicitly off) when they granted it; absent
+	// without a signal.
+	DataProcessingOptions        *[]string `json:"data_processing_options,omitempty"`
+	DataProcessingOptionsCountry *int      `json:"data_processing_options_country,omitempty"`
+	DataProcessingOptionsState   *int      `json:"data_processing_options_state,omitempty"`
 }
 
 // metaUserData: contact fields are arrays of SHA-256 digests; the browser
@@ -102,6 +109,14 @@ func metaPayload(d Destination, c Conversion, t time.Time) metaBody {
 		ActionSource:   source,
 		EventSourceURL: c.SourceURL,
 		UserData:       metaUser(c.User),
+	}
+	switch c.Consent.AdUserData {
+	case ConsentDenied:
+		ldu, geo := []string{"LDU"}, 0
+		ev.DataProcessingOptions = &ldu
+		ev.DataProcessingOptionsCountry, ev.DataProcessingOptionsState = &geo, &geo
+	case ConsentGranted:
+		ev.DataProcessingOptions = &[]string{}
 	}
 	cd := &metaCustomData{OrderID: c.TransactionID}
 	cd.Value, cd.Currency = valueFields(c)

@@ -53,7 +53,10 @@ func postbackMacros(c Conversion, now time.Time) map[string]string {
 		"event":          c.EventName,
 		"status":         c.Status,
 		"campaign_id":    c.CampaignID,
-		"timestamp":      strconv.FormatInt(eventTime(c, now).Unix(), 10),
+		// The delivery's idempotency key (Meta/TikTok event_id, Google
+		// order id): a receiver that keeps it can drop a re-send.
+		"event_id":  c.EventID,
+		"timestamp": strconv.FormatInt(eventTime(c, now).Unix(), 10),
 	}
 	for _, k := range conv.SubNames {
 		m[k] = c.Subs[k]

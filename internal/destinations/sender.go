@@ -44,13 +44,18 @@ var defaultClient = &http.Client{Timeout: defaultTimeout}
 // its answer. outcome returns nil when the platform accepted the conversion.
 type platform struct {
 	build   func(ctx context.Context, d Destination, c Conversion, now time.Time) (*http.Request, error)
-	outcome func(res *http.Response, body []byte, now time.Time) *DeliveryError
+	outcome outcomeFunc
+	// outcomeFor, when set, picks the reader by the destination's settings
+	// (google_ads: Google Ads API or Data Manager).
+	outcomeFor func(d Destination) outcomeFunc
 }
+
+type outcomeFunc func(res *http.Response, body []byte, now time.Time) *DeliveryError
 
 var platforms = map[Type]platform{
 	TypeMeta:      {build: metaRequest, outcome: metaOutcome},
 	TypeTikTok:    {build: tiktokRequest, outcome: tiktokOutcome},
-	TypeGoogleAds: {build: googleAdsRequest, outcome: googleAdsOutcome},
+	TypeGoogleAds: {build: googleAdsRequest, outcomeFor: googleOutcomeFor},
 	TypeGA4:       {build: ga4Request, outcome: plainOutcome("ga4")},
 	TypePostback:  {build: postbackRequest, outcome: plainOutcome("postback")},
 	TypeWebhook:   {build: webhookRequest, outcome: plainOutcome("webhook")},
@@ -102,7 +107,11 @@ func (s *Sender) Send(ctx context.Context, d Destination, c Conversion) (Result,
 		// idempotency key makes another attempt safe.
 		return result, transportFailure(name, err)
 	}
-	if de := p.outcome(res, body, now); de != nil {
+	outcome := p.outcome
+	if p.outcomeFor != nil {
+		outcome = p.outcomeFor(d)
+	}
+	if de := outcome(res, body, now); de != nil {
 		return result, de
 	}
 	return result, nil
@@ -150,7 +159,7 @@ func (s *Sender) now() time.Time {
 // plainOutcome is for targets whose only verdict is the status code (GA4
 // answers 2xx even to payloads it drops; postback and webhook receivers
 // vary). Their bodies are shown back as a short one-line snippet only.
-func plainOutcome(name string) func(*http.Response, []byte, time.Time) *DeliveryError {
+func plainOutcome(name string) outcomeFunc {
 	return func(res *http.Response, body []byte, now time.Time) *DeliveryError {
 		if res.StatusCode >= 200 && res.StatusCode < 300 {
 			return nil

@@ -19,21 +19,31 @@ type tiktokBody struct {
 }
 
 type tiktokEvent struct {
-	Event      string           `json:"event"`
-	EventTime  int64            `json:"event_time"`
-	EventID    string           `json:"event_id,omitempty"`
-	User       tiktokUser       `json:"user"`
-	Properties tiktokProperties `json:"properties"`
-	Page       *tiktokPage      `json:"page,omitempty"`
+	Event     string `json:"event"`
+	EventTime int64  `json:"event_time"`
+	EventID   string `json:"event_id,omitempty"`
+	// LimitedDataUse is true when the user denied the use of their data
+	// for ads, false when they granted it, absent without a signal.
+	LimitedDataUse *bool            `json:"limited_data_use,omitempty"`
+	User           tiktokUser       `json:"user"`
+	Properties     tiktokProperties `json:"properties"`
+	Page           *tiktokPage      `json:"page,omitempty"`
 }
 
-// tiktokUser: email, phone and external_id are SHA-256 digests; ttclid, ip
-// and user_agent are sent as they are.
+// tiktokUser: email, phone, external_id and the name and address fields are
+// SHA-256 digests; ttclid, ttp, ip and user_agent are sent as they are.
 type tiktokUser struct {
 	TTCLID     string `json:"ttclid,omitempty"`
+	TTP        string `json:"ttp,omitempty"`
 	Email      string `json:"email,omitempty"`
 	Phone      string `json:"phone,omitempty"`
 	ExternalID string `json:"external_id,omitempty"`
+	FirstName  string `json:"first_name,omitempty"`
+	LastName   string `json:"last_name,omitempty"`
+	City       string `json:"city,omitempty"`
+	State      string `json:"state,omitempty"`
+	Country    string `json:"country,omitempty"`
+	ZipCode    string `json:"zip_code,omitempty"`
 	IP         string `json:"ip,omitempty"`
 	UserAgent  string `json:"user_agent,omitempty"`
 }
@@ -68,21 +78,38 @@ func tiktokRequest(ctx context.Context, d Destination, c Conversion, now time.Ti
 
 func tiktokPayload(d Destination, c Conversion, now time.Time) tiktokBody {
 	u := c.User
+	withCountry := func(f func(string, string) string) func(string) string {
+		return func(s string) string { return f(s, u.Country) }
+	}
 	ev := tiktokEvent{
 		Event:     tiktokEventName(c.EventName),
 		EventTime: eventTime(c, now).Unix(),
 		EventID:   pixelEventID(d, c),
 		User: tiktokUser{
 			TTCLID: trimmed(u.TTCLID),
+			TTP:    trimmed(u.TTP),
 			Email:  hashTrait(u.Email, normalizeEmail),
 			Phone: hashTrait(u.Phone, func(s string) string {
 				return normalizePhoneE164(s, u.Country, u.DefaultRegion)
 			}),
 			ExternalID: hashTrait(u.ExternalID, normalizeExternalID),
+			FirstName:  hashTrait(u.FirstName, normalizeName),
+			LastName:   hashTrait(u.LastName, normalizeName),
+			City:       hashTrait(u.City, normalizeCity),
+			State:      hashTrait(u.State, withCountry(normalizeState)),
+			Country:    hashTrait(u.Country, normalizeCountry),
+			ZipCode:    hashTrait(u.Zip, withCountry(normalizeZip)),
 			IP:         trimmed(u.IP),
 			UserAgent:  trimmed(u.UserAgent),
 		},
 		Properties: tiktokProperties{OrderID: c.TransactionID},
+	}
+	switch c.Consent.AdUserData {
+	case ConsentDenied:
+		ev.LimitedDataUse = new(bool)
+		*ev.LimitedDataUse = true
+	case ConsentGranted:
+		ev.LimitedDataUse = new(bool)
 	}
 	ev.Properties.Value, ev.Properties.Currency = valueFields(c)
 	for _, it := range c.Items {

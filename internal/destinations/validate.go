@@ -11,7 +11,7 @@ import (
 var requiredConfig = map[Type][]string{
 	TypeMeta:      {"pixel_id", "access_token"},
 	TypeTikTok:    {"pixel_code", "access_token"},
-	TypeGoogleAds: {"customer_id", "conversion_action", "developer_token"}, // and OAuth, see googleAdsAuthMissing
+	TypeGoogleAds: {"customer_id", "conversion_action"}, // developer_token for api google_ads; OAuth, see googleAdsAuthMissing
 	TypeGA4:       {"measurement_id", "api_secret"},
 	TypePostback:  {"url"},
 	TypeWebhook:   {"url", "secret"},
@@ -32,6 +32,12 @@ func Validate(d Destination) error {
 		}
 	}
 	if d.Type == TypeGoogleAds {
+		if a := d.cfg("api"); a != "" && !strings.EqualFold(a, GoogleAPIDataManager) && !strings.EqualFold(a, GoogleAPIAds) {
+			return fmt.Errorf("google_ads destination %q: api must be data_manager or google_ads, not %q", d.Name, a)
+		}
+		if googleAPI(d) == GoogleAPIAds && d.cfg("developer_token") == "" {
+			missing = append(missing, `"developer_token"`)
+		}
 		missing = append(missing, googleAdsAuthMissing(d)...)
 	}
 	if len(missing) > 0 {
@@ -71,7 +77,19 @@ func Validate(d Destination) error {
 		}
 	case TypeGoogleAds:
 		if v := d.cfg("api_version"); v != "" && !isAPIVersion(v, false) {
-			return fmt.Errorf("google_ads destination %q: api_version %q is not like v26", d.Name, v)
+			return fmt.Errorf("google_ads destination %q: api_version %q is not like v26 (google_ads) or v1 (data_manager)", d.Name, v)
+		}
+		// Checked for Data Manager only, so a stored Google Ads API
+		// destination is not refused now for what it was accepted with.
+		if googleAPI(d) == GoogleAPIDataManager && !validConversionAction(d.cfg("conversion_action")) {
+			return fmt.Errorf("google_ads destination %q: conversion_action %q is neither an id nor customers/…/conversionActions/…",
+				d.Name, d.cfg("conversion_action"))
+		}
+		if _, err := parseConversionActions(d.cfg("conversion_actions")); err != nil {
+			return fmt.Errorf("google_ads destination %q: conversion_actions: %v", d.Name, err)
+		}
+		if t := strings.ToUpper(d.cfg("login_account_type")); t != "" && t != "GOOGLE_ADS" && t != "DATA_PARTNER" {
+			return fmt.Errorf("google_ads destination %q: login_account_type must be GOOGLE_ADS or DATA_PARTNER, not %q", d.Name, d.cfg("login_account_type"))
 		}
 		if u := d.cfg("token_url"); u != "" {
 			if err := checkHTTPURL(u); err != nil {

@@ -174,7 +174,9 @@ func (f *fakePlatform) destination(name, fireOn string, campaignID int64) string
 	case "tiktok":
 		cfg = map[string]string{"pixel_code": f.pixel, "access_token": f.token}
 	case "google_ads":
-		cfg = map[string]string{"customer_id": "123-456-7890", "conversion_action": "987654321",
+		// These fakes speak the Google Ads API; new destinations default
+		// to the Data Manager API, so the choice is written out.
+		cfg = map[string]string{"api": "google_ads", "customer_id": "123-456-7890", "conversion_action": "987654321",
 			"developer_token": f.devToken, "access_token": f.token}
 		if f.oauth {
 			delete(cfg, "access_token")
