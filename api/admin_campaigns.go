@@ -1,75 +1,22 @@
 package api
 
 import (
-	"github.com/convrelay/convrelay/internal/macro"
-
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/shopspring/decimal"
 
-	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/admin"
 )
-
-type campaignRequest struct {
-	Name                  string           `json:"name"`
-	OfferURL              string           `json:"offer_url"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout"`
-	TrafficSource         string           `json:"traffic_source"`
-	TrafficSourcePostback string           `json:"traffic_source_postback"`
-	AttributionWindowDays int              `json:"attribution_window_days"`
-}
-
-func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
-	if strings.TrimSpace(req.Name) == "" {
-		fail(c, http.StatusUnprocessableEntity, "name is required")
-		return store.Campaign{}, false
-	}
-	if !isHTTPURL(req.OfferURL) {
-		fail(c, http.StatusUnprocessableEntity, "offer_url must be an http(s) URL")
-		return store.Campaign{}, false
-	}
-	if macro.InAuthority(req.OfferURL) {
-		fail(c, http.StatusUnprocessableEntity, "offer_url may hold macros only in its path, query or fragment, not in its scheme or host")
-		return store.Campaign{}, false
-	}
-	if req.TrafficSourcePostback != "" && !isHTTPURL(req.TrafficSourcePostback) {
-		fail(c, http.StatusUnprocessableEntity, "traffic_source_postback must be an http(s) URL template")
-		return store.Campaign{}, false
-	}
-	if req.DefaultPayout != nil && req.DefaultPayout.IsNegative() {
-		fail(c, http.StatusUnprocessableEntity, "default_payout must not be negative")
-		return store.Campaign{}, false
-	}
-	if req.AttributionWindowDays < 0 || req.AttributionWindowDays > 365 {
-		fail(c, http.StatusUnprocessableEntity, "attribution_window_days must be from 1 to 365 (0 means 30)")
-		return store.Campaign{}, false
-	}
-	return store.Campaign{AccountID: c.Param("account"), Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
-		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays}, true
-}
-
-// isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(s))
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
 
 // createCampaign is POST /v1/accounts/{account}/campaigns.
 func (s *server) createCampaign(c *gin.Context) {
-	var req campaignRequest
+	var req admin.CampaignRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	cp, ok := validCampaign(c, req)
-	if !ok {
-		return
-	}
-	out, err := s.Store.CreateCampaign(c.Request.Context(), cp)
+	out, err := s.admin.SaveCampaign(c.Request.Context(), c.Param("account"), 0, req)
 	if err != nil {
-		s.failErr(c, "create campaign", err)
+		s.answer(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, s.newAPICampaign(out))
@@ -81,18 +28,13 @@ func (s *server) updateCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req campaignRequest
+	var req admin.CampaignRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	cp, ok := validCampaign(c, req)
-	if !ok {
-		return
-	}
-	cp.ID = id
-	out, err := s.Store.UpdateCampaign(c.Request.Context(), cp)
+	out, err := s.admin.SaveCampaign(c.Request.Context(), c.Param("account"), id, req)
 	if err != nil {
-		s.failErr(c, "campaign", err)
+		s.answer(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, s.newAPICampaign(out))

@@ -1,0 +1,62 @@
+package admin
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/macro"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// CampaignRequest creates or replaces a campaign.
+type CampaignRequest struct {
+	Name                  string           `json:"name"`
+	OfferURL              string           `json:"offer_url"`
+	DefaultPayout         *decimal.Decimal `json:"default_payout"`
+	TrafficSource         string           `json:"traffic_source"`
+	TrafficSourcePostback string           `json:"traffic_source_postback"`
+	AttributionWindowDays int              `json:"attribution_window_days"`
+}
+
+// SaveCampaign creates a campaign (id 0) or replaces campaign id.
+func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, req CampaignRequest) (store.Campaign, error) {
+	cp, err := validCampaign(account, req)
+	if err != nil {
+		return cp, err
+	}
+	if id == 0 {
+		out, err := s.Store.CreateCampaign(ctx, cp)
+		return out, fromStore("create campaign", err)
+	}
+	cp.ID = id
+	out, err := s.Store.UpdateCampaign(ctx, cp)
+	return out, fromStore("campaign", err)
+}
+
+func validCampaign(account string, req CampaignRequest) (store.Campaign, error) {
+	switch {
+	case strings.TrimSpace(req.Name) == "":
+		return store.Campaign{}, Invalid("name", "name is required")
+	case !isHTTPURL(req.OfferURL):
+		return store.Campaign{}, Invalid("offer_url", "offer_url must be an http(s) URL")
+	case macro.InAuthority(req.OfferURL):
+		return store.Campaign{}, Invalid("offer_url", "offer_url may hold macros only in its path, query or fragment, not in its scheme or host")
+	case req.TrafficSourcePostback != "" && !isHTTPURL(req.TrafficSourcePostback):
+		return store.Campaign{}, Invalid("traffic_source_postback", "traffic_source_postback must be an http(s) URL template")
+	case req.DefaultPayout != nil && req.DefaultPayout.IsNegative():
+		return store.Campaign{}, Invalid("default_payout", "default_payout must not be negative")
+	case req.AttributionWindowDays < 0 || req.AttributionWindowDays > 365:
+		return store.Campaign{}, Invalid("attribution_window_days", "attribution_window_days must be from 1 to 365 (0 means 30)")
+	}
+	return store.Campaign{AccountID: account, Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
+		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays}, nil
+}
+
+// isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
