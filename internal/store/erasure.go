@@ -226,10 +226,11 @@ func (p *person) matchesAnyValue(v string) bool {
 		return false
 	}
 	v = strings.TrimSpace(v)
-	if dec, err := url.QueryUnescape(v); err == nil {
-		v = dec
+	if strings.EqualFold(v, p.value) || strings.EqualFold(v, p.emailHash) {
+		return true
 	}
-	return strings.EqualFold(v, p.value) || strings.EqualFold(v, p.emailHash)
+	dec, err := url.QueryUnescape(v)
+	return err == nil && strings.EqualFold(dec, p.value)
 }
 
 // ownsCanonical says whether a stored canonical postback is the person's.
@@ -654,4 +655,64 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// ErasureColumns says, for every text and JSON column of the tables that hold
+// an account's data, what erasure (and retention) does with it; "table.*"
+// covers a table of configuration. A test keeps the list complete: a new column
+// must be classified before it ships.
+var ErasureColumns = map[string]string{
+	"api_keys.*":     "configuration (hashed admin keys), no personal data",
+	"campaigns.*":    "configuration, no personal data",
+	"destinations.*": "configuration, no personal data",
+	"integrations.*": "configuration, no personal data",
+
+	"clicks.*":   "erasure deletes the person's clicks and every click of the same visitors; retention deletes clicks",
+	"visitors.*": "erasure deletes the person's visitor sessions; retention deletes them with the clicks",
+
+	"postback_log.raw_query":      "erased: emptied; retention deletes the row",
+	"postback_log.raw_body":       "erased: emptied; retention deletes the row",
+	"postback_log.source_ip":      "erased: emptied (a browser's address for browser conversions); retention deletes the row",
+	"postback_log.canonical":      "erased: personal keys removed, other values equal to an identifier emptied",
+	"postback_log.error":          "erased: emptied when it quotes an identifier",
+	"postback_log.note":           "erased: emptied when it quotes an identifier",
+	"postback_log.transaction_id": "erased: emptied when it is an identifier",
+	"postback_log.workflow_id":    "erased: follows the conversion's new key; a key naming the person becomes erased:…",
+	"postback_log.import_key":     "kept: SHA-256 of the account and the imported row (idempotent re-import); deleted with the row",
+	"postback_log.integration":    "no personal data",
+	"postback_log.method":         "no personal data",
+	"postback_log.path":           "no personal data (account and integration)",
+	"postback_log.outcome":        "no personal data",
+	"postback_log.failed_reason":  "no personal data (a class name)",
+	"postback_log.claimed_by":     "no personal data (an instance name)",
+	"postback_log.trace_parent":   "no personal data (a trace id)",
+
+	"conversions.tx_key":              "erased: a key built from the person's identifiers becomes erased:<id>:<random>; a network's transaction id stays",
+	"conversions.click_id":            "erased: emptied; retention empties it with the stored postback",
+	"conversions.postback":            "erased: personal keys removed; retention removes them after CONVRELAY_RETENTION_CONVERSION_POSTBACK",
+	"conversions.subs":                "erased: subs quoting an identifier removed; retention empties them",
+	"conversions.transaction_id":      "erased: emptied when it is an identifier",
+	"conversions.unattributed_reason": "erased: emptied when it quotes an identifier",
+	"conversions.country":             "kept: report dimension (two letters)",
+	"conversions.device_type":         "kept: report dimension",
+	"conversions.os":                  "kept: report dimension",
+	"conversions.browser":             "kept: report dimension",
+	"conversions.currency":            "no personal data",
+	"conversions.account_currency":    "no personal data",
+	"conversions.event_name":          "no personal data",
+	"conversions.integration":         "no personal data",
+	"conversions.status":              "no personal data",
+	"conversions.traffic_source":      "no personal data",
+
+	"conversion_events.from_status": "no personal data",
+	"conversion_events.to_status":   "no personal data",
+
+	"deliveries.last_error": "erased: emptied; retention deletes finished deliveries",
+	"deliveries.event_key":  "erased: re-keyed (erased:<id>:<random>) when the conversion's key named the person",
+	"deliveries.kind":       "no personal data",
+	"deliveries.origin":     "no personal data",
+	"deliveries.status":     "no personal data",
+
+	"click_counts.*":      "counts, no personal data",
+	"conversion_counts.*": "counts, no personal data",
 }
