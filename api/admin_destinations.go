@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -73,35 +71,6 @@ func (s *server) validDestination(c *gin.Context, req destinationRequest) (store
 		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, true
 }
 
-// keepSecrets lets a client send a destination back as the API showed it: a
-// secret given exactly in its masked form keeps the stored value instead of
-// becoming the mask. It also returns the keys it kept that way.
-func keepSecrets(cfg, stored map[string]string) (map[string]string, []string) {
-	shown := destinations.Redact(stored)
-	out := make(map[string]string, len(cfg))
-	var kept []string
-	for k, v := range cfg {
-		if old, ok := stored[k]; ok && v != old && v == shown[k] {
-			v = old
-			kept = append(kept, k)
-		}
-		out[k] = v
-	}
-	sort.Strings(kept)
-	return out, kept
-}
-
-// targetHosts are the hosts a destination sends to (its endpoint and its url).
-func targetHosts(endpoint string, cfg map[string]string) string {
-	host := func(raw string) string {
-		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
-			return strings.ToLower(u.Host)
-		}
-		return raw
-	}
-	return host(endpoint) + " " + host(cfg["url"])
-}
-
 // createDestination is POST /v1/accounts/{account}/destinations.
 func (s *server) createDestination(c *gin.Context) {
 	var req destinationRequest
@@ -137,12 +106,13 @@ func (s *server) updateDestination(c *gin.Context) {
 		s.failErr(c, "destination", err)
 		return
 	}
-	var kept []string
-	req.Config, kept = keepSecrets(req.Config, old.Config)
-	// A stored secret never follows the destination to another host: whoever
-	// changes where it goes must know the secret (or enter a new one).
-	if len(kept) > 0 && targetHosts(req.Endpoint, req.Config) != targetHosts(old.Endpoint, old.Config) {
-		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
+	// Masked secrets sent back keep the stored ones, unless a host they go to
+	// changed: whoever moves a destination must know its secrets.
+	req.Config, err = destinations.KeepSecrets(
+		destinations.Destination{Type: destinations.Type(old.Type), Endpoint: old.Endpoint, Config: old.Config},
+		destinations.Destination{Type: destinations.Type(req.Type), Endpoint: req.Endpoint, Config: req.Config})
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	d, _, ok := s.validDestination(c, req)
