@@ -689,10 +689,10 @@ var ErasureColumns = map[string]string{
 
 	"conversions.tx_key":              "erased: a key built from the person's identifiers becomes erased:<id>:<random>; a network's transaction id stays",
 	"conversions.click_id":            "erased: emptied; retention empties it with the stored postback",
-	"conversions.postback":            "erased: personal keys removed; retention removes them after CONVRELAY_RETENTION_CONVERSION_POSTBACK",
+	"conversions.postback":            "erased: personal keys removed; retention removes them after CONVRELAY_RETENTION_CONVERSION_PERSONAL",
 	"conversions.subs":                "erased: subs quoting an identifier removed; retention empties them",
 	"conversions.transaction_id":      "erased: emptied when it is an identifier",
-	"conversions.unattributed_reason": "erased: emptied when it quotes an identifier",
+	"conversions.unattributed_reason": "erased: emptied when it quotes an identifier; retention removes the ids it quotes",
 	"conversions.country":             "kept: report dimension (two letters)",
 	"conversions.device_type":         "kept: report dimension",
 	"conversions.os":                  "kept: report dimension",
