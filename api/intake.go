@@ -92,9 +92,6 @@ func (s *server) admit(c *gin.Context, in *intake, accountID, slug string, globa
 			return nil, err
 		}
 		in.entry.AccountID = accountID
-		if wait := s.limits.accountWait(accountID, in.started); wait > 0 {
-			return nil, &intakeError{kind: errTooMany, msg: "too many requests for this account", retryAfter: wait}
-		}
 	}
 	acct, integ, err := s.lookUpIntegration(c, in, accountID, slug)
 	if err != nil {
@@ -103,6 +100,10 @@ func (s *server) admit(c *gin.Context, in *intake, accountID, slug string, globa
 	if msg := checkAccess(c, integ); msg != "" {
 		s.Logger.Warn("postback refused", "account_id", acct.ID, "integration", slug, "reason", msg)
 		return nil, intakeErr(errForbidden, "", msg)
+	}
+	// Only a request that passed its token check spends the account's bound.
+	if wait := s.limits.accountWait(acct.ID, in.started); wait > 0 {
+		return nil, &intakeError{kind: errTooMany, msg: "too many requests for this account", retryAfter: wait}
 	}
 	pb := globalPB
 	if pb == nil || integ.Preset != globalPreset || len(integ.FieldMap) > 0 {
