@@ -195,6 +195,22 @@ func likePatterns(forms []string) []string {
 	return out
 }
 
+// jsonStringPatterns find the forms as whole JSON strings in jsonb text, which
+// is how a canonical postback holds every value it is judged by.
+func jsonStringPatterns(forms []string) []string {
+	out := make([]string, 0, len(forms))
+	for _, f := range forms {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // as jsonb prints strings
+		if enc.Encode(f) != nil {
+			continue
+		}
+		out = append(out, "%"+likeEscape(strings.TrimSpace(b.String()))+"%")
+	}
+	return out
+}
+
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -319,9 +335,12 @@ func (p *person) findLogRows(ctx context.Context, tx pgx.Tx, accountID string) (
 	}); err != nil {
 		return nil, fmt.Errorf("erase: integrations: %w", err)
 	}
+	// Rows with a canonical form are judged by it, so only those holding a form
+	// as a whole JSON string are read; the others by their raw parameters.
 	rows, err = tx.Query(ctx, `SELECT id, integration, raw_query, raw_body, canonical FROM postback_log
-		WHERE account_id = $1 AND (raw_query ILIKE ANY($2) OR raw_body ILIKE ANY($2) OR canonical::text ILIKE ANY($2))`,
-		accountID, likePatterns(p.forms()))
+		WHERE account_id = $1 AND (canonical::text ILIKE ANY($3)
+			OR (canonical IS NULL AND (raw_query ILIKE ANY($2) OR raw_body ILIKE ANY($2))))`,
+		accountID, likePatterns(p.forms()), jsonStringPatterns(p.forms()))
 	if err != nil {
 		return nil, fmt.Errorf("erase: find postbacks: %w", err)
 	}
@@ -364,8 +383,8 @@ func (p *person) findConversions(ctx context.Context, tx pgx.Tx, accountID strin
 		WHERE v.account_id = $1 AND (v.click_id = ANY($2)
 			OR EXISTS (SELECT 1 FROM conversion_events e WHERE e.conversion_id = v.id AND e.postback_id = ANY($3))
 			OR EXISTS (SELECT 1 FROM postback_log l WHERE l.id = ANY($3) AND l.workflow_id = 'conv/' || v.account_id || '/' || v.tx_key)
-			OR v.postback::text ILIKE ANY($4) OR v.tx_key ILIKE ANY($4))`,
-		accountID, keys(p.clicks), logIDs, likePatterns(p.forms()))
+			OR v.postback::text ILIKE ANY($5) OR v.tx_key ILIKE ANY($4))`,
+		accountID, keys(p.clicks), logIDs, likePatterns(p.forms()), jsonStringPatterns(p.forms()))
 	if err != nil {
 		return nil, fmt.Errorf("erase: find conversions: %w", err)
 	}

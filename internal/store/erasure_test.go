@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -280,5 +282,92 @@ func TestEveryColumnIsClassifiedForErasure(t *testing.T) {
 		if !ok && !whole {
 			t.Errorf("%s: not classified in store.ErasureColumns", col)
 		}
+	}
+}
+
+// By email (any case, hashed, URL-encoded) and by click id, only whole values
+// count: hanna@… and anna@….uk, or click id clk-1 against clk-10, are other people.
+func TestEraseByEmailAndClickLeavesLookalikes(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	if _, err := st.CreateIntegration(ctx, store.Integration{AccountID: a.ID, Slug: "net", Preset: "custom"}); err != nil {
+		t.Fatal(err)
+	}
+	f := erasureFixture{t: t, st: st, account: a.ID}
+	for _, k := range []store.Click{
+		{ID: "clk-1", AccountID: a.ID, Email: "Anna@Example.org", IP: "198.51.100.1"},
+		{ID: "clk-10", AccountID: a.ID, Email: "hanna@example.org", IP: "198.51.100.10"},
+		{ID: "clk-11", AccountID: a.ID, Email: "anna@example.org.uk", IP: "198.51.100.11"},
+	} {
+		if _, err := st.InsertClick(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, _ := f.accept("email=ANNA%40example.org&event_name=Lead&first_name=Anna", "clk-1")
+	sum := sha256.Sum256([]byte("anna@example.org"))
+	byHash, _ := f.accept("click_id=zz&transaction_id=H1&xat_h="+hex.EncodeToString(sum[:]), "")
+	byValue, _ := f.accept("click_id=zy&transaction_id=H2&xat_mail=anna%40example.org", "")
+	others := []int64{}
+	for _, q := range []string{"email=hanna%40example.org&event_name=Lead", "email=anna%40example.org.uk&event_name=Lead",
+		"click_id=clk-10&transaction_id=T10", "click_id=clk-11&transaction_id=T11&xat_note=anna"} {
+		id, _ := f.accept(q, "")
+		others = append(others, id)
+	}
+	sql := `SELECT * FROM postback_log WHERE id = ANY($1)`
+	beforeLog := snapshot(t, st, sql, others)
+	convSQL := `SELECT * FROM conversions WHERE tx_key IN ('T10', 'T11') OR (tx_key LIKE 'email:%' AND NOT EXISTS (
+		SELECT 1 FROM conversion_events e WHERE e.conversion_id = conversions.id AND e.postback_id = $1))`
+	beforeConv := snapshot(t, st, convSQL, mine)
+	if len(beforeConv) != 4 {
+		t.Fatalf("setup: %d other conversions", len(beforeConv))
+	}
+
+	if _, err := st.Erase(ctx, a.ID, store.EraseEmail, "anna@EXAMPLE.org"); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, st, sql, others); strings.Join(got, "\n") != strings.Join(beforeLog, "\n") {
+		t.Errorf("other people's log rows changed:\n%v\n%v", beforeLog, got)
+	}
+	if got := snapshot(t, st, convSQL, mine); strings.Join(got, "\n") != strings.Join(beforeConv, "\n") {
+		t.Errorf("other people's conversions changed:\n%v\n%v", beforeConv, got)
+	}
+	for _, id := range []int64{mine, byHash, byValue} {
+		var q string
+		if err := st.Pool.QueryRow(ctx, `SELECT raw_query FROM postback_log WHERE id = $1`, id).Scan(&q); err != nil || q != "" {
+			t.Errorf("log row %d kept %q (%v)", id, q, err)
+		}
+	}
+	var clicks []string
+	rows, _ := st.Pool.Query(ctx, `SELECT id FROM clicks WHERE account_id = $1 ORDER BY id`, a.ID)
+	for rows.Next() {
+		var id string
+		_ = rows.Scan(&id)
+		clicks = append(clicks, id)
+	}
+	rows.Close()
+	if strings.Join(clicks, ",") != "clk-10,clk-11" {
+		t.Fatalf("clicks left %v, want the two lookalikes", clicks)
+	}
+	if hits := columnsHolding(t, st, a.ID, "198.51.100.1\""); len(hits) > 0 {
+		t.Errorf("the erased click's address is still in %v", hits)
+	}
+
+	// By click id: clk-10 goes, clk-1x stays.
+	if _, err := st.Erase(ctx, a.ID, store.EraseClickID, "clk-1"); err != nil { // already gone: nothing else changes
+		t.Fatal(err)
+	}
+	if got := snapshot(t, st, sql, others); strings.Join(got, "\n") != strings.Join(beforeLog, "\n") {
+		t.Errorf("erasing clk-1 changed clk-10's rows")
+	}
+	if _, err := st.Erase(ctx, a.ID, store.EraseClickID, "clk-10"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM clicks WHERE id = 'clk-11'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("clk-11 after erasing clk-10: %d %v", n, err)
+	}
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM postback_log WHERE id = $1 AND raw_query = ''`, others[2]).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("clk-10's postback not erased: %d %v", n, err)
 	}
 }
