@@ -59,10 +59,15 @@ const erasedKeyPrefix = "erased:"
 //   - conversions of those transactions, or attributed to their clicks: the
 //     stored postback loses the same keys, the click id goes, subs quoting them
 //     go; a transaction key built from their identifiers (click:, ref:,
-//     visitor:, email:) becomes "erased:<random>" (and the log rows' workflow id
-//     and the deliveries' idempotency keys with it); a key that is the network's
-//     transaction id stays, so a later status update still finds its conversion;
+//     visitor:, email:) becomes "erased:<id>:<random>" (and the log rows' workflow
+//     id and the deliveries' idempotency keys with it); a key that is the
+//     network's transaction id stays, so a later status update still finds its
+//     conversion;
 //   - deliveries of those conversions: their last error.
+//
+// Other identifiers found on their rows (an email on a click found by ref id)
+// are not followed: placeholder emails shared by many people are common, and
+// following them would reach other people's rows. Erase by each identifier.
 //
 // It returns the rows changed per table; all in one transaction.
 func (s *Store) Erase(ctx context.Context, accountID, kind, value string) (map[string]int64, error) {
