@@ -23,7 +23,7 @@ const (
 )
 
 // conversionHoldsPersonal is the predicate of the conversions_personal index
-// (migration 011), written the same way so the planner uses it.
+// (migration 012), written the same way so the planner uses it.
 var conversionHoldsPersonal = `(click_id <> '' OR subs <> '{}'::jsonb OR postback ?| ` + personalKeysSQL + `)`
 
 var purgeStatements = map[string]string{
