@@ -85,12 +85,13 @@ type Config struct {
 	RetentionPostbackLog  time.Duration // CONVRELAY_RETENTION_POSTBACK_LOG
 	RetentionClicks       time.Duration // CONVRELAY_RETENTION_CLICKS
 	RetentionDeliveries   time.Duration // CONVRELAY_RETENTION_DELIVERIES
-	// RetentionConversionPersonal: how long a conversion keeps its personal data
-	// (stored postback's identity, traits and parameters, click id, subs) after
-	// its last change; the conversion itself is kept.
+	RetentionBatchSize    int
+	RetentionSchedule     string // cron spec of the retention schedule
+
+	// RetentionConversionPersonal: how long after its last change a conversion
+	// keeps its personal data (the stored postback's identity, traits and
+	// parameters, click id, subs); the conversion itself is kept.
 	RetentionConversionPersonal time.Duration // CONVRELAY_RETENTION_CONVERSION_PERSONAL
-	RetentionBatchSize          int
-	RetentionSchedule           string // cron spec of the retention schedule
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -101,58 +102,58 @@ func FromEnv() (Config, error) {
 func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		DatabaseURL:                 r.str("DATABASE_URL", ""),
-		HTTPAddr:                    r.str("HTTP_ADDR", "127.0.0.1:8080"),
-		MetricsAddr:                 r.str("CONVRELAY_METRICS_ADDR", ""),
-		TemporalAddress:             r.str("TEMPORAL_ADDRESS", ""),
-		TemporalNamespace:           r.str("TEMPORAL_NAMESPACE", "default"),
-		TemporalAPIKey:              r.str("TEMPORAL_API_KEY", ""),
-		TemporalTLSCert:             r.str("TEMPORAL_TLS_CERT", ""),
-		TemporalTLSKey:              r.str("TEMPORAL_TLS_KEY", ""),
-		TemporalTLSCA:               r.str("TEMPORAL_TLS_CA", ""),
-		TemporalTLSServer:           r.str("TEMPORAL_TLS_SERVER_NAME", ""),
-		TemporalTLS:                 r.boolean("TEMPORAL_TLS", false),
-		TaskQueue:                   r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
-		SettleWindow:                r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
-		DeliveryWindow:              r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
-		VisitorSession:              r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
-		MaxBodyBytes:                int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
-		PublicURL:                   r.str("CONVRELAY_PUBLIC_URL", ""),
-		TemporalUIURL:               strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL", ""), "/"),
-		OTLPEndpoint:                r.str("CONVRELAY_OTLP_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))),
-		DefaultAccount:              r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
-		TrustedProxies:              r.list("CONVRELAY_TRUSTED_PROXIES"),
-		DataDir:                     r.str("CONVRELAY_DATA_DIR", ".data"),
-		LogLevel:                    r.str("CONVRELAY_LOG_LEVEL", "info"),
-		LogFormat:                   r.str("CONVRELAY_LOG_FORMAT", "json"),
-		DispatchShards:              r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
-		DispatchWindow:              r.integer("CONVRELAY_DISPATCH_WINDOW", 32),
-		DispatchStale:               r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
-		ReconcileAfter:              r.duration("CONVRELAY_RECONCILE_AFTER", 10*time.Minute),
-		WorkerConcurrency:           r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
-		WorkflowCacheSize:           r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
-		DBMaxConns:                  int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
-		ShutdownTimeout:             r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
-		RatesURL:                    r.str("CONVRELAY_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"),
-		RatesSchedule:               r.boolean("CONVRELAY_RATES_SCHEDULE", true),
-		DevPGPort:                   r.integer("CONVRELAY_DEV_PG_PORT", 54329),
-		DevTemporalPort:             r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
-		DevUIPort:                   r.integer("CONVRELAY_DEV_UI_PORT", 8233),
-		DevTemporalPersistence:      r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", "sqlite"),
-		SecretKey:                   r.str("CONVRELAY_SECRET_KEY", ""),
-		SecretKeysOld:               r.list("CONVRELAY_SECRET_KEY_OLD"),
-		DestinationAllow:            r.prefixes("CONVRELAY_DESTINATION_ALLOW"),
-		RateLimitIPRPS:              r.float("CONVRELAY_RATE_LIMIT_IP_RPS", 1000),
-		RateLimitIPBurst:            r.integer("CONVRELAY_RATE_LIMIT_IP_BURST", 2000),
-		RateLimitAccountRPS:         r.float("CONVRELAY_RATE_LIMIT_ACCOUNT_RPS", 5000),
-		RateLimitAccountBurst:       r.integer("CONVRELAY_RATE_LIMIT_ACCOUNT_BURST", 10000),
-		RetentionPostbackLog:        r.duration("CONVRELAY_RETENTION_POSTBACK_LOG", 90*24*time.Hour),
-		RetentionClicks:             r.duration("CONVRELAY_RETENTION_CLICKS", 180*24*time.Hour),
-		RetentionDeliveries:         r.duration("CONVRELAY_RETENTION_DELIVERIES", 180*24*time.Hour),
-		RetentionConversionPersonal: r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL", 180*24*time.Hour),
-		RetentionBatchSize:          r.integer("CONVRELAY_RETENTION_BATCH", 1000),
-		RetentionSchedule:           r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
+		DatabaseURL:            r.str("DATABASE_URL", ""),
+		HTTPAddr:               r.str("HTTP_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:            r.str("CONVRELAY_METRICS_ADDR", ""),
+		TemporalAddress:        r.str("TEMPORAL_ADDRESS", ""),
+		TemporalNamespace:      r.str("TEMPORAL_NAMESPACE", "default"),
+		TemporalAPIKey:         r.str("TEMPORAL_API_KEY", ""),
+		TemporalTLSCert:        r.str("TEMPORAL_TLS_CERT", ""),
+		TemporalTLSKey:         r.str("TEMPORAL_TLS_KEY", ""),
+		TemporalTLSCA:          r.str("TEMPORAL_TLS_CA", ""),
+		TemporalTLSServer:      r.str("TEMPORAL_TLS_SERVER_NAME", ""),
+		TemporalTLS:            r.boolean("TEMPORAL_TLS", false),
+		TaskQueue:              r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
+		SettleWindow:           r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
+		DeliveryWindow:         r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
+		VisitorSession:         r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
+		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
+		PublicURL:              r.str("CONVRELAY_PUBLIC_URL", ""),
+		TemporalUIURL:          strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL", ""), "/"),
+		OTLPEndpoint:           r.str("CONVRELAY_OTLP_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))),
+		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
+		TrustedProxies:         r.list("CONVRELAY_TRUSTED_PROXIES"),
+		DataDir:                r.str("CONVRELAY_DATA_DIR", ".data"),
+		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
+		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
+		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
+		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW", 32),
+		DispatchStale:          r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
+		ReconcileAfter:         r.duration("CONVRELAY_RECONCILE_AFTER", 10*time.Minute),
+		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
+		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
+		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
+		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
+		RatesURL:               r.str("CONVRELAY_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"),
+		RatesSchedule:          r.boolean("CONVRELAY_RATES_SCHEDULE", true),
+		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
+		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
+		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),
+		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", "sqlite"),
+		SecretKey:              r.str("CONVRELAY_SECRET_KEY", ""),
+		SecretKeysOld:          r.list("CONVRELAY_SECRET_KEY_OLD"),
+		DestinationAllow:       r.prefixes("CONVRELAY_DESTINATION_ALLOW"),
+		RateLimitIPRPS:         r.float("CONVRELAY_RATE_LIMIT_IP_RPS", 1000),
+		RateLimitIPBurst:       r.integer("CONVRELAY_RATE_LIMIT_IP_BURST", 2000),
+		RateLimitAccountRPS:    r.float("CONVRELAY_RATE_LIMIT_ACCOUNT_RPS", 5000),
+		RateLimitAccountBurst:  r.integer("CONVRELAY_RATE_LIMIT_ACCOUNT_BURST", 10000),
+		RetentionPostbackLog:   r.duration("CONVRELAY_RETENTION_POSTBACK_LOG", 90*24*time.Hour),
+		RetentionClicks:        r.duration("CONVRELAY_RETENTION_CLICKS", 180*24*time.Hour),
+		RetentionDeliveries:    r.duration("CONVRELAY_RETENTION_DELIVERIES", 180*24*time.Hour),
+		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH", 1000),
+		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
 	}
+	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL", 180*24*time.Hour)
 	if r.err != nil {
 		return Config{}, r.err
 	}
