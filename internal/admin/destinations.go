@@ -2,8 +2,6 @@ package admin
 
 import (
 	"context"
-	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/convrelay/convrelay/internal/destinations"
@@ -50,10 +48,13 @@ func (s *Service) UpdateDestination(ctx context.Context, account string, id int6
 	if err != nil {
 		return old, fromStore("destination", err)
 	}
-	var kept []string
-	req.Config, kept = keepSecrets(req.Config, old.Config)
-	if len(kept) > 0 && targetHosts(req.Endpoint, req.Config) != targetHosts(old.Endpoint, old.Config) {
-		return old, Invalid(kept[0], "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
+	// Masked secrets sent back keep the stored ones, unless a host they go to
+	// changed: whoever moves a destination must know its secrets.
+	req.Config, err = destinations.KeepSecrets(
+		destinations.Destination{Type: destinations.Type(old.Type), Endpoint: old.Endpoint, Config: old.Config},
+		destinations.Destination{Type: destinations.Type(req.Type), Endpoint: req.Endpoint, Config: req.Config})
+	if err != nil {
+		return old, Invalid("config", err.Error())
 	}
 	// What the destination had decides what an edit keeps; a change of type
 	// makes it a new destination of the new type.
@@ -121,35 +122,6 @@ func (s *Service) validDestination(ctx context.Context, account string, req Dest
 	}
 	return store.Destination{AccountID: account, Type: req.Type, Name: req.Name, Endpoint: req.Endpoint,
 		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, nil
-}
-
-// keepSecrets lets a client send a destination back as it was shown: a secret
-// given exactly in its masked form keeps the stored value instead of becoming
-// the mask. It also returns the keys it kept that way.
-func keepSecrets(cfg, stored map[string]string) (map[string]string, []string) {
-	shown := destinations.Redact(stored)
-	out := make(map[string]string, len(cfg))
-	var kept []string
-	for k, v := range cfg {
-		if old, ok := stored[k]; ok && v != old && v == shown[k] {
-			v = old
-			kept = append(kept, k)
-		}
-		out[k] = v
-	}
-	sort.Strings(kept)
-	return out, kept
-}
-
-// targetHosts are the hosts a destination sends to (its endpoint and its url).
-func targetHosts(endpoint string, cfg map[string]string) string {
-	host := func(raw string) string {
-		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
-			return strings.ToLower(u.Host)
-		}
-		return raw
-	}
-	return host(endpoint) + " " + host(cfg["url"])
 }
 
 // TestEvent is a sample conversion for a destination's test; every field is optional.

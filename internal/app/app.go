@@ -187,13 +187,13 @@ func (a *App) foldReportCounts(ctx context.Context) error {
 // each time so a schedule that cannot be set does not go unnoticed.
 func (a *App) ensureRetentionSchedule(ctx context.Context) {
 	in := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
-		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
+		Deliveries: a.Config.RetentionDeliveries, ConversionPersonal: a.Config.RetentionConversionPersonal, Batch: a.Config.RetentionBatchSize}
 	wait := time.Second
 	for {
 		err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, in)
 		if err == nil {
 			a.Logger.Info("retention schedule set", "postback_log", in.PostbackLog.String(), "clicks", in.Clicks.String(),
-				"deliveries", in.Deliveries.String(), "cron", a.Config.RetentionSchedule)
+				"deliveries", in.Deliveries.String(), "conversion_personal", in.ConversionPersonal.String(), "cron", a.Config.RetentionSchedule)
 			return
 		}
 		if ctx.Err() != nil {
