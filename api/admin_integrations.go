@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,36 +11,12 @@ import (
 )
 
 func (s *server) integrationBase(in store.Integration) string {
-	if in.Slug == "pb" {
-		return s.Config.PublicURL + "/" + in.AccountID + "/pb"
-	}
-	return s.Config.PublicURL + "/" + in.AccountID + "/collect/" + in.Slug
+	return admin.IntegrationURL(s.Config.PublicURL, in)
 }
 
-// postbackTemplate is the URL a network is given, with token= when there is one
-// (or the placeholder standing for it).
+// postbackTemplate is the URL a network is given (admin.PostbackTemplate).
 func (s *server) postbackTemplate(in store.Integration, token string) string {
-	tmpl := postback.PostbackURLTemplate(s.integrationBase(in), postback.Integration{Preset: in.Preset, FieldMap: in.FieldMap})
-	if token != "" {
-		sep := "?"
-		if containsQuery(tmpl) {
-			sep = "&"
-		}
-		if token != tokenPlaceholder { // the placeholder reads as the template's other macros
-			token = url.QueryEscape(token)
-		}
-		tmpl += sep + "token=" + token
-	}
-	return tmpl
-}
-
-func containsQuery(u string) bool {
-	for _, r := range u {
-		if r == '?' {
-			return true
-		}
-	}
-	return false
+	return admin.PostbackTemplate(s.Config.PublicURL, in, token)
 }
 
 // listPresets is GET /v1/accounts/{account}/presets.
@@ -107,7 +82,7 @@ func (s *server) addIntegrationToken(c *gin.Context) {
 		s.answer(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, apiNewToken{ID: t.ID, Token: t.Secret, Masked: maskToken(t.Secret), CreatedAt: t.CreatedAt,
+	c.JSON(http.StatusCreated, apiNewToken{ID: t.ID, Token: t.Secret, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt,
 		PostbackURLTemplate: s.postbackTemplate(in, t.Secret)})
 }
 

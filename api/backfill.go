@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,30 +35,4 @@ func (s *server) backfillDestination(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, res)
-}
-
-// backfillView is a backfill's answer on the console's destinations page.
-type backfillView struct {
-	Name  string
-	Error string
-	admin.BackfillResult
-}
-
-// consoleBackfill runs a backfill from the destinations page and shows its
-// counts there.
-func (s *server) consoleBackfill(c *gin.Context) {
-	ctx, account, id := c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))
-	d, err := s.Store.GetDestination(ctx, account, id)
-	if err != nil {
-		s.consoleError(c, "destination", err)
-		return
-	}
-	view := &backfillView{Name: d.Name}
-	days, err := strconv.Atoi(strings.TrimSpace(c.PostForm("days")))
-	if err != nil {
-		view.Error = "Days must be a whole number."
-	} else if view.BackfillResult, err = s.admin.Backfill(ctx, account, id, days); err != nil {
-		view.Error = s.consoleFailure(err)
-	}
-	s.renderDestinations(c, gin.H{"BackfillResult": view})
 }

@@ -87,30 +87,7 @@ func (s *server) failErr(c *gin.Context, what string, err error) {
 	fail(c, http.StatusInternalServerError, what+": internal error")
 }
 
-// intakeStatuses maps each of the intake pipeline's refusal kinds to its HTTP
-// status, once, for every door (live intake, dry-run test, imports).
-var intakeStatuses = []struct {
-	kind   error
-	status int
-}{
-	{intake.ErrMalformed, http.StatusBadRequest},
-	{intake.ErrForbidden, http.StatusForbidden},
-	{intake.ErrUnknownAccount, http.StatusNotFound},
-	{intake.ErrUnknownIntegration, http.StatusNotFound},
-	{intake.ErrTooLarge, http.StatusRequestEntityTooLarge},
-	{intake.ErrUnprocessable, http.StatusUnprocessableEntity},
-	{intake.ErrUnavailable, http.StatusServiceUnavailable},
-	{intake.ErrTooMany, http.StatusTooManyRequests},
-}
-
-func intakeStatus(kind error) int {
-	for _, m := range intakeStatuses {
-		if errors.Is(kind, m.kind) {
-			return m.status
-		}
-	}
-	return http.StatusServiceUnavailable
-}
+func intakeStatus(kind error) int { return intake.Status(kind) }
 
 // answerIntakeError answers a refused postback with the problem named; a passing
 // failure is answered 503 so the network retries, without internal detail. The

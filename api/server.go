@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/convrelay/convrelay/console"
 	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/config"
@@ -38,10 +39,9 @@ type Deps struct {
 
 type server struct {
 	Deps
-	intake  *intake.Pipeline
-	admin   *admin.Service
-	limits  *intakeLimiter
-	sessKey idSecretCache
+	intake *intake.Pipeline
+	admin  *admin.Service
+	limits *intakeLimiter
 }
 
 // NewHandler builds the HTTP handler.
@@ -86,7 +86,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
-	s.mountConsole(r)
+	(&console.Console{Store: d.Store, Admin: s.admin, Intake: s.intake, Config: d.Config, Logger: d.Logger}).Mount(r)
 
 	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate)
 	v1.GET("/presets", s.listPresets)

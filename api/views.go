@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -285,16 +286,6 @@ type apiNewToken struct {
 	PostbackURLTemplate string    `json:"postback_url_template"`
 }
 
-// tokenPlaceholder stands for the token in a template shown after creation.
-const tokenPlaceholder = "{token}"
-
-// maskToken keeps a few leading characters of a token, at most a sixth of it
-// (so a short chosen token keeps almost nothing), and marks the rest cut.
-func maskToken(t string) string {
-	r := []rune(t)
-	return string(r[:min(7, len(r)/6)]) + "…"
-}
-
 // newAPIIntegration shows an integration; shown is the token to put in full in
 // the template (the one just created), or "" for the masked view.
 func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegration {
@@ -302,11 +293,11 @@ func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegr
 		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
 		Tokens: make([]apiToken, 0, len(in.Tokens)), PostbackURL: s.integrationBase(in), Token: shown}
 	for _, t := range in.Tokens {
-		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: maskToken(t.Secret), CreatedAt: t.CreatedAt})
+		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt})
 	}
 	token := shown
 	if token == "" && v.HasToken {
-		token = tokenPlaceholder
+		token = admin.TokenPlaceholder
 	}
 	v.PostbackURLTemplate = s.postbackTemplate(in, token)
 	return v

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"errors"
+	"net/http"
 	"time"
 )
 
@@ -58,4 +59,30 @@ func AsError(err error) *Error {
 		return ie
 	}
 	return &Error{Kind: ErrUnavailable, Cause: err}
+}
+
+// statuses are the HTTP answers a network gets for each kind (the design's
+// intake interface); the API answers with them and the console's dry run shows them.
+var statuses = []struct {
+	kind   error
+	status int
+}{
+	{ErrMalformed, http.StatusBadRequest},
+	{ErrForbidden, http.StatusForbidden},
+	{ErrUnknownAccount, http.StatusNotFound},
+	{ErrUnknownIntegration, http.StatusNotFound},
+	{ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{ErrUnprocessable, http.StatusUnprocessableEntity},
+	{ErrUnavailable, http.StatusServiceUnavailable},
+	{ErrTooMany, http.StatusTooManyRequests},
+}
+
+// Status is the HTTP status of a refusal kind; an unknown one is a passing failure.
+func Status(kind error) int {
+	for _, m := range statuses {
+		if errors.Is(kind, m.kind) {
+			return m.status
+		}
+	}
+	return http.StatusServiceUnavailable
 }

@@ -1,4 +1,4 @@
-package api
+package console
 
 import (
 	"bytes"
@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +22,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/admin"
+	"github.com/convrelay/convrelay/internal/config"
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -28,7 +33,7 @@ import (
 // nothing is loaded from another host and nothing is built at run time, and every
 // page works without JavaScript.
 //
-//go:embed console/templates/*.html console/static/*
+//go:embed templates/*.html static/*
 var consoleFiles embed.FS
 
 const (
@@ -69,7 +74,7 @@ func loadConsoleTemplates() (map[string]*template.Template, error) {
 		}
 		consoleTemplates = map[string]*template.Template{}
 		for _, p := range consolePages {
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(consoleFiles, "console/templates/layout.html", "console/templates/"+p+".html")
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(consoleFiles, "templates/layout.html", "templates/"+p+".html")
 			if err != nil {
 				consoleTemplatesErr = fmt.Errorf("console template %s: %w", p, err)
 				return
@@ -80,8 +85,24 @@ func loadConsoleTemplates() (map[string]*template.Template, error) {
 	return consoleTemplates, consoleTemplatesErr
 }
 
-func (s *server) mountConsole(r *gin.Engine) {
-	static, _ := fs.Sub(consoleFiles, "console/static")
+// Console is the HTML adapter: pages for people over the admin layer
+// (internal/admin) and the intake pipeline's dry run, signed in with an API key.
+type Console struct {
+	Store  *store.Store
+	Admin  *admin.Service
+	Intake *intake.Pipeline
+	Config config.Config
+	Logger *slog.Logger
+
+	sessKey idSecretCache
+}
+
+// keyContext is where consoleAuth leaves the signed-in store.APIKey.
+const keyContext = "convrelay.console_key"
+
+// Mount adds the console's routes under /console.
+func (s *Console) Mount(r *gin.Engine) {
+	static, _ := fs.Sub(consoleFiles, "static")
 	r.StaticFS(consoleBase+"/static", http.FS(static))
 	r.GET(consoleBase+"/login", s.consoleLoginPage)
 	r.POST(consoleBase+"/login", s.consoleLogin)
@@ -112,7 +133,7 @@ func (s *server) mountConsole(r *gin.Engine) {
 }
 
 // sessionKey is the installation secret that signs console sessions and CSRF tokens.
-func (s *server) sessionKey(ctx context.Context) ([]byte, error) {
+func (s *Console) sessionKey(ctx context.Context) ([]byte, error) {
 	return s.sessKey.get(ctx, s.Store, consoleSecret)
 }
 
@@ -156,17 +177,17 @@ func csrfToken(key []byte, cookie string) string {
 	return hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
-func (s *server) secureCookies(c *gin.Context) bool {
+func (s *Console) secureCookies(c *gin.Context) bool {
 	return c.Request.TLS != nil || strings.HasPrefix(s.Config.PublicURL, "https://")
 }
 
-func (s *server) consoleLoginPage(c *gin.Context) {
+func (s *Console) consoleLoginPage(c *gin.Context) {
 	s.renderConsole(c, http.StatusOK, "login", gin.H{"Title": "Sign in"})
 }
 
 // consoleLogin signs in with an admin key: the session cookie carries the key's
 // hash (never the key), so revoking the key ends the session.
-func (s *server) consoleLogin(c *gin.Context) {
+func (s *Console) consoleLogin(c *gin.Context) {
 	key := strings.TrimSpace(c.PostForm("key"))
 	ctx := c.Request.Context()
 	k, err := s.Store.AuthenticateKey(ctx, key)
@@ -192,7 +213,7 @@ func (s *server) consoleLogin(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, consoleBase+"/")
 }
 
-func (s *server) consoleLogout(c *gin.Context) {
+func (s *Console) consoleLogout(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: consoleBase, MaxAge: -1,
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
 	c.Redirect(http.StatusSeeOther, consoleBase+"/login")
@@ -200,7 +221,7 @@ func (s *server) consoleLogout(c *gin.Context) {
 
 // consoleAuth admits a request with a valid session whose key still exists, and
 // checks the CSRF token on every form post.
-func (s *server) consoleAuth(c *gin.Context) {
+func (s *Console) consoleAuth(c *gin.Context) {
 	ctx := c.Request.Context()
 	cookie, err := c.Cookie(sessionCookie)
 	if err != nil || cookie == "" {
@@ -244,7 +265,7 @@ func (s *server) consoleAuth(c *gin.Context) {
 		return
 	}
 	c.Set(consoleSession, info)
-	c.Set(apiKeyContext, key)
+	c.Set(keyContext, key)
 	c.Set("csrf", csrf)
 	c.Next()
 }
@@ -257,7 +278,7 @@ func consoleAccount(c *gin.Context) string {
 
 // renderConsole renders a page into a buffer first, so a template error never
 // leaves half a page.
-func (s *server) renderConsole(c *gin.Context, status int, page string, data gin.H) {
+func (s *Console) renderConsole(c *gin.Context, status int, page string, data gin.H) {
 	tmpls, err := loadConsoleTemplates()
 	if err != nil {
 		s.Logger.Error("console templates", "error", err)
@@ -268,7 +289,7 @@ func (s *server) renderConsole(c *gin.Context, status int, page string, data gin
 	data["Account"] = consoleAccount(c)
 	data["CSRF"], _ = c.Get("csrf")
 	data["Base"] = consoleBase
-	if k, ok := c.Get(apiKeyContext); ok {
+	if k, ok := c.Get(keyContext); ok {
 		data["ReadOnly"] = k.(store.APIKey).Role != store.RoleAdmin
 	}
 	var buf bytes.Buffer
@@ -282,7 +303,7 @@ func (s *server) renderConsole(c *gin.Context, status int, page string, data gin
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-func (s *server) consoleError(c *gin.Context, what string, err error) {
+func (s *Console) consoleError(c *gin.Context, what string, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		c.String(http.StatusNotFound, what+": not found")
 		return
@@ -297,5 +318,5 @@ func flashRedirect(c *gin.Context, path, msg string) {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	c.Redirect(http.StatusSeeOther, path+sep+"flash="+urlQueryEscape(msg))
+	c.Redirect(http.StatusSeeOther, path+sep+"flash="+url.QueryEscape(msg))
 }

@@ -1,4 +1,4 @@
-package api
+package console
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -25,11 +26,14 @@ type consoleToken struct {
 	CreatedAt time.Time
 }
 
-func (s *server) newConsoleIntegration(in store.Integration) consoleIntegration {
-	v := s.newAPIIntegration(in, "")
-	ci := consoleIntegration{Slug: v.Slug, Preset: v.Preset, URLTemplate: v.PostbackURLTemplate, Open: v.Open}
-	for _, t := range v.Tokens {
-		ci.Tokens = append(ci.Tokens, consoleToken{ID: t.ID, Masked: t.Masked, CreatedAt: t.CreatedAt})
+func (s *Console) newConsoleIntegration(in store.Integration) consoleIntegration {
+	token := ""
+	if !in.Open && len(in.Tokens) > 0 {
+		token = admin.TokenPlaceholder
+	}
+	ci := consoleIntegration{Slug: in.Slug, Preset: in.Preset, URLTemplate: admin.PostbackTemplate(s.Config.PublicURL, in, token), Open: in.Open}
+	for _, t := range in.Tokens {
+		ci.Tokens = append(ci.Tokens, consoleToken{ID: t.ID, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt})
 	}
 	return ci
 }
@@ -116,7 +120,7 @@ type historyView struct {
 	PostbackID      int64
 }
 
-func (s *server) newConversionView(c store.Conversion) conversionView {
+func (s *Console) newConversionView(c store.Conversion) conversionView {
 	v := conversionView{ID: c.ID, TransactionID: c.TransactionID, Status: c.Status, EventName: c.EventName, Value: c.Value.String(),
 		Currency: c.Currency, Integration: c.Integration, ClickID: c.ClickID, TrafficSource: c.TrafficSource,
 		Unattributed: c.UnattributedReason, Attributed: c.Attributed, Deleted: c.DeletedAt != nil, ConvertedAt: c.ConvertedAt,

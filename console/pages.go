@@ -1,4 +1,4 @@
-package api
+package console
 
 import (
 	"encoding/json"
@@ -22,11 +22,9 @@ import (
 	"github.com/convrelay/convrelay/internal/store"
 )
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 // consoleFailure is what the console shows for a use case's error: its message,
 // or, for an internal one (logged here), no detail.
-func (s *server) consoleFailure(err error) string {
+func (s *Console) consoleFailure(err error) string {
 	ae := admin.AsError(err)
 	if ae.Kind == admin.KindInternal {
 		s.Logger.Error("console request failed", "error", err)
@@ -34,7 +32,7 @@ func (s *server) consoleFailure(err error) string {
 	return ae.Message
 }
 
-func (s *server) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, error) {
+func (s *Console) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, error) {
 	ins, err := s.Store.ListIntegrations(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		return nil, err
@@ -46,7 +44,7 @@ func (s *server) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, er
 	return out, nil
 }
 
-func (s *server) consoleHome(c *gin.Context) {
+func (s *Console) consoleHome(c *gin.Context) {
 	ctx := c.Request.Context()
 	account := consoleAccount(c)
 	ins, err := s.consoleIntegrationsOf(c)
@@ -77,11 +75,11 @@ func (s *server) consoleHome(c *gin.Context) {
 		"Postbacks": len(rows), "Failed": failed, "Rejected": rejected, "FailedDeliveries": len(failedDel), "Flash": c.Query("flash")})
 }
 
-func (s *server) consoleIntegrations(c *gin.Context) {
+func (s *Console) consoleIntegrations(c *gin.Context) {
 	s.renderIntegrations(c, gin.H{})
 }
 
-func (s *server) renderIntegrations(c *gin.Context, data gin.H) {
+func (s *Console) renderIntegrations(c *gin.Context, data gin.H) {
 	ins, err := s.consoleIntegrationsOf(c)
 	if err != nil {
 		s.consoleError(c, "integrations", err)
@@ -98,43 +96,43 @@ func (s *server) renderIntegrations(c *gin.Context, data gin.H) {
 	s.renderConsole(c, http.StatusOK, "integrations", data)
 }
 
-func (s *server) consoleCreateIntegration(c *gin.Context) {
+func (s *Console) consoleCreateIntegration(c *gin.Context) {
 	slug := strings.TrimSpace(c.PostForm("slug"))
-	in, shown, err := s.admin.CreateIntegration(c.Request.Context(), consoleAccount(c),
+	in, shown, err := s.Admin.CreateIntegration(c.Request.Context(), consoleAccount(c),
 		admin.IntegrationRequest{Slug: slug, Preset: c.PostForm("preset")})
 	if err != nil {
 		s.renderIntegrations(c, gin.H{"Error": "Not created: " + s.consoleFailure(err)})
 		return
 	}
 	s.showToken(c, "Integration created: paste its postback URL into your network.",
-		&shownToken{Slug: slug, Token: shown, URLTemplate: s.postbackTemplate(in, shown)})
+		&shownToken{Slug: slug, Token: shown, URLTemplate: admin.PostbackTemplate(s.Config.PublicURL, in, shown)})
 }
 
 // showToken renders the integrations page with a token just made, in full:
 // this answer is the only place it appears (never in a redirect's URL, and
 // the browser is told not to keep the page).
-func (s *server) showToken(c *gin.Context, flash string, t *shownToken) {
+func (s *Console) showToken(c *gin.Context, flash string, t *shownToken) {
 	c.Header("Cache-Control", "no-store")
 	s.renderIntegrations(c, gin.H{"NewToken": t, "Flash": flash})
 }
 
 // consoleRotateToken gives an integration a new token beside its live ones and
 // shows it once; the older ones work until revoked, so the network can switch.
-func (s *server) consoleRotateToken(c *gin.Context) {
+func (s *Console) consoleRotateToken(c *gin.Context) {
 	slug := c.Param("slug")
-	in, t, err := s.admin.AddIntegrationToken(c.Request.Context(), consoleAccount(c), slug)
+	in, t, err := s.Admin.AddIntegrationToken(c.Request.Context(), consoleAccount(c), slug)
 	if err != nil {
 		s.renderIntegrations(c, gin.H{"Error": "No new token: " + s.consoleFailure(err)})
 		return
 	}
 	s.showToken(c, "New token for "+slug+": put its URL in the network, then revoke the older token.",
-		&shownToken{Slug: slug, Rotated: true, Token: t.Secret, URLTemplate: s.postbackTemplate(in, t.Secret)})
+		&shownToken{Slug: slug, Rotated: true, Token: t.Secret, URLTemplate: admin.PostbackTemplate(s.Config.PublicURL, in, t.Secret)})
 }
 
 // consoleRevokeToken revokes one token of an integration.
-func (s *server) consoleRevokeToken(c *gin.Context) {
+func (s *Console) consoleRevokeToken(c *gin.Context) {
 	msg := "Token revoked: postbacks carrying it are refused from now on."
-	if err := s.admin.RevokeIntegrationToken(c.Request.Context(), consoleAccount(c), c.Param("slug"), atoi64(c.Param("id"))); err != nil {
+	if err := s.Admin.RevokeIntegrationToken(c.Request.Context(), consoleAccount(c), c.Param("slug"), atoi64(c.Param("id"))); err != nil {
 		msg = "Not revoked: " + s.consoleFailure(err)
 	}
 	flashRedirect(c, consoleBase+"/integrations", msg)
@@ -145,16 +143,16 @@ type testResultView struct {
 	Status                            int
 }
 
-func (s *server) consoleTestPostback(c *gin.Context) {
+func (s *Console) consoleTestPostback(c *gin.Context) {
 	req := postback.Request{RawQuery: c.PostForm("query"), Body: []byte(c.PostForm("body"))}
 	if b := strings.TrimSpace(c.PostForm("body")); strings.HasPrefix(b, "{") || strings.HasPrefix(b, "[") {
 		req.ContentType = "application/json"
 	}
-	d, err := s.intake.DryRun(c.Request.Context(), consoleAccount(c), intake.Trial{Integration: c.PostForm("integration")}, req, time.Now())
+	d, err := s.Intake.DryRun(c.Request.Context(), consoleAccount(c), intake.Trial{Integration: c.PostForm("integration")}, req, time.Now())
 	res := &testResultView{Decision: "accepted", Status: http.StatusOK}
 	if err != nil {
 		ie := intake.AsError(err)
-		res.Decision, res.Status, res.Error = "rejected", intakeStatus(ie.Kind), ie.Message
+		res.Decision, res.Status, res.Error = "rejected", intake.Status(ie.Kind), ie.Message
 		if errors.Is(ie.Kind, intake.ErrUnavailable) {
 			s.Logger.Error("console test postback", "error", err)
 			res.Decision, res.Error = "refused", "temporary failure; try again"
@@ -178,7 +176,7 @@ type postbackFilterView struct {
 	Outcome, Integration, From, To, TransactionID, Text string
 }
 
-func (s *server) consolePostbacks(c *gin.Context) {
+func (s *Console) consolePostbacks(c *gin.Context) {
 	f := postbackFilterView{Outcome: c.Query("outcome"), Integration: c.Query("integration"), From: c.Query("from"), To: c.Query("to"),
 		TransactionID: c.Query("transaction_id"), Text: c.Query("q")}
 	lf := store.LogFilter{Outcome: f.Outcome, Integration: f.Integration, TransactionID: f.TransactionID, Text: f.Text, Limit: 50}
@@ -219,7 +217,7 @@ func (s *server) consolePostbacks(c *gin.Context) {
 		"Outcomes": []string{"accepted", "rejected", "duplicate", "suppressed", "failed"}, "TemplateURL": tmpl, "Flash": c.Query("flash")})
 }
 
-func (s *server) consolePostback(c *gin.Context) {
+func (s *Console) consolePostback(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		c.String(http.StatusNotFound, "no such postback")
@@ -233,15 +231,15 @@ func (s *server) consolePostback(c *gin.Context) {
 	s.renderConsole(c, http.StatusOK, "postback", gin.H{"Title": "Postback " + c.Param("id"), "P": newPostbackView(e), "Flash": c.Query("flash")})
 }
 
-func (s *server) consoleRetryPostback(c *gin.Context) {
+func (s *Console) consoleRetryPostback(c *gin.Context) {
 	msg := "Re-driven: it goes through its workflow again."
-	if _, err := s.admin.RetryPostback(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
+	if _, err := s.Admin.RetryPostback(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
 		msg = "Not re-driven: " + s.consoleFailure(err)
 	}
 	flashRedirect(c, consoleBase+"/postbacks/"+c.Param("id"), msg)
 }
 
-func (s *server) consoleConversions(c *gin.Context) {
+func (s *Console) consoleConversions(c *gin.Context) {
 	f := store.ConversionFilter{TransactionID: c.Query("transaction_id"), Status: c.Query("status"), Limit: 50}
 	f.Before = consoleCursor(c)
 	rows, err := s.Store.ListConversions(c.Request.Context(), consoleAccount(c), f)
@@ -261,7 +259,7 @@ func (s *server) consoleConversions(c *gin.Context) {
 		"TransactionID": f.TransactionID, "Status": f.Status, "Statuses": []string{"pending", "approved", "rejected"}})
 }
 
-func (s *server) consoleConversion(c *gin.Context) {
+func (s *Console) consoleConversion(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		c.String(http.StatusNotFound, "no such conversion")
@@ -275,7 +273,7 @@ func (s *server) consoleConversion(c *gin.Context) {
 	s.renderConsole(c, http.StatusOK, "conversion", gin.H{"Title": "Conversion " + c.Param("id"), "C": s.newConversionView(cv), "Flash": c.Query("flash")})
 }
 
-func (s *server) consoleDeliveries(c *gin.Context) {
+func (s *Console) consoleDeliveries(c *gin.Context) {
 	ctx := c.Request.Context()
 	failed, err := s.Store.ListDeliveries(ctx, consoleAccount(c), store.DeliveryFilter{Status: "failed", Limit: 100})
 	if err != nil {
@@ -299,9 +297,9 @@ func (s *server) consoleDeliveries(c *gin.Context) {
 	s.renderConsole(c, http.StatusOK, "deliveries", gin.H{"Title": "Deliveries", "Rows": views, "Flash": c.Query("flash")})
 }
 
-func (s *server) consoleRetryDelivery(c *gin.Context) {
+func (s *Console) consoleRetryDelivery(c *gin.Context) {
 	msg := "Re-driven: the delivery is sent again with the same event id."
-	if _, err := s.admin.RetryDelivery(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
+	if _, err := s.Admin.RetryDelivery(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
 		msg = "Not re-driven: " + s.consoleFailure(err)
 	}
 	back := c.PostForm("back")
@@ -311,9 +309,9 @@ func (s *server) consoleRetryDelivery(c *gin.Context) {
 	flashRedirect(c, back, msg)
 }
 
-func (s *server) consoleCampaigns(c *gin.Context) { s.renderCampaigns(c, gin.H{}) }
+func (s *Console) consoleCampaigns(c *gin.Context) { s.renderCampaigns(c, gin.H{}) }
 
-func (s *server) renderCampaigns(c *gin.Context, data gin.H) {
+func (s *Console) renderCampaigns(c *gin.Context, data gin.H) {
 	rows, err := s.Store.ListCampaigns(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		s.consoleError(c, "campaigns", err)
@@ -321,7 +319,7 @@ func (s *server) renderCampaigns(c *gin.Context, data gin.H) {
 	}
 	views := make([]campaignView, 0, len(rows))
 	for _, r := range rows {
-		v := campaignView{ID: r.ID, Name: r.Name, OfferURL: r.OfferURL, TrackingURL: s.Config.PublicURL + "/c/" + itoa(r.ID),
+		v := campaignView{ID: r.ID, Name: r.Name, OfferURL: r.OfferURL, TrackingURL: s.Config.PublicURL + "/c/" + strconv.FormatInt(r.ID, 10),
 			TrafficSource: r.TrafficSource, TrafficSourcePostback: r.TrafficSourcePostback}
 		if r.DefaultPayout != nil {
 			v.Payout = r.DefaultPayout.String()
@@ -332,7 +330,7 @@ func (s *server) renderCampaigns(c *gin.Context, data gin.H) {
 	s.renderConsole(c, http.StatusOK, "campaigns", data)
 }
 
-func (s *server) consoleCreateCampaign(c *gin.Context) {
+func (s *Console) consoleCreateCampaign(c *gin.Context) {
 	req := admin.CampaignRequest{Name: c.PostForm("name"), OfferURL: c.PostForm("offer_url"), TrafficSource: c.PostForm("traffic_source"),
 		TrafficSourcePostback: c.PostForm("traffic_source_postback")}
 	if p := strings.TrimSpace(c.PostForm("default_payout")); p != "" {
@@ -343,7 +341,7 @@ func (s *server) consoleCreateCampaign(c *gin.Context) {
 		}
 		req.DefaultPayout = &v
 	}
-	if _, err := s.admin.SaveCampaign(c.Request.Context(), consoleAccount(c), 0, req); err != nil {
+	if _, err := s.Admin.SaveCampaign(c.Request.Context(), consoleAccount(c), 0, req); err != nil {
 		s.renderCampaigns(c, gin.H{"Error": "Not created: " + s.consoleFailure(err)})
 		return
 	}
@@ -352,9 +350,9 @@ func (s *server) consoleCreateCampaign(c *gin.Context) {
 
 var destinationTypes = []string{"webhook", "postback", "meta", "tiktok", "google_ads", "ga4"}
 
-func (s *server) consoleDestinations(c *gin.Context) { s.renderDestinations(c, gin.H{}) }
+func (s *Console) consoleDestinations(c *gin.Context) { s.renderDestinations(c, gin.H{}) }
 
-func (s *server) renderDestinations(c *gin.Context, data gin.H) {
+func (s *Console) renderDestinations(c *gin.Context, data gin.H) {
 	rows, err := s.Store.ListDestinations(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		s.consoleError(c, "destinations", err)
@@ -377,7 +375,7 @@ func (s *server) renderDestinations(c *gin.Context, data gin.H) {
 			v.Config = append(v.Config, configField{k, shown[k]})
 		}
 		views = append(views, v)
-		if c.Query("edit") == itoa(r.ID) {
+		if c.Query("edit") == strconv.FormatInt(r.ID, 10) {
 			edit = v
 		}
 	}
@@ -389,7 +387,7 @@ func (s *server) renderDestinations(c *gin.Context, data gin.H) {
 	s.renderConsole(c, http.StatusOK, "destinations", data)
 }
 
-func (s *server) consoleSaveDestination(c *gin.Context) {
+func (s *Console) consoleSaveDestination(c *gin.Context) {
 	cfg := map[string]string{}
 	for _, line := range strings.Split(c.PostForm("config"), "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
@@ -416,9 +414,9 @@ func (s *server) consoleSaveDestination(c *gin.Context) {
 			return
 		}
 		req.Type = d.Type
-		_, err = s.admin.UpdateDestination(ctx, account, id, req)
+		_, err = s.Admin.UpdateDestination(ctx, account, id, req)
 	} else {
-		_, err = s.admin.CreateDestination(ctx, account, req)
+		_, err = s.Admin.CreateDestination(ctx, account, req)
 	}
 	if err != nil {
 		s.renderDestinations(c, gin.H{"Error": "Not saved: " + s.consoleFailure(err)})
@@ -448,7 +446,7 @@ func consoleReportQuery(c *gin.Context) url.Values {
 	return q
 }
 
-func (s *server) consoleReports(c *gin.Context) {
+func (s *Console) consoleReports(c *gin.Context) {
 	q := consoleReportQuery(c)
 	group := q.Get("group_by")
 	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": store.ReportDimensions,
@@ -456,7 +454,7 @@ func (s *server) consoleReports(c *gin.Context) {
 	req, err := admin.ReportRequestFrom(q, "day")
 	var rep admin.Report
 	if err == nil {
-		rep, err = s.admin.Report(c.Request.Context(), consoleAccount(c), req)
+		rep, err = s.Admin.Report(c.Request.Context(), consoleAccount(c), req)
 	}
 	if err != nil {
 		data["Error"] = s.consoleFailure(err)
@@ -526,17 +524,23 @@ func dayChart(days []dayPoint) template.HTML {
 
 // consoleReportsCSV exports the report shown on the page as CSV, written by
 // the API's writer (admin.WriteReportCSV).
-func (s *server) consoleReportsCSV(c *gin.Context) {
+func (s *Console) consoleReportsCSV(c *gin.Context) {
 	req, err := admin.ReportRequestFrom(consoleReportQuery(c), "day")
 	var rep admin.Report
 	if err == nil {
-		rep, err = s.admin.Report(c.Request.Context(), consoleAccount(c), req)
+		rep, err = s.Admin.Report(c.Request.Context(), consoleAccount(c), req)
 	}
 	if err != nil {
 		c.String(http.StatusBadRequest, s.consoleFailure(err))
 		return
 	}
-	s.streamReportCSV(c, "convrelay-report.csv", rep)
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="convrelay-report.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if err := admin.WriteReportCSV(c.Writer, c.Writer.Flush, rep); err != nil {
+		s.Logger.Error("console report csv", "error", err)
+	}
 }
 
 type testEventView struct {
@@ -547,7 +551,7 @@ type testEventView struct {
 
 // consoleTestDestination sends a sample conversion to a destination (its real
 // request, the platform's test event code when given) and shows the answer.
-func (s *server) consoleTestDestination(c *gin.Context) {
+func (s *Console) consoleTestDestination(c *gin.Context) {
 	ctx, account, id := c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))
 	d, err := s.Store.GetDestination(ctx, account, id)
 	if err != nil {
@@ -555,7 +559,7 @@ func (s *server) consoleTestDestination(c *gin.Context) {
 		return
 	}
 	res := &testEventView{Name: d.Name}
-	out, err := s.admin.TestDestination(ctx, account, id, admin.TestEvent{TestEventCode: strings.TrimSpace(c.PostForm("test_event_code"))})
+	out, err := s.Admin.TestDestination(ctx, account, id, admin.TestEvent{TestEventCode: strings.TrimSpace(c.PostForm("test_event_code"))})
 	if err != nil {
 		res.Error = s.consoleFailure(err)
 	} else {
@@ -576,4 +580,30 @@ func consoleNextPage(c *gin.Context, page string, lastID int64) string {
 	q := c.Request.URL.Query()
 	q.Set("cursor", strconv.FormatInt(lastID, 10))
 	return consoleBase + page + "?" + q.Encode()
+}
+
+// backfillView is a backfill's answer on the console's destinations page.
+type backfillView struct {
+	Name  string
+	Error string
+	admin.BackfillResult
+}
+
+// consoleBackfill runs a backfill from the destinations page and shows its
+// counts there.
+func (s *Console) consoleBackfill(c *gin.Context) {
+	ctx, account, id := c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))
+	d, err := s.Store.GetDestination(ctx, account, id)
+	if err != nil {
+		s.consoleError(c, "destination", err)
+		return
+	}
+	view := &backfillView{Name: d.Name}
+	days, err := strconv.Atoi(strings.TrimSpace(c.PostForm("days")))
+	if err != nil {
+		view.Error = "Days must be a whole number."
+	} else if view.BackfillResult, err = s.Admin.Backfill(ctx, account, id, days); err != nil {
+		view.Error = s.consoleFailure(err)
+	}
+	s.renderDestinations(c, gin.H{"BackfillResult": view})
 }
