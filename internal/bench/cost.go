@@ -65,8 +65,12 @@ type StorageBytes struct {
 	Before        int64            `json:"before_bytes"`
 	After         int64            `json:"after_bytes"`
 	PerConversion float64          `json:"bytes_per_conversion"`
-	Parts         map[string]int64 `json:"grown_bytes_by_part,omitempty"` // table (with its indexes and TOAST) or file -> growth
-	Note          string           `json:"note,omitempty"`
+	Parts         map[string]int64 `json:"grown_bytes_by_part,omitempty"` // table (with its indexes and TOAST) or file/table -> growth
+	// CountsPerConversion is the part of PerConversion in the report count tables:
+	// rows of changes the API folds every minute, so bounded by time buckets and
+	// keys rather than growing with conversions.
+	CountsPerConversion float64 `json:"report_counts_bytes_per_conversion,omitempty"`
+	Note                string  `json:"note,omitempty"`
 }
 
 // CostResult is what a conversion costs beyond CPU: Temporal Cloud actions per
@@ -112,28 +116,47 @@ func pgSizes(ctx context.Context, st *store.Store) (map[string]int64, int64, err
 // temporalSizes is the bytes in use in each of the embedded Temporal server's
 // SQLite databases under dir ((page_count - freelist_count) * page_size, read
 // through a read-only connection: in WAL mode that includes frames not yet
-// checkpointed, and file sizes, which never shrink, would not tell).
-func temporalSizes(ctx context.Context, dir string) (map[string]int64, error) {
-	sizes := map[string]int64{}
+// checkpointed, and file sizes, which never shrink, would not tell), and per
+// table and index ("<file>/<name>", from the dbstat table: the pages each uses).
+func temporalSizes(ctx context.Context, dir string) (files, parts map[string]int64, err error) {
+	files, parts = map[string]int64{}, map[string]int64{}
 	for _, name := range []string{devtemporal.DefaultDBFile, devtemporal.VisibilityDBFile} {
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("temporal persistence: %w", err)
+			return nil, nil, fmt.Errorf("temporal persistence: %w", err)
 		}
 		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", name, err)
+			return nil, nil, fmt.Errorf("open %s: %w", name, err)
 		}
-		var pages, free, size int64
-		err = db.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()), (SELECT freelist_count FROM pragma_freelist_count()),
-			(SELECT page_size FROM pragma_page_size())`).Scan(&pages, &free, &size)
-		db.Close()
+		err = func() error {
+			defer db.Close()
+			var pages, free, size int64
+			if err := db.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()),
+				(SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())`).Scan(&pages, &free, &size); err != nil {
+				return err
+			}
+			files[name] = (pages - free) * size
+			rows, err := db.QueryContext(ctx, `SELECT name, sum(pgsize) FROM dbstat GROUP BY name`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var table string
+				var n int64
+				if err := rows.Scan(&table, &n); err != nil {
+					return err
+				}
+				parts[name+"/"+table] = n
+			}
+			return rows.Err()
+		}()
 		if err != nil {
-			return nil, fmt.Errorf("size of %s: %w", name, err)
+			return nil, nil, fmt.Errorf("size of %s: %w", name, err)
 		}
-		sizes[name] = (pages - free) * size
 	}
-	return sizes, nil
+	return files, parts, nil
 }
 
 func sum(m map[string]int64) int64 {
@@ -159,7 +182,8 @@ func grown(before, after map[string]int64) map[string]int64 {
 type storageSnapshot struct {
 	pgTables   map[string]int64
 	pgDatabase int64
-	temporal   map[string]int64
+	temporal   map[string]int64 // file -> bytes in use
+	tables     map[string]int64 // file/table or index -> bytes
 	temporalOK error
 }
 
@@ -169,7 +193,7 @@ func snapshotStorage(ctx context.Context, st *store.Store, temporalDir string) (
 	if s.pgTables, s.pgDatabase, err = pgSizes(ctx, st); err != nil {
 		return s, err
 	}
-	s.temporal, s.temporalOK = temporalSizes(ctx, temporalDir)
+	s.temporal, s.tables, s.temporalOK = temporalSizes(ctx, temporalDir)
 	return s, nil
 }
 
@@ -179,13 +203,18 @@ func storageCost(res *CostResult, before, after storageSnapshot, n int) {
 	res.Postgres = StorageBytes{Before: sum(before.pgTables), After: sum(after.pgTables), Parts: grown(before.pgTables, after.pgTables),
 		Note: "app database, public schema: tables with their indexes and TOAST (pg_total_relation_size)"}
 	res.Postgres.PerConversion = per(res.Postgres.Before, res.Postgres.After)
+	for table, b := range res.Postgres.Parts {
+		if strings.Contains(table, "_counts") {
+			res.Postgres.CountsPerConversion += float64(b) / float64(n)
+		}
+	}
 	res.PostgresDatabase = StorageBytes{Before: before.pgDatabase, After: after.pgDatabase, PerConversion: per(before.pgDatabase, after.pgDatabase),
 		Note: "pg_database_size of the app database"}
 	if before.temporalOK != nil || after.temporalOK != nil {
 		res.Temporal.Note = fmt.Sprintf("not measured: %v %v", before.temporalOK, after.temporalOK)
 		return
 	}
-	res.Temporal = StorageBytes{Before: sum(before.temporal), After: sum(after.temporal), Parts: grown(before.temporal, after.temporal),
+	res.Temporal = StorageBytes{Before: sum(before.temporal), After: sum(after.temporal), Parts: grown(before.tables, after.tables),
 		Note: "embedded Temporal's SQLite databases (default store and visibility), pages in use"}
 	res.Temporal.PerConversion = per(res.Temporal.Before, res.Temporal.After)
 }
@@ -399,6 +428,6 @@ func printCost(w io.Writer, c CostResult) {
 	if strings.HasPrefix(c.Temporal.Note, "not measured") {
 		temporal = c.Temporal.Note
 	}
-	fmt.Fprintf(w, "%-11s %14s %10s %10s %10s bytes per conversion: PostgreSQL %.0f B tables and indexes (%.0f B pg_database_size), Temporal persistence %s (SQLite pages in use)\n",
-		"  bytes", "", "", "", "", c.Postgres.PerConversion, c.PostgresDatabase.PerConversion, temporal)
+	fmt.Fprintf(w, "%-11s %14s %10s %10s %10s bytes per conversion: PostgreSQL %.0f B tables and indexes (of which %.0f B report counts' rows of changes; %.0f B pg_database_size), Temporal persistence %s (SQLite pages in use)\n",
+		"  bytes", "", "", "", "", c.Postgres.PerConversion, c.Postgres.CountsPerConversion, c.PostgresDatabase.PerConversion, temporal)
 }

@@ -132,15 +132,17 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(os.Stderr, "bench: actions, the end-to-end phase's %d histories...\n", res.EndToEnd.Conversions)
+	if res.Cost.Actions, res.Cost.MixPerConversion, err = endToEndActions(ctx, stack.Temporal, stack.Store, e2eStart); err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
+	}
+	// Sizes after the histories are read (which writes nothing), so the server's
+	// queued visibility writes of the phase have had that time to land.
 	sizesAfter, err := snapshotStorage(ctx, stack.Store, temporalDir)
 	if err != nil {
 		return nil, err
 	}
 	storageCost(&res.Cost, sizesBefore, sizesAfter, res.EndToEnd.Conversions)
-	fmt.Fprintf(os.Stderr, "bench: actions, the end-to-end phase's %d histories...\n", res.EndToEnd.Conversions)
-	if res.Cost.Actions, res.Cost.MixPerConversion, err = endToEndActions(ctx, stack.Temporal, stack.Store, e2eStart); err != nil {
-		return nil, fmt.Errorf("actions: %w", err)
-	}
 	fmt.Fprintf(os.Stderr, "bench: actions, %d conversions whose first delivery attempt fails...\n", retriedConversions)
 	retried, err := retriedActions(ctx, stack.Store, stack.Temporal, info.APIBase, info.AccountID, o.Conns)
 	if err != nil {
