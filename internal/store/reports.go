@@ -144,6 +144,15 @@ type ReportQuery struct {
 // is whole buckets and one family keeps every dimension it groups or filters by.
 func (q ReportQuery) counted() bool { return q.family() != nil }
 
+// Reads names what Report reads for q: a report count family ("counts" of
+// migration 009, "sub1" or "geo" of 011) or "rows".
+func (q ReportQuery) Reads() string {
+	if f := q.family(); f != nil {
+		return f.name
+	}
+	return "rows"
+}
+
 // family is the first count family that answers q, or nil: q reads the rows.
 func (q ReportQuery) family() *countFamily {
 	if q.From.Unix()%int64(countBucket/time.Second) != 0 || q.To.Unix()%int64(countBucket/time.Second) != 0 ||
