@@ -132,11 +132,22 @@ func (f countFamily) sql(tmpl string) string {
 func (f countFamily) readSQL(tmpl string, q ReportQuery) string {
 	from, to := dayCeil(q.From), q.To.UTC().Truncate(24*time.Hour)
 	if !f.days || !from.Before(to) || slices.Contains(q.GroupBy, dayDimension) {
-		return f.sql(strings.NewReplacer("{folded_cond}", "", "{fresh_cond}", "", "{click_days}", "", "{conversion_days}", "").Replace(tmpl))
+		return f.sql(strings.NewReplacer("{folded_to}", "$3", "{click_folded_after}", "", "{conversion_folded_after}", "",
+			"{fresh_cond}", "", "{click_days}", "", "{conversion_days}", "").Replace(tmpl))
 	}
-	in := fmt.Sprintf("bucket >= '%s'::timestamptz AND bucket < '%s'::timestamptz", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	// Folded quarter hours before the first whole day and after the last: two
+	// index ranges.
+	lit := func(t time.Time) string { return "'" + t.Format(time.RFC3339) + "'::timestamptz" }
+	in := "bucket >= " + lit(from) + " AND bucket < " + lit(to)
 	return f.sql(strings.NewReplacer(
-		"{folded_cond}", " AND NOT ("+in+")",
+		"{folded_to}", lit(from),
+		"{click_folded_after}", `
+			UNION ALL
+			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
+		"{conversion_folded_after}", `
+			UNION ALL
+			SELECT `+conversionCountColumns+` FROM {conversion_counts}
+				WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
 		"{fresh_cond}", " AND NOT (renamed AND "+in+")",
 		"{click_days}", `
 			UNION ALL
@@ -284,7 +295,7 @@ const (
 		WHERE k.account_id = $1 AND k.created_at >= $2 AND k.created_at < $3 AND $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s) x`
 	clicksFromCounts = `SELECT %[1]s, n FROM (SELECT %[2]s, sum(k.clicks)::bigint AS n FROM (
-			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < $3{folded_cond}
+			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{click_folded_after}
 			UNION ALL
 			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{click_days}
 		) k%[3]s
@@ -311,7 +322,7 @@ const (
 			coalesce(sum(v.value_account) FILTER (WHERE v.status <> 'rejected' AND v.account_currency = %[6]s), 0) AS rev
 		FROM (
 			SELECT ` + conversionCountColumns + ` FROM {conversion_counts}
-				WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < $3{folded_cond}
+				WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{conversion_folded_after}
 			UNION ALL
 			SELECT ` + conversionCountColumns + ` FROM {conversion_counts}
 				WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{conversion_days}
