@@ -6,19 +6,24 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
-// fakeDestination counts deliveries per transaction on 127.0.0.1.
+// fakeDestination counts deliveries per transaction on 127.0.0.1. With failFirst
+// it answers each transaction's first request 503 (not counted as a delivery), so
+// the delivery is retried.
 type fakeDestination struct {
-	mu    sync.Mutex
-	byTx  map[string]int
-	total int
-	srv   *http.Server
-	url   string
+	mu        sync.Mutex
+	byTx      map[string]int
+	failed    map[string]bool
+	total     int
+	srv       *http.Server
+	url       string
+	failFirst atomic.Bool
 }
 
 func newFakeDestination() (*fakeDestination, error) {
-	f := &fakeDestination{byTx: map[string]int{}}
+	f := &fakeDestination{byTx: map[string]int{}, failed: map[string]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -37,6 +42,12 @@ func newFakeDestination() (*fakeDestination, error) {
 			tx = body.Conversion.TransactionID
 		}
 		f.mu.Lock()
+		if f.failFirst.Load() && !f.failed[tx] {
+			f.failed[tx] = true
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		f.byTx[tx]++
 		f.total++
 		f.mu.Unlock()

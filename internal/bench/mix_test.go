@@ -25,3 +25,25 @@ func TestBuildMix(t *testing.T) {
 		t.Fatalf("conversion 12: %q", p)
 	}
 }
+
+// mixPath names the path buildMix gives each conversion.
+func TestMixPath(t *testing.T) {
+	clicks := make([]string, 40)
+	m := buildMix("S-", 40, clicks)
+	for i, p := range m.postbacks {
+		var want string
+		switch {
+		case len(p) == 1 && strings.Contains(p[0], "disable_postbacks=1"):
+			want = PathSuppress
+		case len(p) == 1:
+			want = PathOne
+		case strings.Contains(p[0], "status=pending"):
+			want = PathPending
+		default:
+			want = PathDuplicate
+		}
+		if got := mixPath(i); got != want {
+			t.Errorf("conversion %d %q: path %q, want %q", i, p, got, want)
+		}
+	}
+}

@@ -18,11 +18,13 @@ type Results struct {
 	Ceiling0 CeilingResult `json:"ceiling0"`
 	// CeilingPostgres is the same yardstick with Temporal persisting in
 	// PostgreSQL (16 shards), the alternative to the stack's SQLite (WAL).
-	CeilingPostgres CeilingResult      `json:"ceiling_postgres"`
-	EndToEnd        EndToEndResult     `json:"end_to_end"`
-	Steady          SteadyResult       `json:"steady"`
-	Ratios          map[string]float64 `json:"ratios"`
-	Targets         []Verdict          `json:"targets"`
+	CeilingPostgres CeilingResult  `json:"ceiling_postgres"`
+	EndToEnd        EndToEndResult `json:"end_to_end"`
+	// Cost is the end-to-end phase's Temporal Cloud actions and bytes per conversion.
+	Cost    CostResult         `json:"cost"`
+	Steady  SteadyResult       `json:"steady"`
+	Ratios  map[string]float64 `json:"ratios"`
+	Targets []Verdict          `json:"targets"`
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
@@ -46,6 +48,7 @@ func (r *Results) Print(w io.Writer) {
 		"end to end", e.PerSecond, ms(e.P50), ms(e.P99), e.Duration.Round(time.Millisecond), e.Conversions, e.Postbacks, e.Deliveries,
 		e.Suppressed, e.Duplicates, e.Drain.Round(time.Millisecond), 100*r.Ratios["end_to_end_vs_ceiling"], 100*r.Ratios["end_to_end_vs_ceiling0"])
 	printCPU(w, e.CPU)
+	printCost(w, r.Cost)
 	if s := r.Steady; s.Conversions > 0 {
 		fmt.Fprintf(w, "%-11s %10.1f c/s %10s %10s %10s %d conversions, %d postbacks, %d deliveries, open loop at %.1f/s (half of end to end); drain %s; p99 < %s: %s\n",
 			"steady", s.Rate, ms(s.P50), ms(s.P99), s.Window.Round(time.Millisecond), s.Conversions, s.Postbacks, s.Deliveries,

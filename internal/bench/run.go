@@ -116,11 +116,39 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	// The stack's cluster lives in <data dir>/pg (devstack), its postmaster.pid there.
 	meter := CPUMeter{PGDataDir: filepath.Join(o.DataDir, "pg")}
+	// The cost rows: sizes before and after the end-to-end phase, and the
+	// actions of its workflows. The stack keeps Temporal in <data dir>/temporal.
+	temporalDir := filepath.Join(o.DataDir, "temporal")
+	e2eStart, err := lastPostbackID(ctx, stack.Store)
+	if err != nil {
+		return nil, err
+	}
+	sizesBefore, err := snapshotStorage(ctx, stack.Store, temporalDir)
+	if err != nil {
+		return nil, err
+	}
 	res.EndToEnd, err = EndToEnd(ctx, stack.Store, info.APIBase, info.AccountID, o.EndToEnd, o.Conns, meter)
 	stopProfile()
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(os.Stderr, "bench: actions, the end-to-end phase's %d histories...\n", res.EndToEnd.Conversions)
+	if res.Cost.Actions, res.Cost.MixPerConversion, err = endToEndActions(ctx, stack.Temporal, stack.Store, e2eStart); err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
+	}
+	// Sizes after the histories are read (which writes nothing), so the server's
+	// queued visibility writes of the phase have had that time to land.
+	sizesAfter, err := snapshotStorage(ctx, stack.Store, temporalDir)
+	if err != nil {
+		return nil, err
+	}
+	storageCost(&res.Cost, sizesBefore, sizesAfter, res.EndToEnd.Conversions)
+	fmt.Fprintf(os.Stderr, "bench: actions, %d conversions whose first delivery attempt fails...\n", retriedConversions)
+	retried, err := retriedActions(ctx, stack.Store, stack.Temporal, info.APIBase, info.AccountID, o.Conns)
+	if err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
+	}
+	res.Cost.Actions = append(res.Cost.Actions, retried)
 	res.Ratios["end_to_end_vs_ceiling"] = res.EndToEnd.PerSecond / res.Ceiling.PerSecond
 	res.Ratios["end_to_end_vs_ceiling0"] = res.EndToEnd.PerSecond / res.Ceiling0.PerSecond
 	if o.Steady > 0 {

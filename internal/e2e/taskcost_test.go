@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/convrelay/convrelay/internal/cloudactions"
 	"github.com/convrelay/convrelay/internal/devstack"
 )
 
@@ -16,7 +21,8 @@ import (
 // at once is loaded, attributed, recorded and delivered in one workflow task, with
 // no activity task and one version marker's search attribute upsert (each upsert is
 // a visibility write on the server) — what makes a conversion cheaper than the
-// bench's trivial workflow (three workflow tasks and two activity tasks).
+// bench's trivial workflow (three workflow tasks and two activity tasks) — and
+// costs 3 Temporal Cloud actions.
 func TestConversionCostsOneWorkflowTask(t *testing.T) {
 	var hits atomic.Int32
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,5 +66,18 @@ func TestConversionCostsOneWorkflowTask(t *testing.T) {
 	}
 	if hits.Load() != 1 {
 		t.Errorf("webhook received %d requests, want 1", hits.Load())
+	}
+	// Temporal Cloud bills actions (internal/cloudactions has the table and its
+	// source): the Signal-With-Start, the one workflow task's markers (version,
+	// load, record, deliver) and the settle timer. A change that adds one (an
+	// activity, a search attribute upsert, a second task with markers) fails here.
+	var hist historypb.History
+	if err := protojson.Unmarshal([]byte(history), &hist); err != nil {
+		t.Fatal(err)
+	}
+	got := cloudactions.Of(hist.GetEvents())
+	want := map[string]int{cloudactions.KindSignalWithStart: 1, cloudactions.KindLocalActivities: 1, cloudactions.KindTimer: 1}
+	if got.Total != 3 || !reflect.DeepEqual(got.ByKind, want) {
+		t.Errorf("%d billable actions %v, want 3 %v", got.Total, got.ByKind, want)
 	}
 }

@@ -51,7 +51,9 @@ func (s *Store) SeedReportBench(ctx context.Context, accountID string, clicks, c
 	}
 	// What autovacuum does on a live system: statistics, and the visibility map
 	// that lets the report indexes answer without visiting the rows.
-	for _, t := range []string{"clicks", "conversions", "click_counts", "conversion_counts"} {
+	for _, t := range []string{"clicks", "conversions", "click_counts", "conversion_counts",
+		"click_counts_sub1", "conversion_counts_sub1", "click_counts_geo", "conversion_counts_geo",
+		"click_counts_sub1_days", "conversion_counts_sub1_days", "click_counts_geo_days", "conversion_counts_geo_days"} {
 		if _, err := s.Pool.Exec(ctx, `VACUUM (ANALYZE) `+t); err != nil {
 			return fmt.Errorf("vacuum %s: %w", t, err)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,95 @@ var countedDimensions = map[string]dimension{
 	"day":            {`(k.bucket AT TIME ZONE $4)::date`, `(v.bucket AT TIME ZONE $4)::date`},
 }
 
+// countFamily is one set of report count tables: the dimensions it keeps (over
+// its click table as k, with campaign c, and its conversion table as v) and the
+// key columns of each table besides account and bucket.
+type countFamily struct {
+	name                  string
+	clickTable, convTable string
+	clickKeys, convKeys   string
+	dims                  map[string]dimension
+	// days: the family also keeps UTC days in <table>_days (migration 011), and
+	// its quarter-hour tables mark rows renamed by erasure.
+	days bool
+}
+
+// withDims is countedDimensions' campaign, traffic source, status and day, plus more.
+func withDims(more map[string]dimension) map[string]dimension {
+	m := map[string]dimension{}
+	for _, n := range []string{"campaign", "traffic_source", "status", "day"} {
+		m[n] = countedDimensions[n]
+	}
+	for n, d := range more {
+		m[n] = d
+	}
+	return m
+}
+
+// countFamilies are read in this order: the first that keeps every dimension a
+// report groups and filters by answers it. Migration 009 keeps the common
+// shapes; 011 adds sub1, and country x device type, in tables of their own.
+var countFamilies = []countFamily{
+	{name: "counts", clickTable: "click_counts", convTable: "conversion_counts", clickKeys: "campaign_id",
+		convKeys: "campaign_id, traffic_source, integration, event_name, status, account_currency", dims: countedDimensions},
+	{name: "sub1", clickTable: "click_counts_sub1", convTable: "conversion_counts_sub1", clickKeys: "campaign_id, sub1",
+		convKeys: "campaign_id, traffic_source, status, account_currency, sub1", days: true,
+		dims: withDims(map[string]dimension{"sub1": {`k.sub1`, `v.sub1`}})},
+	{name: "geo", clickTable: "click_counts_geo", convTable: "conversion_counts_geo", clickKeys: "campaign_id, country, device_type",
+		convKeys: "campaign_id, traffic_source, status, account_currency, country, device_type", days: true,
+		dims: withDims(map[string]dimension{"country": {`k.country`, `v.country`}, "device_type": {`k.device_type`, `v.device_type`}})},
+}
+
+// sql fills a report template's {click_counts}, {click_keys}, {conversion_counts}
+// and {conversion_keys} with the family's.
+func (f countFamily) sql(tmpl string) string {
+	return strings.NewReplacer("{click_counts}", f.clickTable, "{click_keys}", f.clickKeys,
+		"{conversion_counts}", f.convTable, "{conversion_keys}", f.convKeys).Replace(tmpl)
+}
+
+// readSQL is a count-reading template for q: with the family's days, whole UTC
+// days inside the range come from <table>_days and only the quarter hours around
+// them (and the rows of changes not folded yet, except renamed ones already in
+// their day) from the quarter-hour table. A report grouped by day reads quarter
+// hours only.
+func (f countFamily) readSQL(tmpl string, q ReportQuery) string {
+	from, to := dayCeil(q.From), q.To.UTC().Truncate(24*time.Hour)
+	if !f.days || !from.Before(to) || slices.Contains(q.GroupBy, dayDimension) {
+		return f.sql(strings.NewReplacer("{folded_to}", "$3", "{click_folded_after}", "", "{conversion_folded_after}", "",
+			"{fresh_cond}", "", "{click_days}", "", "{conversion_days}", "").Replace(tmpl))
+	}
+	// Folded quarter hours before the first whole day and after the last: two
+	// index ranges.
+	lit := func(t time.Time) string { return "'" + t.Format(time.RFC3339) + "'::timestamptz" }
+	in := "bucket >= " + lit(from) + " AND bucket < " + lit(to)
+	return f.sql(strings.NewReplacer(
+		"{folded_to}", lit(from),
+		"{click_folded_after}", `
+			UNION ALL
+			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
+		"{conversion_folded_after}", `
+			UNION ALL
+			SELECT `+conversionCountColumns+` FROM {conversion_counts}
+				WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
+		"{fresh_cond}", " AND NOT (renamed AND "+in+")",
+		"{click_days}", `
+			UNION ALL
+			SELECT bucket, {click_keys}, clicks FROM {click_counts}_days WHERE account_id = $1 AND `+in,
+		"{conversion_days}", `
+			UNION ALL
+			SELECT `+conversionCountColumns+` FROM {conversion_counts}_days WHERE account_id = $1 AND `+in,
+	).Replace(tmpl))
+}
+
+// dayCeil is the first UTC midnight at or after t.
+func dayCeil(t time.Time) time.Time {
+	d := t.UTC().Truncate(24 * time.Hour)
+	if d.Before(t) {
+		d = d.Add(24 * time.Hour)
+	}
+	return d
+}
+
 // countBucket is the counts' time grain: a report reads them only when its range
 // starts and ends on a bucket boundary (always, for local midnights of zones in
 // use since 1972).
@@ -97,25 +187,43 @@ type ReportQuery struct {
 	Filters   map[string]string
 }
 
-// counted reports whether one side (clicks or conversions) can be read from the
-// report counts: every dimension it groups or filters by is counted, and the range
-// is whole buckets.
-func (q ReportQuery) counted() bool {
+// counted reports whether the report can be read from report counts: the range
+// is whole buckets and one family keeps every dimension it groups or filters by.
+func (q ReportQuery) counted() bool { return q.family() != nil }
+
+// Reads names what Report reads for q: a report count family ("counts" of
+// migration 009, "sub1" or "geo" of 011) or "rows".
+func (q ReportQuery) Reads() string {
+	if f := q.family(); f != nil {
+		return f.name
+	}
+	return "rows"
+}
+
+// family is the first count family that answers q, or nil: q reads the rows.
+func (q ReportQuery) family() *countFamily {
 	if q.From.Unix()%int64(countBucket/time.Second) != 0 || q.To.Unix()%int64(countBucket/time.Second) != 0 ||
 		q.From.Nanosecond() != 0 || q.To.Nanosecond() != 0 {
-		return false
+		return nil
 	}
-	for _, g := range q.GroupBy {
-		if _, ok := countedDimensions[g]; !ok {
-			return false
+	for i := range countFamilies {
+		f := &countFamilies[i]
+		keeps := true
+		for _, g := range q.GroupBy {
+			if _, ok := f.dims[g]; !ok {
+				keeps = false
+			}
+		}
+		for n := range q.Filters {
+			if _, ok := f.dims[n]; !ok {
+				keeps = false
+			}
+		}
+		if keeps {
+			return f
 		}
 	}
-	for n := range q.Filters {
-		if _, ok := countedDimensions[n]; !ok {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 // build returns the inner SELECT list (g1, g2...), the outer one (text), WHERE
@@ -187,9 +295,9 @@ const (
 		WHERE k.account_id = $1 AND k.created_at >= $2 AND k.created_at < $3 AND $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s) x`
 	clicksFromCounts = `SELECT %[1]s, n FROM (SELECT %[2]s, sum(k.clicks)::bigint AS n FROM (
-			SELECT bucket, campaign_id, clicks FROM click_counts WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < $3
+			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{click_folded_after}
 			UNION ALL
-			SELECT bucket, campaign_id, clicks FROM click_counts WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3
+			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{click_days}
 		) k%[3]s
 		WHERE $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s HAVING sum(k.clicks) <> 0) x`
@@ -213,27 +321,28 @@ const (
 				- coalesce(sum(v.converted) FILTER (WHERE v.status <> 'rejected' AND (v.account_currency = %[6]s OR v.account_currency = '')), 0))::bigint AS u,
 			coalesce(sum(v.value_account) FILTER (WHERE v.status <> 'rejected' AND v.account_currency = %[6]s), 0) AS rev
 		FROM (
-			SELECT ` + conversionCountColumns + ` FROM conversion_counts
-				WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < $3
+			SELECT ` + conversionCountColumns + ` FROM {conversion_counts}
+				WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{conversion_folded_after}
 			UNION ALL
-			SELECT ` + conversionCountColumns + ` FROM conversion_counts
-				WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3
+			SELECT ` + conversionCountColumns + ` FROM {conversion_counts}
+				WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{conversion_days}
 		) v WHERE $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s HAVING sum(v.conversions) <> 0) x`
-	conversionCountColumns = `bucket, campaign_id, traffic_source, integration, event_name, status, account_currency,
-				conversions, converted, value_account`
+	conversionCountColumns = `bucket, {conversion_keys}, conversions, converted, value_account`
 )
 
 // Report counts clicks and conversions by status with revenue in the account's
 // currency, per group. Clicks and conversions are aggregated separately (each
 // over its own table and time: click time, conversion time) and merged by group.
 // A report by counted dimensions over whole buckets reads the report counts (see
-// migration 009) and gives what the rows give; any other reads the rows.
+// migrations 009 and 011, countFamilies) and gives what the rows give; any other
+// reads the rows.
 func (s *Store) Report(ctx context.Context, q ReportQuery) ([]ReportRow, error) {
-	return s.report(ctx, q, true)
+	return s.report(ctx, q, true, true)
 }
 
-func (s *Store) report(ctx context.Context, q ReportQuery, useCounts bool) ([]ReportRow, error) {
+// report reads the counts when useCounts and q allows, folding them first when fold.
+func (s *Store) report(ctx context.Context, q ReportQuery, useCounts, fold bool) ([]ReportRow, error) {
 	if len(q.GroupBy) == 0 {
 		return nil, fmt.Errorf("report: no group_by")
 	}
@@ -248,11 +357,13 @@ func (s *Store) report(ctx context.Context, q ReportQuery, useCounts bool) ([]Re
 		}
 	}
 	clicksSQL, conversionsSQL, dims := clicksFromRows, conversionsFromRows, dimensions
-	if useCounts && q.counted() {
-		if err := s.FoldReportCounts(ctx, q.AccountID); err != nil {
-			return nil, err
+	if f := q.family(); useCounts && f != nil {
+		if fold {
+			if err := s.foldReportCounts(ctx, q.AccountID, *f); err != nil {
+				return nil, err
+			}
 		}
-		clicksSQL, conversionsSQL, dims = clicksFromCounts, conversionsFromCounts, countedDimensions
+		clicksSQL, conversionsSQL, dims = f.readSQL(clicksFromCounts, q), f.readSQL(conversionsFromCounts, q), f.dims
 	}
 	rows := map[string]*ReportRow{}
 	get := func(vals []string) *ReportRow {
@@ -348,53 +459,138 @@ func (s *Store) report(ctx context.Context, q ReportQuery, useCounts bool) ([]Re
 const reportFoldLock = 7261_0007
 
 // FoldReportCounts folds the rows of changes the triggers appended for an account
-// into one folded row per key, so reads stay short. It is only ever a speed-up:
-// when another fold of the account is running it returns at once.
+// into one folded row per key, in every count family, so reads stay short. It is
+// only ever a speed-up: when another fold of the account is running it returns at
+// once.
 func (s *Store) FoldReportCounts(ctx context.Context, accountID string) error {
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		var mine bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`, reportFoldLock, accountID).Scan(&mine); err != nil || !mine {
+	for _, f := range countFamilies {
+		if err := s.foldReportCounts(ctx, accountID, f); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `WITH fresh AS (
-				DELETE FROM click_counts WHERE account_id = $1 AND NOT folded RETURNING bucket, campaign_id, clicks
-			)
-			INSERT INTO click_counts (account_id, bucket, campaign_id, clicks, folded)
-			SELECT $1, bucket, campaign_id, sum(clicks), true FROM fresh GROUP BY bucket, campaign_id
-			ON CONFLICT (account_id, bucket, campaign_id) WHERE folded DO UPDATE SET clicks = click_counts.clicks + EXCLUDED.clicks`,
-			accountID); err != nil {
+	}
+	return nil
+}
+
+// foldReportCounts folds one family's counts of an account.
+func (s *Store) foldReportCounts(ctx context.Context, accountID string, f countFamily) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var mine bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, hashtext($2))`, reportFoldLock, f.name+"/"+accountID).Scan(&mine); err != nil || !mine {
+			return err
+		}
+		clickFold, convFold := clickFoldSQL, conversionFoldSQL
+		if f.days {
+			clickFold, convFold = clickFoldDaysSQL, conversionFoldDaysSQL
+		}
+		if _, err := tx.Exec(ctx, f.sql(clickFold), accountID); err != nil {
 			return fmt.Errorf("clicks: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `WITH fresh AS (
-				DELETE FROM conversion_counts WHERE account_id = $1 AND NOT folded
-				RETURNING `+conversionCountColumns+`
-			)
-			INSERT INTO conversion_counts (account_id, bucket, campaign_id, traffic_source, integration, event_name, status,
-				account_currency, conversions, converted, value_account, folded)
-			SELECT $1, bucket, campaign_id, traffic_source, integration, event_name, status, account_currency,
-				sum(conversions), sum(converted), sum(value_account), true
-			FROM fresh GROUP BY bucket, campaign_id, traffic_source, integration, event_name, status, account_currency
-			ON CONFLICT (account_id, bucket, campaign_id, traffic_source, integration, event_name, status, account_currency) WHERE folded
-			DO UPDATE SET conversions = conversion_counts.conversions + EXCLUDED.conversions,
-				converted = conversion_counts.converted + EXCLUDED.converted,
-				value_account = conversion_counts.value_account + EXCLUDED.value_account`, accountID); err != nil {
+		if _, err := tx.Exec(ctx, f.sql(convFold), accountID); err != nil {
 			return fmt.Errorf("conversions: %w", err)
+		}
+		if f.days {
+			if _, err := tx.Exec(ctx, f.sql(clickDaysMergeSQL), accountID); err != nil {
+				return fmt.Errorf("click days: %w", err)
+			}
+			if _, err := tx.Exec(ctx, f.sql(conversionDaysMergeSQL), accountID); err != nil {
+				return fmt.Errorf("conversion days: %w", err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("fold report counts of %s: %w", accountID, err)
+		return fmt.Errorf("fold report %s of %s: %w", f.name, accountID, err)
 	}
 	return nil
 }
+
+// The folds of a family's rows of changes ($1 the account): into their quarter
+// hours and, for a family with days, into their UTC days too (except rows erasure
+// renamed: their amount is in their day already); then a day's rows erasure
+// renamed are merged into the folded ones.
+const (
+	clickFoldSQL = `WITH fresh AS (
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
+		)
+		INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
+		SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks`
+	conversionFoldSQL = `WITH fresh AS (
+			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
+			RETURNING ` + conversionCountColumns + `
+		)
+		INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+		SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
+		FROM fresh GROUP BY bucket, {conversion_keys}
+		ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
+		DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
+			converted = {conversion_counts}.converted + EXCLUDED.converted,
+			value_account = {conversion_counts}.value_account + EXCLUDED.value_account`
+	utcDay           = `date_bin('1 day', bucket, timestamptz '2000-01-01 00:00:00+00')`
+	clickFoldDaysSQL = `WITH fresh AS (
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks, renamed
+		), quarters AS (
+			INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
+			SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
+			ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks
+		)
+		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, folded)
+		SELECT $1, day, {click_keys}, sum(clicks), true FROM (SELECT ` + utcDay + ` AS day, {click_keys}, clicks FROM fresh WHERE NOT renamed) d
+		GROUP BY day, {click_keys}
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks`
+	conversionFoldDaysSQL = `WITH fresh AS (
+			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
+			RETURNING ` + conversionCountColumns + `, renamed
+		), quarters AS (
+			INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+			SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
+			FROM fresh GROUP BY bucket, {conversion_keys}
+			ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
+			DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
+				converted = {conversion_counts}.converted + EXCLUDED.converted,
+				value_account = {conversion_counts}.value_account + EXCLUDED.value_account
+		)
+		INSERT INTO {conversion_counts}_days (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+		SELECT $1, day, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
+		FROM (SELECT ` + utcDay + ` AS day, {conversion_keys}, conversions, converted, value_account FROM fresh WHERE NOT renamed) d
+		GROUP BY day, {conversion_keys}
+		ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
+		DO UPDATE SET conversions = {conversion_counts}_days.conversions + EXCLUDED.conversions,
+			converted = {conversion_counts}_days.converted + EXCLUDED.converted,
+			value_account = {conversion_counts}_days.value_account + EXCLUDED.value_account`
+	clickDaysMergeSQL = `WITH renamed AS (
+			DELETE FROM {click_counts}_days WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
+		)
+		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, folded)
+		SELECT $1, bucket, {click_keys}, sum(clicks), true FROM renamed GROUP BY bucket, {click_keys}
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks`
+	conversionDaysMergeSQL = `WITH renamed AS (
+			DELETE FROM {conversion_counts}_days WHERE account_id = $1 AND NOT folded RETURNING ` + conversionCountColumns + `
+		)
+		INSERT INTO {conversion_counts}_days (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+		SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
+		FROM renamed GROUP BY bucket, {conversion_keys}
+		ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
+		DO UPDATE SET conversions = {conversion_counts}_days.conversions + EXCLUDED.conversions,
+			converted = {conversion_counts}_days.converted + EXCLUDED.converted,
+			value_account = {conversion_counts}_days.value_account + EXCLUDED.value_account`
+)
 
 // FoldAllReportCounts folds the report counts of every account that has rows of
 // changes waiting, and returns how many accounts it looked at. The API runs it
 // every minute, so the appended rows stay a few minutes' worth even for an
 // account whose reports nobody opens.
 func (s *Store) FoldAllReportCounts(ctx context.Context) (int, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT account_id FROM click_counts WHERE NOT folded
-		UNION SELECT account_id FROM conversion_counts WHERE NOT folded`)
+	var union []string
+	for _, f := range countFamilies {
+		union = append(union, f.sql(`SELECT account_id FROM {click_counts} WHERE NOT folded
+		UNION SELECT account_id FROM {conversion_counts} WHERE NOT folded`))
+		if f.days {
+			union = append(union, f.sql(`SELECT account_id FROM {click_counts}_days WHERE NOT folded
+		UNION SELECT account_id FROM {conversion_counts}_days WHERE NOT folded`))
+		}
+	}
+	rows, err := s.Pool.Query(ctx, strings.Join(union, "\n\t\tUNION "))
 	if err != nil {
 		return 0, fmt.Errorf("fold report counts: %w", err)
 	}

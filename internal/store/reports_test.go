@@ -143,8 +143,10 @@ func TestReportCountsGiveWhatTheRowsGive(t *testing.T) {
 	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM click_counts WHERE NOT folded) + (SELECT count(*) FROM conversion_counts WHERE NOT folded)`).Scan(&fresh); err != nil || fresh == 0 {
 		t.Fatalf("rows of changes before the fold: %d %v", fresh, err)
 	}
-	if n, err := st.FoldAllReportCounts(ctx); err != nil || n != 1 {
-		t.Fatalf("fold all: %d accounts, %v; want the other account (the reports above folded this one)", n, err)
+	// A report folds the family it reads: this account's sub1 and geo counts
+	// (migration 011), which no report above read, wait too.
+	if n, err := st.FoldAllReportCounts(ctx); err != nil || n != 2 {
+		t.Fatalf("fold all: %d accounts, %v; want both (the other account's counts, this one's sub1 and geo counts)", n, err)
 	}
 	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM click_counts WHERE NOT folded) + (SELECT count(*) FROM conversion_counts WHERE NOT folded)`).Scan(&fresh); err != nil || fresh != 0 {
 		t.Fatalf("rows of changes after the fold: %d %v", fresh, err)
@@ -157,16 +159,194 @@ func TestReportCountsGiveWhatTheRowsGive(t *testing.T) {
 		t.Fatalf("the fold changed the report:\n%v\n%v\nrows: %v", before, after, want)
 	}
 
-	// Reports by other dimensions, or over a range that is not whole quarter
-	// hours, read the rows.
+	// Reports by other dimensions (or by sub1 or country with one no family keeps
+	// with it), or over a range that is not whole quarter hours, read the rows.
 	for _, q := range []store.ReportQuery{
-		{GroupBy: []string{"country"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
-		{GroupBy: []string{"campaign"}, Filters: map[string]string{"sub1": "x"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
+		{GroupBy: []string{"os"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
+		{GroupBy: []string{"country"}, Filters: map[string]string{"sub1": "x"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
+		{GroupBy: []string{"sub1", "event"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
+		{GroupBy: []string{"campaign"}, Filters: map[string]string{"sub2": "x"}, From: now.Add(-time.Hour).Truncate(time.Hour), To: now.Truncate(time.Hour)},
 		{GroupBy: []string{"campaign"}, From: now.Add(-time.Hour).Truncate(time.Minute), To: now.Truncate(time.Hour).Add(7 * time.Minute)},
 	} {
 		if q.ReadsCounts() {
 			t.Errorf("%v %v from %s reads the counts", q.GroupBy, q.Filters, q.From)
 		}
+	}
+}
+
+// The shapes that used to read the rows, by sub1 and by country x device type,
+// read the counts of migration 011 and give what the rows give, through bulk and
+// one-by-one inserts, changes of sub1, country, device, status and value, deletes
+// and folds in between, in time zones off UTC by a quarter or half hour.
+func TestReportCountsBySub1AndGeoGiveWhatTheRowsGive(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	now := time.Now().UTC()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := st.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	a, _, err := st.CreateAccount(ctx, store.Account{Name: "a", Currency: "USD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var campaigns []int64
+	for i := 0; i < 3; i++ {
+		cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: fmt.Sprint("c", i), OfferURL: "https://offer.example/",
+			TrafficSource: fmt.Sprint("source", i%2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		campaigns = append(campaigns, cp.ID)
+	}
+	// Some rows without a sub1 (no key, or an empty subs), some with other subs.
+	const dims = `(ARRAY['US','DE','','FR'])[1 + g % 4], (ARRAY['desktop','mobile','tablet',''])[1 + (g / 3) % 4],
+		CASE WHEN g % 9 = 0 THEN '{}'::jsonb WHEN g % 10 = 0 THEN jsonb_build_object('sub2', 'x')
+			ELSE jsonb_build_object('sub1', 'p' || (g % 7), 'sub2', 'a' || (g % 3)) END`
+	exec(`INSERT INTO clicks (id, account_id, campaign_id, created_at, country, device_type, subs)
+		SELECT 'k' || g, $1, CASE WHEN g % 7 = 0 THEN NULL ELSE ($2::bigint[])[1 + g % 3] END,
+			$3::timestamptz - interval '100 days' * ((hashint4(g)::bigint & 2147483647) / 2147483647.0), `+dims+`
+		FROM generate_series(1, 3000) g`, a.ID, campaigns, now)
+	exec(`INSERT INTO conversions (account_id, tx_key, status, value, currency, event_name, integration, campaign_id,
+			traffic_source, converted_at, value_account, account_currency, country, device_type, subs)
+		SELECT $1, 'tx' || g, (ARRAY['approved','pending','rejected','approved'])[1 + g % 4], g % 50 + 0.25, 'EUR',
+			(ARRAY['Purchase','Lead'])[1 + g % 2], 'net', CASE WHEN g % 5 = 0 THEN NULL ELSE ($2::bigint[])[1 + g % 3] END,
+			'source' || (g % 2), $3::timestamptz - interval '100 days' * ((hashint4(-g)::bigint & 2147483647) / 2147483647.0),
+			CASE WHEN g % 6 = 0 THEN NULL ELSE round((g % 50 + 0.25) * 1.08, 6) END,
+			CASE WHEN g % 11 = 0 THEN NULL WHEN g % 13 = 0 THEN 'GBP' ELSE 'USD' END, `+dims+`
+		FROM generate_series(1, 800) g`, a.ID, campaigns, now)
+	for i := 0; i < 20; i++ {
+		if _, err := st.InsertClick(ctx, store.Click{ID: fmt.Sprint("one-", i), AccountID: a.ID, CampaignID: &campaigns[i%3],
+			CreatedAt: now.Add(-time.Duration(i) * 7 * time.Hour), Country: "US", DeviceType: "mobile",
+			Subs: map[string]string{"sub1": fmt.Sprint("p", i%3)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.FoldReportCounts(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	exec(`UPDATE conversions SET status = 'rejected' WHERE account_id = $1 AND tx_key IN ('tx4', 'tx8', 'tx12')`, a.ID)
+	exec(`UPDATE conversions SET subs = jsonb_build_object('sub1', 'moved') WHERE account_id = $1 AND tx_key LIKE 'tx3%'`, a.ID)
+	exec(`UPDATE conversions SET country = 'GB', device_type = 'tablet' WHERE account_id = $1 AND tx_key LIKE 'tx2%'`, a.ID)
+	exec(`UPDATE conversions SET value_account = 5.5, account_currency = 'USD' WHERE account_id = $1 AND value_account IS NULL AND tx_key LIKE 'tx1%'`, a.ID)
+	exec(`UPDATE conversions SET postback = '{"erased": true}' WHERE account_id = $1`, a.ID)
+	exec(`UPDATE clicks SET country = 'DE', subs = '{}' WHERE account_id = $1 AND id LIKE 'k2%'`, a.ID)
+	exec(`DELETE FROM clicks WHERE account_id = $1 AND id LIKE 'k1%'`, a.ID)
+	exec(`DELETE FROM conversions WHERE account_id = $1 AND tx_key LIKE 'tx5%'`, a.ID)
+
+	shapes := []struct {
+		groupBy []string
+		filters map[string]string
+	}{
+		{[]string{"sub1"}, nil},
+		{[]string{"sub1", "day"}, nil},
+		{[]string{"campaign", "sub1"}, nil},
+		{[]string{"sub1"}, map[string]string{"traffic_source": "source1"}},
+		{[]string{"day"}, map[string]string{"sub1": "p3"}},
+		{[]string{"sub1", "status"}, map[string]string{"campaign": fmt.Sprint(campaigns[1])}},
+		{[]string{"country", "device_type"}, nil},
+		{[]string{"country"}, nil},
+		{[]string{"device_type", "day"}, map[string]string{"country": "US"}},
+		{[]string{"country", "device_type", "status"}, map[string]string{"traffic_source": "source0"}},
+		{[]string{"campaign", "country"}, map[string]string{"device_type": ""}},
+	}
+	for _, tz := range []string{"UTC", "Asia/Kathmandu", "America/St_Johns"} {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := now.In(loc)
+		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
+		for _, days := range []int{1, 30, 100} {
+			for _, sh := range shapes {
+				q := store.ReportQuery{AccountID: a.ID, GroupBy: sh.groupBy, Filters: sh.filters, From: today.AddDate(0, 0, 1-days),
+					To: today.AddDate(0, 0, 1), TZ: tz, Currency: "USD"}
+				name := fmt.Sprintf("%s %d days by %v %v", tz, days, sh.groupBy, sh.filters)
+				if !q.ReadsCounts() {
+					t.Fatalf("%s: does not read the counts", name)
+				}
+				want, err := st.ReportFromRows(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := st.Report(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(want) == 0 && days > 1 {
+					t.Fatalf("%s: no rows to compare", name)
+				}
+				if !sameReport(got, want) {
+					t.Errorf("%s: counts give\n%v\nrows give\n%v", name, got, want)
+				}
+			}
+		}
+	}
+	var fresh int
+	if _, err := st.FoldAllReportCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM click_counts_sub1 WHERE NOT folded) + (SELECT count(*) FROM conversion_counts_sub1 WHERE NOT folded)
+		+ (SELECT count(*) FROM click_counts_geo WHERE NOT folded) + (SELECT count(*) FROM conversion_counts_geo WHERE NOT folded)`).Scan(&fresh); err != nil || fresh != 0 {
+		t.Fatalf("rows of changes after the fold: %d %v", fresh, err)
+	}
+
+	// An email sent as sub1, folded next to a click without one (same bucket and
+	// campaign), is erased from the counts too, without the two folded rows
+	// colliding, and the report still gives what the rows give.
+	const email = "jane.doe@example.com"
+	at := now.Truncate(time.Hour).Add(-30 * time.Minute)
+	for i, sub := range []map[string]string{{"sub1": email}, nil} {
+		if _, err := st.InsertClick(ctx, store.Click{ID: fmt.Sprint("erase-", i), AccountID: a.ID, CampaignID: &campaigns[0], Email: email,
+			CreatedAt: at, Subs: sub}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.InsertClick(ctx, store.Click{ID: "keep", AccountID: a.ID, CampaignID: &campaigns[0], CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FoldReportCounts(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Erase(ctx, a.ID, store.EraseEmail, email); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	var left int
+	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM click_counts_sub1 WHERE sub1 ILIKE '%jane.doe%')
+		+ (SELECT count(*) FROM conversion_counts_sub1 WHERE sub1 ILIKE '%jane.doe%')
+		+ (SELECT count(*) FROM click_counts_sub1_days WHERE sub1 ILIKE '%jane.doe%')`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d count rows still hold the email (%v)", left, err)
+	}
+	// Read before and after the fold that merges the renamed rows: the day the
+	// click is in comes from the days table, its neighbours' quarter hours not.
+	for _, fold := range []bool{false, true} {
+		if fold {
+			if _, err := st.FoldAllReportCounts(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []store.ReportQuery{
+			{AccountID: a.ID, GroupBy: []string{"sub1", "campaign"}, From: now.AddDate(0, 0, -2).Truncate(time.Hour),
+				To: now.AddDate(0, 0, 1).Truncate(time.Hour), TZ: "UTC", Currency: "USD"},
+			{AccountID: a.ID, GroupBy: []string{"sub1"}, From: at.Add(-15 * time.Minute), To: at.Add(time.Hour), TZ: "UTC", Currency: "USD"},
+		} {
+			if !q.ReadsCounts() {
+				t.Fatalf("%v from %s does not read the counts", q.GroupBy, q.From)
+			}
+			got, err := st.ReportFromCountsUnfolded(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := st.ReportFromRows(ctx, q); !sameReport(got, want) {
+				t.Fatalf("after the erasure (fold %v), counts give\n%v\nrows give\n%v", fold, got, want)
+			}
+		}
+	}
+	var days int
+	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM click_counts_sub1_days) + (SELECT count(*) FROM conversion_counts_geo_days)`).Scan(&days); err != nil || days == 0 {
+		t.Fatalf("no day counts: %d %v", days, err)
 	}
 }
 
