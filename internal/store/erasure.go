@@ -107,12 +107,41 @@ func (s *Store) Erase(ctx context.Context, accountID, kind, value string) (map[s
 		if err != nil {
 			return err
 		}
-		return p.scrub(ctx, tx, accountID, logIDs, convs, counts)
+		if err := p.scrub(ctx, tx, accountID, logIDs, convs, counts); err != nil {
+			return err
+		}
+		return p.eraseCountKeys(ctx, tx, accountID, counts)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return counts, nil
+}
+
+// subCountTables keep report counts keyed by sub1 (migration 011), which a
+// network or a landing page may fill with an email.
+var subCountTables = []string{"click_counts_sub1", "click_counts_sub1_days", "conversion_counts_sub1", "conversion_counts_sub1_days"}
+
+// eraseCountKeys blanks a sub1 count key that is the erased email (as sent, in
+// any case, URL-encoded, or its SHA-256): a whole value, like every other match.
+// The counts stay; the tables' triggers unfold a renamed row so the next fold
+// merges it with the blank key's (migration 011). Other identifiers are not
+// looked for there: a short ref id is also someone else's sub id.
+func (p *person) eraseCountKeys(ctx context.Context, tx pgx.Tx, accountID string, counts map[string]int64) error {
+	if p.kind != EraseEmail {
+		return nil
+	}
+	forms := []string{strings.ToLower(p.value), strings.ToLower(url.QueryEscape(p.value)), p.emailHash}
+	for _, table := range subCountTables {
+		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET sub1 = '' WHERE account_id = $1 AND lower(sub1) = ANY($2)`, accountID, forms)
+		if err != nil {
+			return fmt.Errorf("erase %s: %w", table, err)
+		}
+		if n := tag.RowsAffected(); n > 0 {
+			counts[table] = n
+		}
+	}
+	return nil
 }
 
 // person is who is being erased: the identifier given, and what was found of
@@ -739,4 +768,20 @@ var ErasureColumns = map[string]string{
 
 	"click_counts.*":      "counts, no personal data",
 	"conversion_counts.*": "counts, no personal data",
+
+	// Migration 011: the same counts by sub1 and by country x device.
+	"click_counts_sub1.sub1":                       "erased: emptied when it is the erased email (eraseCountKeys)",
+	"click_counts_sub1_days.sub1":                  "erased: emptied when it is the erased email (eraseCountKeys)",
+	"conversion_counts_sub1.sub1":                  "erased: emptied when it is the erased email (eraseCountKeys)",
+	"conversion_counts_sub1_days.sub1":             "erased: emptied when it is the erased email (eraseCountKeys)",
+	"conversion_counts_sub1.traffic_source":        "counts, no personal data",
+	"conversion_counts_sub1.status":                "counts, no personal data",
+	"conversion_counts_sub1.account_currency":      "counts, no personal data",
+	"conversion_counts_sub1_days.traffic_source":   "counts, no personal data",
+	"conversion_counts_sub1_days.status":           "counts, no personal data",
+	"conversion_counts_sub1_days.account_currency": "counts, no personal data",
+	"click_counts_geo.*":                           "counts by country and device type, no personal data",
+	"click_counts_geo_days.*":                      "counts by country and device type, no personal data",
+	"conversion_counts_geo.*":                      "counts by country and device type, no personal data",
+	"conversion_counts_geo_days.*":                 "counts by country and device type, no personal data",
 }
