@@ -1,15 +1,16 @@
 package api
 
 import (
-	"github.com/convrelay/convrelay/internal/macro"
-
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
 
+	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -20,6 +21,11 @@ type campaignRequest struct {
 	TrafficSource         string           `json:"traffic_source"`
 	TrafficSourcePostback string           `json:"traffic_source_postback"`
 	AttributionWindowDays int              `json:"attribution_window_days"`
+	// Rules for the traffic-source postback (docs/rules.md).
+	TrafficSourceFireOn destinations.FireOn      `json:"traffic_source_fire_on"`
+	Payout              *destinations.PayoutRule `json:"payout"`
+	Caps                []store.Cap              `json:"caps"`
+	CapAction           string                   `json:"cap_action"`
 }
 
 func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
@@ -47,8 +53,55 @@ func validCampaign(c *gin.Context, req campaignRequest) (store.Campaign, bool) {
 		fail(c, http.StatusUnprocessableEntity, "attribution_window_days must be from 1 to 365 (0 means 30)")
 		return store.Campaign{}, false
 	}
+	if req.TrafficSourceFireOn == 0 {
+		req.TrafficSourceFireOn = destinations.DefaultFireOn(destinations.TypePostback)
+	}
+	if err := destinations.ValidateFireOn(destinations.TypePostback, req.TrafficSourceFireOn); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "traffic_source_"+err.Error())
+		return store.Campaign{}, false
+	}
+	var payout destinations.PayoutRule
+	if req.Payout != nil {
+		payout = *req.Payout
+	}
+	payout = payout.WithDefaults()
+	if err := payout.Validate(); err != nil {
+		fail(c, http.StatusUnprocessableEntity, err.Error())
+		return store.Campaign{}, false
+	}
+	if msg := validCaps(req.Caps, req.CapAction); msg != "" {
+		fail(c, http.StatusUnprocessableEntity, msg)
+		return store.Campaign{}, false
+	}
 	return store.Campaign{AccountID: c.Param("account"), Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
-		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays}, true
+		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays,
+		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction}, true
+}
+
+// validCaps checks a campaign's caps: at most one per event name, each with a
+// daily or total limit of at least 0, and the action past them.
+func validCaps(caps []store.Cap, action string) string {
+	if action != "" && action != store.CapHold && action != store.CapReject {
+		return "cap_action must be hold or reject"
+	}
+	if len(caps) > 20 {
+		return "at most 20 caps"
+	}
+	seen := map[string]bool{}
+	for _, cp := range caps {
+		ev := strings.TrimSpace(cp.Event)
+		if seen[ev] {
+			return "caps: one cap per event (\"\" is every event); " + strconv.Quote(ev) + " is repeated"
+		}
+		seen[ev] = true
+		if cp.Daily == nil && cp.Total == nil {
+			return "caps: each cap needs daily or total"
+		}
+		if (cp.Daily != nil && *cp.Daily < 0) || (cp.Total != nil && *cp.Total < 0) {
+			return "caps: daily and total must not be negative"
+		}
+	}
+	return ""
 }
 
 // isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.

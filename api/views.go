@@ -206,14 +206,20 @@ type apiCampaign struct {
 	TrafficSource         string           `json:"traffic_source"`
 	TrafficSourcePostback string           `json:"traffic_source_postback"`
 	AttributionWindowDays int              `json:"attribution_window_days"`
-	CreatedAt             time.Time        `json:"created_at"`
-	UpdatedAt             time.Time        `json:"updated_at"`
-	TrackingURL           string           `json:"tracking_url"`
+	// Traffic-source postback rules (docs/rules.md).
+	TrafficSourceFireOn destinations.FireOn     `json:"traffic_source_fire_on"`
+	Payout              destinations.PayoutRule `json:"payout"`
+	Caps                []store.Cap             `json:"caps"`
+	CapAction           string                  `json:"cap_action"`
+	CreatedAt           time.Time               `json:"created_at"`
+	UpdatedAt           time.Time               `json:"updated_at"`
+	TrackingURL         string                  `json:"tracking_url"`
 }
 
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
 	return apiCampaign{ID: cp.ID, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
-		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays, CreatedAt: cp.CreatedAt,
+		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
+		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, CreatedAt: cp.CreatedAt,
 		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + itoa(cp.ID)}
 }
 
