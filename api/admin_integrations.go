@@ -64,8 +64,12 @@ func (s *server) createIntegration(c *gin.Context) {
 		Open         bool              `json:"open"`
 		AllowedCIDRs []string          `json:"allowed_cidrs"`
 		FieldMap     map[string]string `json:"field_map"`
+		statusRules
 	}
 	if !bindJSON(c, &req) {
+		return
+	}
+	if !req.statusRules.valid(c) {
 		return
 	}
 	if !slugPattern.MatchString(req.Slug) {
@@ -90,7 +94,8 @@ func (s *server) createIntegration(c *gin.Context) {
 		return
 	}
 	in := store.Integration{AccountID: c.Param("account"), Slug: req.Slug, Open: req.Open,
-		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap}
+		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap,
+		StatusMap: req.StatusMap, UnknownStatus: req.UnknownStatus}
 	if req.Token != "" {
 		in.Tokens = []store.IntegrationToken{{Secret: req.Token}}
 	}
@@ -105,6 +110,44 @@ func (s *server) createIntegration(c *gin.Context) {
 		shown = in.Tokens[len(in.Tokens)-1].Secret // the answer that creates a token shows it, once
 	}
 	c.JSON(http.StatusCreated, s.newAPIIntegration(in, shown))
+}
+
+// statusRules is how an integration reads status words beyond its preset
+// (docs/rules.md): status_map (word or code -> pending, approved, rejected or
+// ignore) and unknown_status (approve, the default, or reject).
+type statusRules struct {
+	StatusMap     map[string]string `json:"status_map"`
+	UnknownStatus string            `json:"unknown_status"`
+}
+
+func (r statusRules) valid(c *gin.Context) bool {
+	if len(r.StatusMap) > 200 {
+		fail(c, http.StatusUnprocessableEntity, "status_map: at most 200 words")
+		return false
+	}
+	for _, err := range []error{postback.ValidateStatusMap(r.StatusMap), postback.ValidateUnknownStatus(r.UnknownStatus)} {
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, err.Error())
+			return false
+		}
+	}
+	return true
+}
+
+// setIntegrationStatusRules is PUT /v1/accounts/{account}/integrations/{slug}/status_rules
+// {"status_map":{...},"unknown_status":"reject"}: both replaced, tokens kept.
+func (s *server) setIntegrationStatusRules(c *gin.Context) {
+	var req statusRules
+	if !bindJSON(c, &req) || !req.valid(c) {
+		return
+	}
+	in, err := s.Store.SetIntegrationStatusRules(c.Request.Context(), c.Param("account"), c.Param("slug"), req.StatusMap, req.UnknownStatus)
+	if err != nil {
+		s.failErr(c, "integration "+quote(c.Param("slug")), err)
+		return
+	}
+	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
+	c.JSON(http.StatusOK, s.newAPIIntegration(in, ""))
 }
 
 // listIntegrations is GET /v1/accounts/{account}/integrations.

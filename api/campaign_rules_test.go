@@ -42,3 +42,42 @@ func TestCampaignRulesAPI(t *testing.T) {
 		}
 	}
 }
+
+// An integration's status rules are set at creation or replaced later without
+// touching its tokens; the live intake reads them at once.
+func TestIntegrationStatusRulesAPI(t *testing.T) {
+	h := newHarness(t)
+	code, in := h.admin("POST", "/integrations", `{"slug":"aff","preset":"affise","status_map":{"9":"chargeback"}}`)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad status_map: %d %v, want 422", code, in)
+	}
+	code, in = h.admin("POST", "/integrations", `{"slug":"aff","preset":"affise"}`)
+	if code != http.StatusCreated || fmt.Sprint(in["status_map"]) != "map[]" || in["unknown_status"] != "approve" {
+		t.Fatalf("create: %d %v", code, in)
+	}
+	token := in["token"].(string)
+	collect := func(status string) (int, map[string]any) {
+		return h.do("GET", "/"+h.account.ID+"/collect/aff?token="+token+"&sub1=c1&transactionid=T1&sum=3&status="+status, "", "")
+	}
+	if code, out := h.admin("POST", "/postbacks/test", `{"integration":"aff","query":"sub1=c1&sum=3&status=9"}`); code != http.StatusOK ||
+		out["status"] != "approved" || out["status_source"] != "unknown" {
+		t.Fatalf("before the map, test tool: %d %v", code, out)
+	}
+	code, in = h.admin("PUT", "/integrations/aff/status_rules", `{"status_map":{"9":"rejected"},"unknown_status":"reject"}`)
+	if code != http.StatusOK || fmt.Sprint(in["status_map"]) != "map[9:rejected]" || in["unknown_status"] != "reject" {
+		t.Fatalf("set rules: %d %v", code, in)
+	}
+	if code, out := h.admin("POST", "/postbacks/test", `{"integration":"aff","query":"sub1=c1&sum=3&status=9"}`); code != http.StatusOK ||
+		out["status"] != "rejected" || out["status_source"] != "status_map" || out["raw_status"] != "9" {
+		t.Fatalf("after the map, test tool: %d %v", code, out)
+	}
+	if code, out := collect("weird"); code != http.StatusUnprocessableEntity {
+		t.Errorf("unknown status under reject: %d %v, want 422", code, out)
+	}
+	if code, out := collect("9"); code != http.StatusOK {
+		t.Errorf("mapped status with the old token: %d %v, want 200", code, out)
+	}
+	if code, out := h.admin("PUT", "/integrations/nope/status_rules", `{}`); code != http.StatusNotFound {
+		t.Errorf("unknown integration: %d %v", code, out)
+	}
+}

@@ -266,6 +266,8 @@ type apiIntegration struct {
 	Open                bool              `json:"open"`
 	AllowedCIDRs        []string          `json:"allowed_cidrs"`
 	FieldMap            map[string]string `json:"field_map"`
+	StatusMap           map[string]string `json:"status_map"`
+	UnknownStatus       string            `json:"unknown_status"`
 	CreatedAt           time.Time         `json:"created_at"`
 	HasToken            bool              `json:"has_token"`
 	Tokens              []apiToken        `json:"tokens"`
@@ -305,7 +307,8 @@ func maskToken(t string) string {
 // the template (the one just created), or "" for the masked view.
 func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegration {
 	v := apiIntegration{ID: in.ID, AccountID: in.AccountID, Slug: in.Slug, Preset: in.Preset, Open: in.Open,
-		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
+		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, StatusMap: in.StatusMap, UnknownStatus: in.UnknownStatus,
+		CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
 		Tokens: make([]apiToken, 0, len(in.Tokens)), PostbackURL: s.integrationBase(in), Token: shown}
 	for _, t := range in.Tokens {
 		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: maskToken(t.Secret), CreatedAt: t.CreatedAt})

@@ -69,7 +69,7 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	if code != http.StatusCreated || netToken == "" || netToken != h.token("net") {
 		t.Fatalf("create integration shows its token once: %d %v", code, in)
 	}
-	keysOf(t, "created integration", in, "id account_id slug preset open allowed_cidrs field_map created_at has_token tokens postback_url postback_url_template token", "")
+	keysOf(t, "created integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template token", "")
 	code, key := h.admin("POST", "/keys", `{"label":"dash","role":"read"}`)
 	readKey, _ := key["key"].(string)
 	if code != http.StatusCreated || readKey == "" {
@@ -104,10 +104,10 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	}
 
 	in = get("/integrations/net")
-	keysOf(t, "integration", in, "id account_id slug preset open allowed_cidrs field_map created_at has_token tokens postback_url postback_url_template", "")
+	keysOf(t, "integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template", "")
 	keysOf(t, "integration token", first(t, in, "tokens"), "id masked created_at", "")
 	keysOf(t, "listed integration", first(t, get("/integrations"), "integrations"),
-		"id account_id slug preset open allowed_cidrs field_map created_at has_token tokens postback_url postback_url_template", "")
+		"id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template", "")
 	ds := get("/destinations")
 	keysOf(t, "destination", first(t, ds, "destinations"), "id account_id type name endpoint config fire_on campaign_id enabled created_at updated_at", "")
 	get("/destinations/" + itoa(int64(meta["id"].(float64))))

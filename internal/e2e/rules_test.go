@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,52 @@ func TestCampaignTrafficSourceRules(t *testing.T) {
 		log := src.log()
 		if len(log) != 1 || log[0].Fields["payout"] != "17.5" || log[0].Fields["cur"] != "USD" || log[0].Fields["rev"] != "25" {
 			t.Fatalf("traffic source received %v, want one postback with payout 17.5 USD and revenue 25", log)
+		}
+	})
+
+	// A status map turns the network's 9 into a rejection of the approved
+	// conversion; the test tool shows where the status came from; an
+	// unknown word is refused (unknown_status reject) and changes nothing.
+	t.Run("StatusMapNineRejects", func(t *testing.T) {
+		t.Parallel()
+		sc, _ := sourceScenario(t, st, "statusmap", "")
+		st := st.forTest(t)
+		code, out := st.admin("POST", "/integrations", `{"slug":"net9","preset":"affise","open":true,
+			"status_map":{"9":"rejected","test":"ignore"},"unknown_status":"reject"}`)
+		if code != http.StatusCreated || fmt.Sprint(out["status_map"]) != "map[9:rejected test:ignore]" || out["unknown_status"] != "reject" {
+			t.Fatalf("create integration: %d %v", code, out)
+		}
+		send := func(tx, status string) (int, map[string]any) {
+			q := url.Values{"sub1": {sc.clickID}, "transactionid": {tx}, "sum": {"25"}, "currency": {"USD"}, "status": {status}}
+			return st.call("GET", "/"+st.info.AccountID+"/collect/net9?"+q.Encode(), "", "")
+		}
+		const tx = "TX-STATUS-9"
+		if code, out := send(tx, "1"); code != http.StatusOK {
+			t.Fatalf("approval: %d %v", code, out)
+		}
+		st.waitProcessed(t, tx, 1)
+		if code, out := send(tx, "9"); code != http.StatusOK {
+			t.Fatalf("status 9: %d %v", code, out)
+		}
+		st.waitProcessed(t, tx, 2)
+		if cs := st.conversions(tx); len(cs) != 1 || cs[0]["status"] != "rejected" {
+			t.Fatalf("after status 9 the conversion is %v, want rejected", cs)
+		}
+		for _, tc := range []struct{ status, want string }{
+			{"weird", `Unknown status "weird"`},
+			{"test", `Status "test" is ignored`},
+		} {
+			code, out := send(tx, tc.status)
+			if msg, _ := out["error"].(string); code != http.StatusUnprocessableEntity || !strings.HasPrefix(msg, tc.want) {
+				t.Errorf("status %s: %d %v, want 422 %s", tc.status, code, out, tc.want)
+			}
+		}
+		code, out = st.admin("POST", "/postbacks/test", `{"integration":"net9","query":"sub1=c1&transactionid=T&sum=3&status=9"}`)
+		if code != http.StatusOK || out["status"] != "rejected" || out["raw_status"] != "9" || out["status_source"] != "status_map" {
+			t.Errorf("test tool: %d %v, want rejected from the status_map", code, out)
+		}
+		if cs := st.conversions(tx); len(cs) != 1 || cs[0]["status"] != "rejected" {
+			t.Errorf("refused postbacks changed the conversion: %v", cs)
 		}
 	})
 }
