@@ -124,4 +124,53 @@ func TestCampaignTrafficSourceRules(t *testing.T) {
 			t.Errorf("refused postbacks changed the conversion: %v", cs)
 		}
 	})
+
+	// A daily cap of 2 sends the source two postbacks and holds the third,
+	// listed as capped with the reason.
+	t.Run("DailyCapHoldsTheThird", func(t *testing.T) {
+		t.Parallel()
+		sc, src := sourceScenario(t, st, "capped", `"caps":[{"event":"","daily":2}],"cap_action":"hold"`)
+		st := st.forTest(t)
+		for i := 1; i <= 3; i++ {
+			tx := fmt.Sprintf("TX-CAP-%d", i)
+			sc.postback(tx, "approved", url.Values{"commission": {"25"}})
+			st.waitProcessed(t, tx, 1)
+		}
+		eventually(t, "two delivered, one capped", 60*time.Second, func() error {
+			ds := st.deliveries(fmt.Sprintf("limit=50&destination_id=%d", managedDestinationID(t, st, sc.campaign)))
+			got := map[string]int{}
+			for _, d := range ds {
+				got[d["status"].(string)]++
+			}
+			if got["delivered"] != 2 || got["capped"] != 1 || len(ds) != 3 {
+				return fmt.Errorf("deliveries by status %v", got)
+			}
+			return nil
+		})
+		capped := st.deliveries("status=capped&limit=10")
+		if len(capped) != 1 || capped[0]["transaction_id"] != "TX-CAP-3" {
+			t.Errorf("listed as capped: %v", capped)
+		}
+		time.Sleep(time.Second)
+		if n := src.requests(); n != 2 {
+			t.Errorf("traffic source received %d postbacks, want 2", n)
+		}
+	})
+}
+
+// managedDestinationID finds the campaign's traffic-source destination.
+func managedDestinationID(t *testing.T, st *stack, campaign int64) int64 {
+	t.Helper()
+	code, out := st.admin("GET", "/destinations", "")
+	if code != http.StatusOK {
+		t.Fatalf("list destinations: %d %v", code, out)
+	}
+	for _, d := range out["destinations"].([]any) {
+		m := d.(map[string]any)
+		if cfg, _ := m["config"].(map[string]any); cfg["managed_by"] == "campaign" && m["campaign_id"] == float64(campaign) {
+			return int64(m["id"].(float64))
+		}
+	}
+	t.Fatalf("campaign %d has no traffic-source destination", campaign)
+	return 0
 }
