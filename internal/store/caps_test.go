@@ -216,3 +216,39 @@ func TestCapIsExactUnderConcurrency(t *testing.T) {
 		t.Errorf("%d sent in all (%v), want 2", total, err)
 	}
 }
+
+// A backfill to a capped campaign's traffic source takes slots like a live
+// delivery: past the cap it records the rest as capped and sends none, and a
+// repeat counts them again without taking more.
+func TestBackfillRespectsCaps(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a := newAccount(t, st)
+	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "later", OfferURL: "https://o.example/",
+		Caps: []store.Cap{{Daily: intp(1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &capFixture{t: t, st: st, account: a, campaign: c}
+	for i := 0; i < 3; i++ {
+		f.record(fmt.Sprintf("B%d", i), "Lead", conv.StatusNone, conv.StatusApproved, "5")
+	}
+	c.TrafficSourcePostback = "https://ts.example/pb?p={payout}"
+	if _, err := st.UpdateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	dest := managedDestination(t, st, a.ID, c.ID)
+	for round, want := range [][2]int{{1, 2}, {0, 2}} {
+		res, err := st.Backfill(ctx, store.BackfillParams{AccountID: a.ID, DestinationID: dest.ID, Since: time.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Created) != want[0] || res.Capped != want[1] || res.Found != 3 {
+			t.Errorf("backfill %d: created %d, capped %d, found %d; want %d, %d, 3", round, len(res.Created), res.Capped, res.Found, want[0], want[1])
+		}
+	}
+	usage, _ := st.CampaignCapUsage(ctx, a.ID, c.ID)
+	if len(usage) != 1 || usage[0].Used != 1 {
+		t.Errorf("usage %v, want 1 slot taken", usage)
+	}
+}
