@@ -211,6 +211,7 @@ type apiCampaign struct {
 	Payout              destinations.PayoutRule `json:"payout"`
 	Caps                []store.Cap             `json:"caps"`
 	CapAction           string                  `json:"cap_action"`
+	CapUsage            []store.CapUsage        `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
 	CreatedAt           time.Time               `json:"created_at"`
 	UpdatedAt           time.Time               `json:"updated_at"`
 	TrackingURL         string                  `json:"tracking_url"`

@@ -155,6 +155,10 @@ func TestCampaignTrafficSourceRules(t *testing.T) {
 		if n := src.requests(); n != 2 {
 			t.Errorf("traffic source received %d postbacks, want 2", n)
 		}
+		code, camp := st.admin("GET", fmt.Sprintf("/campaigns/%d", sc.campaign), "")
+		if usage, _ := camp["cap_usage"].([]any); code != http.StatusOK || len(usage) != 1 || usage[0].(map[string]any)["used"] != float64(2) {
+			t.Errorf("campaign cap usage: %d %v, want today's 2", code, camp["cap_usage"])
+		}
 	})
 }
 
