@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/store"
@@ -27,31 +28,21 @@ type Activities struct {
 	VisitorSession time.Duration
 	Metrics        *metrics.Metrics // nil: not counted
 
-	accounts sync.Map // account id -> cachedAccount
+	// Accounts is the process's one account reader (shared with the API and the
+	// dispatcher); nil: one of its own.
+	Accounts *accountcache.Reader
+	ownOnce  sync.Once
 }
 
-// accountTTL is how long an account (currency, time zone) is reused from memory:
+// account loads an account (currency, time zone) through the shared reader:
 // attribution reads it for every postback, and it rarely changes.
-const accountTTL = 30 * time.Second
-
-type cachedAccount struct {
-	acct store.Account
-	at   time.Time
-}
-
-// account loads an account, from a short-lived cache when it can.
 func (a *Activities) account(ctx context.Context, id string) (store.Account, error) {
-	if v, ok := a.accounts.Load(id); ok {
-		if c := v.(cachedAccount); time.Since(c.at) < accountTTL {
-			return c.acct, nil
+	a.ownOnce.Do(func() {
+		if a.Accounts == nil {
+			a.Accounts = accountcache.New(a.Store, 0)
 		}
-	}
-	acct, err := a.Store.GetAccount(ctx, id)
-	if err != nil {
-		return acct, err
-	}
-	a.accounts.Store(id, cachedAccount{acct, time.Now()})
-	return acct, nil
+	})
+	return a.Accounts.Account(ctx, id)
 }
 
 func (a *Activities) session() time.Duration {

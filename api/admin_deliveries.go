@@ -1,13 +1,11 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/convrelay/convrelay/internal/dispatch"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -48,33 +46,15 @@ func (s *server) listDeliveries(c *gin.Context) {
 
 // retryDelivery is POST /v1/accounts/{account}/deliveries/{id}/retry: a failed
 // delivery goes back to pending and is handed to its transaction's workflow
-// through the dispatcher's one delivery hand-over (a run started again, with the
-// conversion's attributes and memo, if the workflow has completed).
+// (admin.RetryDelivery).
 func (s *server) retryDelivery(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
 		return
 	}
-	if s.Temporal == nil {
-		fail(c, http.StatusServiceUnavailable, "re-drive needs Temporal")
-		return
-	}
-	ctx := c.Request.Context()
-	account := c.Param("account")
-	h, err := s.Store.ReDrive(ctx, account, id)
+	d, err := s.admin.RetryDelivery(c.Request.Context(), c.Param("account"), id)
 	if err != nil {
-		s.failErr(c, "delivery", err)
-		return
-	}
-	if err := dispatch.SignalDelivery(ctx, s.Temporal, s.Config.TaskQueue,
-		dispatch.Windows{Settle: s.Config.SettleWindow, Delivery: s.Config.DeliveryWindow}, h); err != nil {
-		_, _ = s.Store.MarkDeliveryFailed(context.WithoutCancel(ctx), id, "")
-		s.failErr(c, "re-drive delivery", err)
-		return
-	}
-	d, err := s.Store.GetDelivery(ctx, account, id)
-	if err != nil {
-		s.failErr(c, "delivery", err)
+		s.answer(c, err)
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"delivery": newAPIDelivery(d), "workflow_id": d.WorkflowID})

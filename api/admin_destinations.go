@@ -2,127 +2,25 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"sort"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/convrelay/convrelay/internal/destinations"
-	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/admin"
 )
-
-type destinationRequest struct {
-	Type       string              `json:"type"`
-	Name       string              `json:"name"`
-	Endpoint   string              `json:"endpoint"`
-	Config     map[string]string   `json:"config"`
-	FireOn     destinations.FireOn `json:"fire_on"` // ["approved","rejected"] or one name`
-	CampaignID *int64              `json:"campaign_id"`
-	Enabled    *bool               `json:"enabled"`
-}
-
-// validDestination checks a request and turns it into a store row; it answers the
-// client itself when the request is wrong.
-// A webhook's generated secret (if it had none) is returned to be shown once.
-// stored is the config the destination had (nil when it is new), from which
-// destinations.Prepare takes what an edit keeps (google_ads "api").
-func (s *server) validDestination(c *gin.Context, req destinationRequest, stored map[string]string) (store.Destination, string, bool) {
-	if req.FireOn == 0 {
-		req.FireOn = destinations.DefaultFireOn(destinations.Type(req.Type))
-	}
-	if err := destinations.ValidateFireOn(destinations.Type(req.Type), req.FireOn); err != nil {
-		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return store.Destination{}, "", false
-	}
-	if req.Name == "" {
-		req.Name = req.Type
-	}
-	generated := ""
-	if req.Type == string(destinations.TypeWebhook) && strings.TrimSpace(req.Config["secret"]) == "" {
-		// A webhook without a secret gets a Standard Webhooks one, shown once.
-		secret, err := destinations.NewWebhookSecret()
-		if err != nil {
-			s.failErr(c, "webhook secret", err)
-			return store.Destination{}, "", false
-		}
-		if req.Config == nil {
-			req.Config = map[string]string{}
-		}
-		req.Config["secret"], generated = secret, secret
-	}
-	d := destinations.Prepare(destinations.Destination{Type: destinations.Type(req.Type), Name: req.Name,
-		Endpoint: req.Endpoint, Config: req.Config}, stored)
-	req.Config = d.Config
-	if err := destinations.Validate(d); err != nil {
-		fail(c, http.StatusUnprocessableEntity, err.Error())
-		return store.Destination{}, "", false
-	}
-	// A URL naming a refused address is refused now rather than at each delivery.
-	if err := (destinations.Guard{Allow: s.Config.DestinationAllow}).CheckURLs(d); err != nil {
-		fail(c, http.StatusUnprocessableEntity, string(d.Type)+" destination "+quote(d.Name)+": "+err.Error())
-		return store.Destination{}, "", false
-	}
-	if req.CampaignID != nil {
-		if _, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), *req.CampaignID); err != nil {
-			s.failErr(c, "campaign", err)
-			return store.Destination{}, "", false
-		}
-	}
-	enabled := true
-	if req.Enabled != nil {
-		enabled = *req.Enabled
-	}
-	return store.Destination{AccountID: c.Param("account"), Type: req.Type, Name: req.Name, Endpoint: req.Endpoint,
-		Config: req.Config, FireOn: req.FireOn, CampaignID: req.CampaignID, Enabled: enabled}, generated, true
-}
-
-// keepSecrets lets a client send a destination back as the API showed it: a
-// secret given exactly in its masked form keeps the stored value instead of
-// becoming the mask. It also returns the keys it kept that way.
-func keepSecrets(cfg, stored map[string]string) (map[string]string, []string) {
-	shown := destinations.Redact(stored)
-	out := make(map[string]string, len(cfg))
-	var kept []string
-	for k, v := range cfg {
-		if old, ok := stored[k]; ok && v != old && v == shown[k] {
-			v = old
-			kept = append(kept, k)
-		}
-		out[k] = v
-	}
-	sort.Strings(kept)
-	return out, kept
-}
-
-// targetHosts are the hosts a destination sends to (its endpoint and its url).
-func targetHosts(endpoint string, cfg map[string]string) string {
-	host := func(raw string) string {
-		if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
-			return strings.ToLower(u.Host)
-		}
-		return raw
-	}
-	return host(endpoint) + " " + host(cfg["url"])
-}
 
 // createDestination is POST /v1/accounts/{account}/destinations.
 func (s *server) createDestination(c *gin.Context) {
-	var req destinationRequest
+	var req admin.DestinationRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	d, generated, ok := s.validDestination(c, req, nil)
-	if !ok {
-		return
-	}
-	out, err := s.Store.CreateDestination(c.Request.Context(), d)
+	out, err := s.admin.CreateDestination(c.Request.Context(), c.Param("account"), req)
 	if err != nil {
-		s.failErr(c, "create destination", err)
+		s.answer(c, err)
 		return
 	}
-	view := newAPIDestination(out)
-	view.WebhookSecret = generated // a generated secret is shown once, here
+	view := newAPIDestination(out.Destination)
+	view.WebhookSecret = out.GeneratedSecret // a generated secret is shown once, here
 	c.JSON(http.StatusCreated, view)
 }
 
@@ -132,40 +30,13 @@ func (s *server) updateDestination(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req destinationRequest
+	var req admin.DestinationRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	old, err := s.Store.GetDestination(c.Request.Context(), c.Param("account"), id)
+	out, err := s.admin.UpdateDestination(c.Request.Context(), c.Param("account"), id, req)
 	if err != nil {
-		s.failErr(c, "destination", err)
-		return
-	}
-	var kept []string
-	req.Config, kept = keepSecrets(req.Config, old.Config)
-	// A stored secret never follows the destination to another host: whoever
-	// changes where it goes must know the secret (or enter a new one).
-	if len(kept) > 0 && targetHosts(req.Endpoint, req.Config) != targetHosts(old.Endpoint, old.Config) {
-		fail(c, http.StatusUnprocessableEntity, "the destination's host changed: enter "+strings.Join(kept, ", ")+" again")
-		return
-	}
-	// What the destination had decides what an edit keeps; a change of
-	// type makes it a new destination of the new type.
-	var stored map[string]string
-	if old.Type == req.Type {
-		stored = map[string]string{}
-		for k, v := range old.Config {
-			stored[k] = v
-		}
-	}
-	d, _, ok := s.validDestination(c, req, stored)
-	if !ok {
-		return
-	}
-	d.ID = id
-	out, err := s.Store.UpdateDestination(c.Request.Context(), d)
-	if err != nil {
-		s.failErr(c, "destination", err)
+		s.answer(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newAPIDestination(out))

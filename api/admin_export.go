@@ -1,64 +1,21 @@
 package api
 
 import (
-	"context"
-	"encoding/csv"
+	"io"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/shopspring/decimal"
 
-	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/admin"
 )
 
-// csvFlushEvery is how many rows are buffered before they go to the client.
-const csvFlushEvery = 500
-
-// csvStream writes CSV rows straight to the response, flushing as it goes, so an
-// export of any size holds a few rows in memory.
-type csvStream struct {
-	c *gin.Context
-	w *csv.Writer
-	n int
-}
-
-func startCSV(c *gin.Context, filename string, header []string) *csvStream {
+// startCSV starts a CSV download; the rows go through an admin.CSVWriter.
+func startCSV(c *gin.Context, filename string) (io.Writer, func()) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	s := &csvStream{c: c, w: csv.NewWriter(c.Writer)}
-	_ = s.w.Write(header)
-	return s
-}
-
-// row writes one record; a cell a spreadsheet would run as a formula (=, +, -, @
-// first, and not a number) is prefixed with a quote.
-func (s *csvStream) row(rec []string) error {
-	for i, v := range rec {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			if _, err := decimal.NewFromString(v); err != nil {
-				rec[i] = "'" + v
-			}
-		}
-	}
-	if err := s.w.Write(rec); err != nil {
-		return err
-	}
-	if s.n++; s.n%csvFlushEvery == 0 {
-		s.w.Flush()
-		s.c.Writer.Flush()
-		return s.w.Error()
-	}
-	return nil
-}
-
-func (s *csvStream) finish() error {
-	s.w.Flush()
-	s.c.Writer.Flush()
-	return s.w.Error()
+	return c.Writer, c.Writer.Flush
 }
 
 // abortStream ends a CSV answer that failed half-way by closing the connection,
@@ -75,43 +32,22 @@ func (s *server) abortStream(c *gin.Context, what string, err error) {
 // (dates in the account's time zone, to inclusive; default everything): a CSV of
 // the conversions, oldest first, streamed from one database cursor.
 func (s *server) exportConversions(c *gin.Context) {
-	s.export(c, "conversions.csv", store.ConversionCSVHeader, s.Store.ExportConversions)
+	s.export(c, "conversions.csv", admin.ExportConversions)
 }
 
 // exportPostbacks is GET /v1/accounts/{account}/postbacks/export?from=&to=: the
 // postback log as CSV, streamed.
 func (s *server) exportPostbacks(c *gin.Context) {
-	s.export(c, "postbacks.csv", store.PostbackCSVHeader, s.Store.ExportPostbacks)
+	s.export(c, "postbacks.csv", admin.ExportPostbacks)
 }
 
-func (s *server) export(c *gin.Context, filename string, header []string,
-	run func(ctx context.Context, account string, from, to time.Time, each func([]string) error) error) {
-	acct, loc, ok := s.accountLocation(c)
-	if !ok {
-		return
-	}
-	from, to, ok := dateRange(c, loc, 0)
-	if !ok {
-		return
-	}
-	var w *csvStream
-	err := run(c.Request.Context(), acct.ID, from, to, func(rec []string) error {
-		if w == nil {
-			w = startCSV(c, filename, header)
-		}
-		return w.row(rec)
-	})
+func (s *server) export(c *gin.Context, filename, what string) {
+	opened, err := s.admin.Export(c.Request.Context(), c.Param("account"), what, c.Query("from"), c.Query("to"),
+		func() (io.Writer, func()) { return startCSV(c, filename) })
 	switch {
-	case err != nil && w == nil:
-		s.failErr(c, "export", err)
+	case err != nil && !opened:
+		s.answerBadQuery(c, err)
 	case err != nil:
 		s.abortStream(c, "export "+filename, err)
-	default:
-		if w == nil {
-			w = startCSV(c, filename, header)
-		}
-		if err := w.finish(); err != nil {
-			s.abortStream(c, "export "+filename, err)
-		}
 	}
 }

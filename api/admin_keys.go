@@ -1,12 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/convrelay/convrelay/internal/store"
 )
 
 // listAPIKeys is GET /v1/accounts/{account}/keys: every key's handle, role and
@@ -34,19 +31,11 @@ func (s *server) createAPIKey(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if req.Role == "" {
-		req.Role = store.RoleRead
-	}
-	if req.Role != store.RoleAdmin && req.Role != store.RoleRead {
-		fail(c, http.StatusUnprocessableEntity, "role must be admin or read")
-		return
-	}
-	k, key, err := s.Store.CreateAPIKey(c.Request.Context(), c.Param("account"), req.Label, req.Role)
+	k, key, err := s.admin.CreateAPIKey(c.Request.Context(), c.Param("account"), req.Label, req.Role)
 	if err != nil {
-		s.failErr(c, "create admin key", err)
+		s.answer(c, err)
 		return
 	}
-	s.Logger.Info("admin key created", "account_id", k.AccountID, "key_id", k.ID, "role", k.Role)
 	shown := newAPIKey(k)
 	shown.Key = key
 	c.JSON(http.StatusCreated, shown)
@@ -58,14 +47,9 @@ func (s *server) revokeAPIKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Store.RevokeAPIKey(c.Request.Context(), c.Param("account"), id); err != nil {
-		if errors.Is(err, store.ErrLastAdminKey) {
-			fail(c, http.StatusConflict, store.ErrLastAdminKey.Error())
-			return
-		}
-		s.failErr(c, "admin key", err)
+	if err := s.admin.RevokeAPIKey(c.Request.Context(), c.Param("account"), id); err != nil {
+		s.answer(c, err)
 		return
 	}
-	s.Logger.Info("admin key revoked", "account_id", c.Param("account"), "key_id", id)
 	c.Status(http.StatusNoContent)
 }

@@ -99,23 +99,16 @@ func (s *server) testPostback(c *gin.Context) {
 
 // retryPostback is POST /v1/accounts/{account}/postbacks/{id}/retry: a postback
 // that failed (a cause no retry could fix, now fixed by the operator) goes back to
-// the hand-over queue and through its transaction's workflow again. Applying it is
-// still exactly once: the store refuses a second effect for the same postback.
+// the hand-over queue and through its transaction's workflow again.
 func (s *server) retryPostback(c *gin.Context) {
 	id, ok := idParam(c, "id")
 	if !ok {
 		return
 	}
-	e, err := s.Store.RetryFailed(c.Request.Context(), c.Param("account"), id)
-	if errors.Is(err, store.ErrConflict) {
-		fail(c, http.StatusConflict, "postback is not failed; only a failed postback can be re-driven")
-		return
-	}
+	e, err := s.admin.RetryPostback(c.Request.Context(), c.Param("account"), id)
 	if err != nil {
-		s.failErr(c, "postback", err)
+		s.answer(c, err)
 		return
 	}
-	s.Dispatcher.Poke()
-	s.Logger.Info("postback re-driven", "account_id", e.AccountID, "postback_id", e.ID)
 	c.JSON(http.StatusAccepted, gin.H{"postback": newAPILogEntry(e)})
 }

@@ -76,6 +76,7 @@ func (s *server) putSettings(c *gin.Context) {
 		set.DefaultPhoneRegion = r
 	}
 	updated, err := s.Store.UpdateAccountSettings(ctx, a.ID, set)
+	s.Accounts.ForgetAccount(a.ID) // this process's intake, dispatch and activities read the change at once
 	if err != nil {
 		s.failErr(c, "settings", err)
 		return

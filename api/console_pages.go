@@ -1,13 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
@@ -17,50 +15,23 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// adminCall runs an admin API handler in process for a console form, so the
-// console and the API share one validation and one write path. It returns the
-// status and the decoded JSON answer.
-func (s *server) adminCall(c *gin.Context, h gin.HandlerFunc, method string, params gin.Params, body any) (int, map[string]any) {
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(c.Request.Context(), method, "/", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	return s.runAdmin(c, h, req, params)
-}
-
-// adminCallQuery runs a GET admin handler with a query string.
-func (s *server) adminCallQuery(c *gin.Context, h gin.HandlerFunc, q url.Values) (int, map[string]any) {
-	req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, "/?"+q.Encode(), nil)
-	return s.runAdmin(c, h, req, nil)
-}
-
-// runAdmin calls h on req as the signed-in key of the console session.
-func (s *server) runAdmin(c *gin.Context, h gin.HandlerFunc, req *http.Request, params gin.Params) (int, map[string]any) {
-	rec := httptest.NewRecorder()
-	ctx, _ := gin.CreateTestContext(rec)
-	ctx.Request = req
-	ctx.Params = append(gin.Params{{Key: "account", Value: consoleAccount(c)}}, params...)
-	if k, ok := c.Get(apiKeyContext); ok {
-		ctx.Set(apiKeyContext, k)
+// consoleFailure is what the console shows for a use case's error: its message,
+// or, for an internal one (logged here), no detail.
+func (s *server) consoleFailure(err error) string {
+	ae := admin.AsError(err)
+	if ae.Kind == admin.KindInternal {
+		s.Logger.Error("console request failed", "error", err)
 	}
-	h(ctx)
-	ctx.Writer.WriteHeaderNow() // an answer without a body (204) sets its status only here
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
-}
-
-func answerError(out map[string]any) string {
-	if msg, ok := out["error"].(string); ok {
-		return msg
-	}
-	return "the request was refused"
+	return ae.Message
 }
 
 func (s *server) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, error) {
@@ -129,20 +100,20 @@ func (s *server) renderIntegrations(c *gin.Context, data gin.H) {
 
 func (s *server) consoleCreateIntegration(c *gin.Context) {
 	slug := strings.TrimSpace(c.PostForm("slug"))
-	code, out := s.adminCall(c, s.createIntegration, http.MethodPost, nil, map[string]any{"slug": slug, "preset": c.PostForm("preset")})
-	if code != http.StatusCreated {
-		s.renderIntegrations(c, gin.H{"Error": "Not created: " + answerError(out)})
+	in, shown, err := s.admin.CreateIntegration(c.Request.Context(), consoleAccount(c),
+		admin.IntegrationRequest{Slug: slug, Preset: c.PostForm("preset")})
+	if err != nil {
+		s.renderIntegrations(c, gin.H{"Error": "Not created: " + s.consoleFailure(err)})
 		return
 	}
-	s.showToken(c, "Integration created: paste its postback URL into your network.", out, &shownToken{Slug: slug})
+	s.showToken(c, "Integration created: paste its postback URL into your network.",
+		&shownToken{Slug: slug, Token: shown, URLTemplate: s.postbackTemplate(in, shown)})
 }
 
 // showToken renders the integrations page with a token just made, in full:
 // this answer is the only place it appears (never in a redirect's URL, and
 // the browser is told not to keep the page).
-func (s *server) showToken(c *gin.Context, flash string, out map[string]any, t *shownToken) {
-	t.Token, _ = out["token"].(string)
-	t.URLTemplate, _ = out["postback_url_template"].(string)
+func (s *server) showToken(c *gin.Context, flash string, t *shownToken) {
 	c.Header("Cache-Control", "no-store")
 	s.renderIntegrations(c, gin.H{"NewToken": t, "Flash": flash})
 }
@@ -151,22 +122,20 @@ func (s *server) showToken(c *gin.Context, flash string, out map[string]any, t *
 // shows it once; the older ones work until revoked, so the network can switch.
 func (s *server) consoleRotateToken(c *gin.Context) {
 	slug := c.Param("slug")
-	code, out := s.adminCall(c, s.addIntegrationToken, http.MethodPost, gin.Params{{Key: "slug", Value: slug}}, nil)
-	if code != http.StatusCreated {
-		s.renderIntegrations(c, gin.H{"Error": "No new token: " + answerError(out)})
+	in, t, err := s.admin.AddIntegrationToken(c.Request.Context(), consoleAccount(c), slug)
+	if err != nil {
+		s.renderIntegrations(c, gin.H{"Error": "No new token: " + s.consoleFailure(err)})
 		return
 	}
-	s.showToken(c, "New token for "+slug+": put its URL in the network, then revoke the older token.", out,
-		&shownToken{Slug: slug, Rotated: true})
+	s.showToken(c, "New token for "+slug+": put its URL in the network, then revoke the older token.",
+		&shownToken{Slug: slug, Rotated: true, Token: t.Secret, URLTemplate: s.postbackTemplate(in, t.Secret)})
 }
 
 // consoleRevokeToken revokes one token of an integration.
 func (s *server) consoleRevokeToken(c *gin.Context) {
-	code, out := s.adminCall(c, s.revokeIntegrationToken, http.MethodDelete,
-		gin.Params{{Key: "slug", Value: c.Param("slug")}, {Key: "id", Value: c.Param("id")}}, nil)
 	msg := "Token revoked: postbacks carrying it are refused from now on."
-	if code != http.StatusNoContent {
-		msg = "Not revoked: " + answerError(out)
+	if err := s.admin.RevokeIntegrationToken(c.Request.Context(), consoleAccount(c), c.Param("slug"), atoi64(c.Param("id"))); err != nil {
+		msg = "Not revoked: " + s.consoleFailure(err)
 	}
 	flashRedirect(c, consoleBase+"/integrations", msg)
 }
@@ -177,21 +146,22 @@ type testResultView struct {
 }
 
 func (s *server) consoleTestPostback(c *gin.Context) {
-	req := map[string]any{"integration": c.PostForm("integration"), "query": c.PostForm("query"), "body": c.PostForm("body")}
+	req := postback.Request{RawQuery: c.PostForm("query"), Body: []byte(c.PostForm("body"))}
 	if b := strings.TrimSpace(c.PostForm("body")); strings.HasPrefix(b, "{") || strings.HasPrefix(b, "[") {
-		req["content_type"] = "application/json"
+		req.ContentType = "application/json"
 	}
-	code, out := s.adminCall(c, s.testPostback, http.MethodPost, nil, req)
-	res := &testResultView{Decision: fmt.Sprint(out["decision"]), Error: fmt.Sprint(orEmpty(out["error"]))}
-	if code != http.StatusOK {
-		res.Decision, res.Error = "refused", answerError(out)
-	}
-	if st, ok := out["http_status"].(float64); ok {
-		res.Status = int(st)
-	}
-	if canon, ok := out["canonical"]; ok {
-		b, _ := json.MarshalIndent(canon, "", "  ")
-		res.Canonical, res.TxKey = string(b), fmt.Sprint(out["transaction_key"])
+	d, err := s.intake.DryRun(c.Request.Context(), consoleAccount(c), intake.Trial{Integration: c.PostForm("integration")}, req, time.Now())
+	res := &testResultView{Decision: "accepted", Status: http.StatusOK}
+	if err != nil {
+		ie := intake.AsError(err)
+		res.Decision, res.Status, res.Error = "rejected", intakeStatus(ie.Kind), ie.Message
+		if errors.Is(ie.Kind, intake.ErrUnavailable) {
+			s.Logger.Error("console test postback", "error", err)
+			res.Decision, res.Error = "refused", "temporary failure; try again"
+		}
+	} else {
+		b, _ := json.MarshalIndent(d.Postback, "", "  ")
+		res.Canonical, res.TxKey = string(b), d.TxKey
 	}
 	s.renderIntegrations(c, gin.H{"TestResult": res, "TestQuery": c.PostForm("query"), "TestBody": c.PostForm("body"),
 		"TestIntegration": c.PostForm("integration")})
@@ -264,10 +234,9 @@ func (s *server) consolePostback(c *gin.Context) {
 }
 
 func (s *server) consoleRetryPostback(c *gin.Context) {
-	code, out := s.adminCall(c, s.retryPostback, http.MethodPost, gin.Params{{Key: "id", Value: c.Param("id")}}, nil)
 	msg := "Re-driven: it goes through its workflow again."
-	if code != http.StatusAccepted {
-		msg = "Not re-driven: " + answerError(out)
+	if _, err := s.admin.RetryPostback(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
+		msg = "Not re-driven: " + s.consoleFailure(err)
 	}
 	flashRedirect(c, consoleBase+"/postbacks/"+c.Param("id"), msg)
 }
@@ -331,10 +300,9 @@ func (s *server) consoleDeliveries(c *gin.Context) {
 }
 
 func (s *server) consoleRetryDelivery(c *gin.Context) {
-	code, out := s.adminCall(c, s.retryDelivery, http.MethodPost, gin.Params{{Key: "id", Value: c.Param("id")}}, nil)
 	msg := "Re-driven: the delivery is sent again with the same event id."
-	if code != http.StatusAccepted {
-		msg = "Not re-driven: " + answerError(out)
+	if _, err := s.admin.RetryDelivery(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
+		msg = "Not re-driven: " + s.consoleFailure(err)
 	}
 	back := c.PostForm("back")
 	if !strings.HasPrefix(back, consoleBase+"/") {
@@ -365,14 +333,18 @@ func (s *server) renderCampaigns(c *gin.Context, data gin.H) {
 }
 
 func (s *server) consoleCreateCampaign(c *gin.Context) {
-	req := map[string]any{"name": c.PostForm("name"), "offer_url": c.PostForm("offer_url"), "traffic_source": c.PostForm("traffic_source"),
-		"traffic_source_postback": c.PostForm("traffic_source_postback")}
+	req := admin.CampaignRequest{Name: c.PostForm("name"), OfferURL: c.PostForm("offer_url"), TrafficSource: c.PostForm("traffic_source"),
+		TrafficSourcePostback: c.PostForm("traffic_source_postback")}
 	if p := strings.TrimSpace(c.PostForm("default_payout")); p != "" {
-		req["default_payout"] = p
+		v, err := decimal.NewFromString(p)
+		if err != nil {
+			s.renderCampaigns(c, gin.H{"Error": "Not created: default payout must be a number like 12.50"})
+			return
+		}
+		req.DefaultPayout = &v
 	}
-	code, out := s.adminCall(c, s.createCampaign, http.MethodPost, nil, req)
-	if code != http.StatusCreated {
-		s.renderCampaigns(c, gin.H{"Error": "Not created: " + answerError(out)})
+	if _, err := s.admin.SaveCampaign(c.Request.Context(), consoleAccount(c), 0, req); err != nil {
+		s.renderCampaigns(c, gin.H{"Error": "Not created: " + s.consoleFailure(err)})
 		return
 	}
 	flashRedirect(c, consoleBase+"/campaigns", "Campaign created: use its tracking link in your ads.")
@@ -425,25 +397,31 @@ func (s *server) consoleSaveDestination(c *gin.Context) {
 			cfg[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
-	req := map[string]any{"type": c.PostForm("type"), "name": c.PostForm("name"), "config": cfg,
-		"enabled": c.PostForm("enabled") != "false"}
-	if events := c.PostFormArray("fire_on"); len(events) > 0 {
-		req["fire_on"] = events // none ticked: the destination type's default
-	}
-	code, out := 0, map[string]any(nil)
-	if id := c.PostForm("id"); id != "" && id != "0" {
-		d, err := s.Store.GetDestination(c.Request.Context(), consoleAccount(c), atoi64(id))
+	enabled := c.PostForm("enabled") != "false"
+	req := admin.DestinationRequest{Type: c.PostForm("type"), Name: c.PostForm("name"), Config: cfg, Enabled: &enabled}
+	if events := c.PostFormArray("fire_on"); len(events) > 0 { // none ticked: the destination type's default
+		f, err := destinations.ParseFireOn(strings.Join(events, ","))
 		if err != nil {
+			s.renderDestinations(c, gin.H{"Error": "Not saved: " + err.Error()})
+			return
+		}
+		req.FireOn = f
+	}
+	ctx, account := c.Request.Context(), consoleAccount(c)
+	var err error
+	if id := atoi64(c.PostForm("id")); id > 0 {
+		var d store.Destination
+		if d, err = s.Store.GetDestination(ctx, account, id); err != nil {
 			s.consoleError(c, "destination", err)
 			return
 		}
-		req["type"] = d.Type
-		code, out = s.adminCall(c, s.updateDestination, http.MethodPut, gin.Params{{Key: "id", Value: id}}, req)
+		req.Type = d.Type
+		_, err = s.admin.UpdateDestination(ctx, account, id, req)
 	} else {
-		code, out = s.adminCall(c, s.createDestination, http.MethodPost, nil, req)
+		_, err = s.admin.CreateDestination(ctx, account, req)
 	}
-	if code != http.StatusOK && code != http.StatusCreated {
-		s.renderDestinations(c, gin.H{"Error": "Not saved: " + answerError(out)})
+	if err != nil {
+		s.renderDestinations(c, gin.H{"Error": "Not saved: " + s.consoleFailure(err)})
 		return
 	}
 	flashRedirect(c, consoleBase+"/destinations", "Destination saved.")
@@ -455,41 +433,51 @@ func atoi64(s string) int64 {
 }
 
 type reportRowView struct {
-	Key                                 string
-	Clicks, Pending, Approved, Rejected int64
-	Revenue, Rate, EPC                  string
+	Key                                                      string
+	Clicks, Pending, Approved, Rejected, Conversions, Unconv int64
+	Revenue, Rate, EPC                                       string
+}
+
+// consoleReportQuery is the page's query: group_by (one dimension), from, to,
+// and the filters of the same names as the API's.
+func consoleReportQuery(c *gin.Context) url.Values {
+	q := c.Request.URL.Query()
+	if q.Get("group_by") == "" {
+		q.Set("group_by", "day")
+	}
+	return q
 }
 
 func (s *server) consoleReports(c *gin.Context) {
-	group := c.DefaultQuery("group_by", "day")
-	q := url.Values{"group_by": {group}}
-	for _, k := range []string{"from", "to"} {
-		if v := c.Query(k); v != "" {
-			q.Set(k, v)
-		}
+	q := consoleReportQuery(c)
+	group := q.Get("group_by")
+	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": store.ReportDimensions,
+		"From": q.Get("from"), "To": q.Get("to"), "CSVURL": consoleBase + "/reports.csv?" + q.Encode()}
+	req, err := admin.ReportRequestFrom(q, "day")
+	var rep admin.Report
+	if err == nil {
+		rep, err = s.admin.Report(c.Request.Context(), consoleAccount(c), req)
 	}
-	code, out := s.adminCallQuery(c, s.report, q)
-	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": []string{"day", "campaign", "traffic_source", "event"},
-		"From": c.Query("from"), "To": c.Query("to"), "CSVURL": consoleBase + "/reports.csv?" + q.Encode()}
-	if code != http.StatusOK {
-		data["Error"] = answerError(out)
+	if err != nil {
+		data["Error"] = s.consoleFailure(err)
 		s.renderConsole(c, http.StatusOK, "reports", data)
 		return
 	}
-	rows, _ := out["rows"].([]any)
+	data["Currency"] = rep.Currency
 	var views []reportRowView
 	var days []dayPoint
-	for _, r := range rows {
-		m, _ := r.(map[string]any)
-		v := reportRowView{Key: fmt.Sprint(m["key"]), Clicks: num(m["clicks"]), Pending: num(m["pending"]), Approved: num(m["approved"]),
-			Rejected: num(m["rejected"]), Revenue: fmt.Sprint(orEmpty(m["revenue"])), Rate: fmt.Sprint(orEmpty(m["conversion_rate"]))}
-		rev, _ := decimal.NewFromString(v.Revenue)
-		if v.Clicks > 0 {
-			v.EPC = rev.Div(decimal.NewFromInt(v.Clicks)).StringFixed(4)
+	text := func(d *decimal.Decimal) string {
+		if d == nil {
+			return ""
 		}
+		return d.String()
+	}
+	for _, r := range rep.Rows {
+		v := reportRowView{Key: r.Key, Clicks: r.Clicks, Pending: r.Pending, Approved: r.Approved, Rejected: r.Rejected,
+			Conversions: r.Conversions, Unconv: r.Unconverted, Revenue: r.Revenue.String(), Rate: text(r.ConversionRate), EPC: text(r.EPC)}
 		views = append(views, v)
 		if group == "day" {
-			days = append(days, dayPoint{Day: v.Key, Conversions: v.Pending + v.Approved, Revenue: rev})
+			days = append(days, dayPoint{Day: v.Key, Conversions: r.Conversions, Revenue: r.Revenue})
 		}
 	}
 	data["Rows"] = views
@@ -497,11 +485,6 @@ func (s *server) consoleReports(c *gin.Context) {
 		data["Chart"] = dayChart(days)
 	}
 	s.renderConsole(c, http.StatusOK, "reports", data)
-}
-
-func num(v any) int64 {
-	f, _ := v.(float64)
-	return int64(f)
 }
 
 type dayPoint struct {
@@ -541,30 +524,19 @@ func dayChart(days []dayPoint) template.HTML {
 	return template.HTML(b.String())
 }
 
-// consoleReportsCSV exports the report shown on the page as CSV.
+// consoleReportsCSV exports the report shown on the page as CSV, written by
+// the API's writer (admin.WriteReportCSV).
 func (s *server) consoleReportsCSV(c *gin.Context) {
-	q := url.Values{"group_by": {c.DefaultQuery("group_by", "day")}}
-	for _, k := range []string{"from", "to"} {
-		if v := c.Query(k); v != "" {
-			q.Set(k, v)
-		}
+	req, err := admin.ReportRequestFrom(consoleReportQuery(c), "day")
+	var rep admin.Report
+	if err == nil {
+		rep, err = s.admin.Report(c.Request.Context(), consoleAccount(c), req)
 	}
-	code, out := s.adminCallQuery(c, s.report, q)
-	if code != http.StatusOK {
-		c.String(code, answerError(out))
+	if err != nil {
+		c.String(http.StatusBadRequest, s.consoleFailure(err))
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="convrelay-report.csv"`)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write([]string{q.Get("group_by"), "clicks", "pending", "approved", "rejected", "conversions", "revenue", "conversion_rate"})
-	rows, _ := out["rows"].([]any)
-	for _, r := range rows {
-		m, _ := r.(map[string]any)
-		_ = w.Write([]string{fmt.Sprint(m["key"]), fmt.Sprint(num(m["clicks"])), fmt.Sprint(num(m["pending"])), fmt.Sprint(num(m["approved"])),
-			fmt.Sprint(num(m["rejected"])), fmt.Sprint(num(m["conversions"])), fmt.Sprint(orEmpty(m["revenue"])), fmt.Sprint(orEmpty(m["conversion_rate"]))})
-	}
-	w.Flush()
+	s.streamReportCSV(c, "convrelay-report.csv", rep)
 }
 
 type testEventView struct {
@@ -576,24 +548,18 @@ type testEventView struct {
 // consoleTestDestination sends a sample conversion to a destination (its real
 // request, the platform's test event code when given) and shows the answer.
 func (s *server) consoleTestDestination(c *gin.Context) {
-	d, err := s.Store.GetDestination(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id")))
+	ctx, account, id := c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))
+	d, err := s.Store.GetDestination(ctx, account, id)
 	if err != nil {
 		s.consoleError(c, "destination", err)
 		return
 	}
-	req := map[string]any{}
-	if code := strings.TrimSpace(c.PostForm("test_event_code")); code != "" {
-		req["test_event_code"] = code
-	}
-	code, out := s.adminCall(c, s.testDestination, http.MethodPost, gin.Params{{Key: "id", Value: c.Param("id")}}, req)
 	res := &testEventView{Name: d.Name}
-	if code != http.StatusOK {
-		res.Error = answerError(out)
+	out, err := s.admin.TestDestination(ctx, account, id, admin.TestEvent{TestEventCode: strings.TrimSpace(c.PostForm("test_event_code"))})
+	if err != nil {
+		res.Error = s.consoleFailure(err)
 	} else {
-		res.Delivered, _ = out["delivered"].(bool)
-		res.StatusCode = int(num(out["status_code"]))
-		res.Error = fmt.Sprint(orEmpty(out["error"]))
-		res.Body = fmt.Sprint(orEmpty(out["body"]))
+		res.Delivered, res.StatusCode, res.Error, res.Body = out.Delivered, out.StatusCode, out.Error, out.Body
 	}
 	s.renderDestinations(c, gin.H{"TestResult": res})
 }

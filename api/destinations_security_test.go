@@ -71,3 +71,44 @@ func TestDestinationSecretsAreSealedAndDoNotFollowANewHost(t *testing.T) {
 		t.Fatalf("new host with the secret entered: %d %v", code, body)
 	}
 }
+
+// Changing where a Google Ads destination takes its tokens from, with the
+// secrets sent back masked, would ship the refresh token and client secret to
+// the new host: refused with 422 naming the secrets to enter again.
+func TestChangedTokenURLWithMaskedSecretsIs422(t *testing.T) {
+	h := newHarness(t)
+	const create = `{"type":"google_ads","config":{"customer_id":"123-456-7890","conversion_action":"987",
+		"developer_token":"devtoken-WXYZ-1234","client_id":"cid.apps.googleusercontent.com",
+		"client_secret":"GOCSPX-client-secret-5678","refresh_token":"1//0g-refresh-token-9012"}}`
+	code, body := h.admin("POST", "/destinations", create)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	destID := int64(body["id"].(float64))
+	id := itoa(destID)
+	cfg := body["config"].(map[string]any)
+	edit := func(tokenURL string) (int, map[string]any) {
+		return h.admin("PUT", "/destinations/"+id, `{"type":"google_ads","config":{"customer_id":"123-456-7890","conversion_action":"987",
+			"developer_token":"`+cfg["developer_token"].(string)+`","client_id":"cid.apps.googleusercontent.com",
+			"client_secret":"`+cfg["client_secret"].(string)+`","refresh_token":"`+cfg["refresh_token"].(string)+`",
+			"token_url":"`+tokenURL+`"}}`)
+	}
+	code, body = edit("https://tokens.attacker.example/token")
+	msg, _ := body["error"].(string)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("token_url moved with masked secrets: %d %v, want 422", code, body)
+	}
+	for _, f := range []string{"client_secret", "refresh_token", "developer_token", "token_url"} {
+		if !strings.Contains(msg, f) {
+			t.Errorf("the answer %q does not name %s", msg, f)
+		}
+	}
+	d, err := h.st.GetDestination(context.Background(), h.account.ID, destID)
+	if err != nil || d.Config["token_url"] != "" || d.Config["refresh_token"] != "1//0g-refresh-token-9012" {
+		t.Fatalf("stored after the refused edit: %v %v", d.Config, err)
+	}
+	// Google's own token endpoint is where the secrets already go: kept.
+	if code, body := edit("https://oauth2.googleapis.com/token"); code != http.StatusOK {
+		t.Fatalf("token_url set to Google's: %d %v", code, body)
+	}
+}

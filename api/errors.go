@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/convrelay/convrelay/internal/admin"
+
 	"errors"
 	"net/http"
 	"time"
@@ -19,6 +21,51 @@ var statusOf = []struct {
 }{
 	{store.ErrNotFound, http.StatusNotFound, "not found"},
 	{store.ErrConflict, http.StatusConflict, "already exists"},
+}
+
+// adminStatuses maps the admin layer's error kinds to HTTP statuses, once, for
+// every admin route (a request body's invalid field is 422; see answerBadQuery).
+var adminStatuses = map[admin.Kind]int{
+	admin.KindInternal:    http.StatusInternalServerError,
+	admin.KindInvalid:     http.StatusUnprocessableEntity,
+	admin.KindNotFound:    http.StatusNotFound,
+	admin.KindConflict:    http.StatusConflict,
+	admin.KindForbidden:   http.StatusForbidden,
+	admin.KindTooLarge:    http.StatusRequestEntityTooLarge,
+	admin.KindTooMany:     http.StatusTooManyRequests,
+	admin.KindUnavailable: http.StatusServiceUnavailable,
+}
+
+// answer answers an admin use case's error: its kind's status and its message
+// (with the field at fault); an internal error is logged and answered without
+// its detail.
+func (s *server) answer(c *gin.Context, err error) {
+	s.answerWith(c, err, http.StatusUnprocessableEntity)
+}
+
+// answerBadQuery is answer for a use case driven by query parameters, where an
+// invalid one is 400.
+func (s *server) answerBadQuery(c *gin.Context, err error) {
+	s.answerWith(c, err, http.StatusBadRequest)
+}
+
+func (s *server) answerWith(c *gin.Context, err error, invalid int) {
+	ae := admin.AsError(err)
+	status, ok := adminStatuses[ae.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if ae.Kind == admin.KindInvalid {
+		status = invalid
+	}
+	if status == http.StatusInternalServerError {
+		s.Logger.Error("request failed", "path", c.FullPath(), "error", err)
+	}
+	answer := gin.H{"error": ae.Message}
+	if ae.Field != "" && ae.Kind == admin.KindInvalid {
+		answer["field"] = ae.Field
+	}
+	c.AbortWithStatusJSON(status, answer)
 }
 
 // fail answers with a JSON error naming the problem.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"math"
 	"net/http"
 	"strconv"
@@ -88,10 +87,7 @@ func (k *keyedLimiters) sweep(now time.Time) {
 // intakeLimiter is the Gin middleware on the intake routes.
 type intakeLimiter struct {
 	perIP      *keyedLimiters
-	perAccount *keyedLimiters
-	// known tells whether an account exists (the lookup cache), so only real
-	// accounts get a bucket of their own.
-	known func(ctx context.Context, account string) bool
+	perAccount *keyedLimiters // charged by the intake after the token check
 }
 
 func (l *intakeLimiter) handle(c *gin.Context) {
@@ -102,14 +98,10 @@ func (l *intakeLimiter) handle(c *gin.Context) {
 			return
 		}
 	}
-	// /pb finds its account from the postback: the intake asks accountWait once
-	// it knows it.
-	if account := c.Param("account"); l.perAccount != nil && account != "" && l.known(c.Request.Context(), account) {
-		if wait := l.accountWait(account, now); wait > 0 {
-			tooMany(c, wait, "too many requests for this account")
-			return
-		}
-	}
+	// The account's bound is charged by the intake once the request has passed
+	// its token check (accountWait): a request without the token must not spend
+	// the budget of the account's real networks. Refused requests are bounded
+	// by the address limit above.
 	c.Next()
 }
 
@@ -132,9 +124,5 @@ func (s *server) newIntakeLimiter() *intakeLimiter {
 	return &intakeLimiter{
 		perIP:      newKeyedLimiters(s.Config.RateLimitIPRPS, s.Config.RateLimitIPBurst),
 		perAccount: newKeyedLimiters(s.Config.RateLimitAccountRPS, s.Config.RateLimitAccountBurst),
-		known: func(ctx context.Context, account string) bool {
-			_, err := s.Accounts.Account(ctx, account)
-			return err == nil
-		},
 	}
 }

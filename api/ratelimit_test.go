@@ -93,3 +93,31 @@ func TestIntakeRateLimitPerAccountOnGlobalPB(t *testing.T) {
 		t.Fatalf("the account's own /pb after its bound is spent: %d, want 429", code)
 	}
 }
+
+// Requests without the token do not spend the account's bound: a flood of them
+// (each answered 403) leaves a network with the token answered 200. They stay
+// bounded by the per-address limit.
+func TestTokenlessFloodDoesNotSpendTheAccountBound(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) {
+		c.RateLimitIPRPS = 0 // off: only the account bound applies
+		c.RateLimitAccountRPS, c.RateLimitAccountBurst = 0.01, 2
+	})
+	h.integration("net", "custom", `,"token":"net-token-0123456789abcdef"`)
+	path := "/" + h.account.ID + "/collect/net?click_id=a&transaction_id=T"
+	for i := 0; i < 10; i++ {
+		for _, q := range []string{"", "&token=wrong"} {
+			if code, _ := h.do("GET", path+strconv.Itoa(i)+q, "", ""); code != http.StatusForbidden {
+				t.Fatalf("request %d without the token (%q): %d, want 403", i, q, code)
+			}
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if code, body := h.do("GET", path+"ok"+strconv.Itoa(i)+"&token=net-token-0123456789abcdef", "", ""); code != http.StatusOK {
+			t.Fatalf("the network with the token after the flood: %d %v, want 200", code, body)
+		}
+	}
+	// The account's bound still holds for requests that carry the token.
+	if code, _ := h.do("GET", path+"over&token=net-token-0123456789abcdef", "", ""); code != http.StatusTooManyRequests {
+		t.Fatalf("past the account's bound with the token: %d, want 429", code)
+	}
+}

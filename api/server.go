@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/convrelay/convrelay/internal/accountcache"
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/intake"
@@ -38,6 +39,7 @@ type Deps struct {
 type server struct {
 	Deps
 	intake  *intake.Pipeline
+	admin   *admin.Service
 	limits  *intakeLimiter
 	sessKey idSecretCache
 }
@@ -53,6 +55,12 @@ func NewHandler(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, intake: intake.New(d.Store, d.Accounts, d.Logger)}
 	s.intake.DefaultAccount = d.Config.DefaultAccount
+	s.admin = &admin.Service{Store: d.Store, Temporal: d.Temporal, Config: d.Config, Accounts: d.Accounts,
+		Sender: d.Sender, Logger: d.Logger, Poke: func() {
+			if d.Dispatcher != nil {
+				d.Dispatcher.Poke()
+			}
+		}}
 	r := gin.New()
 	r.Use(gin.Recovery())
 	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {

@@ -27,7 +27,7 @@ func EnsureRetentionSchedule(ctx context.Context, c client.Client, taskQueue, cr
 	_, err := sc.Create(ctx, client.ScheduleOptions{
 		ID: workflows.RetentionScheduleID, Spec: spec, Action: action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
-		Note:    "deletes postback log, clicks and deliveries past their retention",
+		Note:    "deletes postback log, clicks and deliveries, and removes conversions' personal data, past their retention",
 	})
 	if err == nil {
 		return nil

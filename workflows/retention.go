@@ -24,6 +24,9 @@ type RetentionInput struct {
 	PostbackLog time.Duration `json:"postback_log"`
 	Clicks      time.Duration `json:"clicks"`
 	Deliveries  time.Duration `json:"deliveries"`
+	// ConversionPersonal: a conversion's personal data (not the conversion)
+	// after its last change. 0 in a schedule made before it: kept.
+	ConversionPersonal time.Duration `json:"conversion_personal,omitempty"`
 	// Visitors are sessions (ids only); they go with the clicks.
 	Batch int `json:"batch"`
 }
@@ -49,7 +52,7 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) (RetentionResult
 	res := RetentionResult{Deleted: map[string]int64{}}
 	now := workflow.Now(ctx)
 	batches := 0
-	for _, t := range []struct {
+	steps := []struct {
 		table string
 		keep  time.Duration
 	}{
@@ -57,7 +60,16 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) (RetentionResult
 		{store.RetainClicks, in.Clicks},
 		{store.RetainVisitors, in.Clicks},
 		{store.RetainDeliveries, in.Deliveries},
-	} {
+	}
+	// Conversions' personal data came later: a run recorded before it does not
+	// take this step on replay.
+	if workflow.GetVersion(ctx, "retention-conversion-personal", workflow.DefaultVersion, 1) >= 1 {
+		steps = append(steps, struct {
+			table string
+			keep  time.Duration
+		}{store.RetainConversionPersonal, in.ConversionPersonal})
+	}
+	for _, t := range steps {
 		if t.keep <= 0 {
 			continue
 		}

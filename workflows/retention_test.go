@@ -27,6 +27,9 @@ func TestRetentionDeletesOnlyOldRows(t *testing.T) {
 	// Old, but accepted and not yet applied: kept whatever its age.
 	exec(`INSERT INTO postback_log (account_id, method, path, outcome, received_at, note) VALUES ($1, 'GET', '/x', 'accepted', $2, 'in flight')`, f.account.ID, old)
 	exec(`INSERT INTO conversions (account_id, tx_key, status, currency, event_name, converted_at) VALUES ($1, 'T', 'approved', 'EUR', 'Lead', now())`, f.account.ID)
+	// Old and done: keeps the conversion, loses the personal data.
+	exec(`INSERT INTO conversions (account_id, tx_key, status, currency, event_name, converted_at, updated_at, click_id, postback)
+		VALUES ($1, 'OLD', 'approved', 'EUR', 'Lead', $2, $2, 'ka', '{"email":"a@example.com","status":"approved"}')`, f.account.ID, old)
 	for _, d := range []struct {
 		key, status string
 		at          time.Time
@@ -36,7 +39,8 @@ func TestRetentionDeletesOnlyOldRows(t *testing.T) {
 	}
 
 	f.env.ExecuteWorkflow(workflows.RetentionWorkflowName, workflows.RetentionInput{
-		PostbackLog: 90 * 24 * time.Hour, Clicks: 90 * 24 * time.Hour, Deliveries: 90 * 24 * time.Hour, Batch: 2})
+		PostbackLog: 90 * 24 * time.Hour, Clicks: 90 * 24 * time.Hour, Deliveries: 90 * 24 * time.Hour,
+		ConversionPersonal: 90 * 24 * time.Hour, Batch: 2})
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -44,8 +48,8 @@ func TestRetentionDeletesOnlyOldRows(t *testing.T) {
 	if err := f.env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Deleted["postback_log"] != 3 || res.Deleted["clicks"] != 3 || res.Deleted["deliveries"] != 1 {
-		t.Fatalf("deleted %v, want 3 log rows, 3 clicks, 1 delivery", res.Deleted)
+	if res.Deleted["postback_log"] != 3 || res.Deleted["clicks"] != 3 || res.Deleted["deliveries"] != 1 || res.Deleted["conversion_personal"] != 1 {
+		t.Fatalf("deleted %v, want 3 log rows, 3 clicks, 1 delivery, 1 conversion's personal data", res.Deleted)
 	}
 	count := func(sql string) int {
 		var n int
@@ -59,6 +63,9 @@ func TestRetentionDeletesOnlyOldRows(t *testing.T) {
 	}
 	if count(`SELECT count(*) FROM postback_log WHERE note = 'in flight'`) != 1 || count(`SELECT count(*) FROM postback_log WHERE received_at > now() - interval '1 day'`) != 1 {
 		t.Fatal("a recent or in-flight log row was deleted")
+	}
+	if count(`SELECT count(*) FROM conversions WHERE tx_key = 'OLD' AND click_id = '' AND postback = '{"status":"approved"}'`) != 1 {
+		t.Fatal("the old conversion's personal data was not removed, or the conversion went with it")
 	}
 	if count(`SELECT count(*) FROM clicks`) != 1 || count(`SELECT count(*) FROM deliveries WHERE event_key IN ('d2', 'd3')`) != 2 ||
 		count(`SELECT count(*) FROM deliveries`) != 2 {

@@ -9,12 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/convrelay/convrelay/internal/tracing"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/accountcache"
+	"github.com/convrelay/convrelay/internal/tracing"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
@@ -44,6 +46,8 @@ type App struct {
 	// RatesSchedule makes the worker create the daily reference-rates schedule
 	// (the mains set it; test stacks leave it off so nothing fetches from outside).
 	RatesSchedule bool
+
+	accounts *accountcache.Reader
 }
 
 // Run serves the API (with its dispatcher) and/or the worker until ctx ends, then
@@ -54,6 +58,9 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 	if a.Metrics == nil {
 		a.Metrics = metrics.New()
 	}
+	// One account reader for the process: intake, dispatch and activities see a
+	// settings change at the same time.
+	a.accounts = accountcache.New(a.Store, 0)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -78,7 +85,7 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 		d := dispatch.New(a.Store, a.Temporal, dispatch.Options{
 			TaskQueue: a.Config.TaskQueue, SettleWindow: a.Config.SettleWindow, DeliveryWindow: a.Config.DeliveryWindow,
 			Shards: a.Config.DispatchShards, Window: a.Config.DispatchWindow, StaleAfter: a.Config.DispatchStale,
-			ReconcileAfter: a.Config.ReconcileAfter, Logger: a.Logger,
+			ReconcileAfter: a.Config.ReconcileAfter, Logger: a.Logger, Accounts: a.accounts,
 			OnDispatched: func(age time.Duration) { a.Metrics.DispatchSeconds.Observe(age.Seconds()) },
 		})
 		a.Metrics.RegisterBacklog(a.Store)
@@ -97,7 +104,7 @@ func (a *App) Run(ctx context.Context, withAPI, withWorker bool) error {
 
 func (a *App) serveHTTP(ctx context.Context, d *dispatch.Dispatcher) error {
 	handler := api.NewHandler(api.Deps{Store: a.Store, Temporal: a.Temporal, Dispatcher: d, Config: a.Config, Logger: a.Logger, Metrics: a.Metrics,
-		Sender: &destinations.Sender{Client: a.HTTPClient, Guard: destinations.Guard{Allow: a.Config.DestinationAllow}}})
+		Accounts: a.accounts, Sender: &destinations.Sender{Client: a.HTTPClient, Guard: destinations.Guard{Allow: a.Config.DestinationAllow}}})
 	if tracing.Enabled {
 		// Each request is a span; the intake keeps its traceparent with the postback.
 		handler = otelhttp.NewHandler(handler, "convrelay-api", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
@@ -140,6 +147,7 @@ func (a *App) runWorker(ctx context.Context) error {
 		Logger:         a.Logger,
 		VisitorSession: a.Config.VisitorSession,
 		Metrics:        a.Metrics,
+		Accounts:       a.accounts,
 	}
 	rates := &activities.Rates{Store: a.Store, Client: httpClient, URL: a.Config.RatesURL, Logger: a.Logger}
 	w := worker.New(a.Temporal, acts, worker.Options{TaskQueue: a.Config.TaskQueue, MaxConcurrent: a.Config.WorkerConcurrency,
@@ -187,13 +195,13 @@ func (a *App) foldReportCounts(ctx context.Context) error {
 // each time so a schedule that cannot be set does not go unnoticed.
 func (a *App) ensureRetentionSchedule(ctx context.Context) {
 	in := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
-		Deliveries: a.Config.RetentionDeliveries, Batch: a.Config.RetentionBatchSize}
+		Deliveries: a.Config.RetentionDeliveries, ConversionPersonal: a.Config.RetentionConversionPersonal, Batch: a.Config.RetentionBatchSize}
 	wait := time.Second
 	for {
 		err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, in)
 		if err == nil {
 			a.Logger.Info("retention schedule set", "postback_log", in.PostbackLog.String(), "clicks", in.Clicks.String(),
-				"deliveries", in.Deliveries.String(), "cron", a.Config.RetentionSchedule)
+				"deliveries", in.Deliveries.String(), "conversion_personal", in.ConversionPersonal.String(), "cron", a.Config.RetentionSchedule)
 			return
 		}
 		if ctx.Err() != nil {

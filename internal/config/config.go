@@ -87,6 +87,11 @@ type Config struct {
 	RetentionDeliveries   time.Duration // CONVRELAY_RETENTION_DELIVERIES
 	RetentionBatchSize    int
 	RetentionSchedule     string // cron spec of the retention schedule
+
+	// RetentionConversionPersonal: how long after its last change a conversion
+	// keeps its personal data (the stored postback's identity, traits and
+	// parameters, click id, subs); the conversion itself is kept.
+	RetentionConversionPersonal time.Duration // CONVRELAY_RETENTION_CONVERSION_PERSONAL
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -148,6 +153,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH", 1000),
 		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
 	}
+	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL", 180*24*time.Hour)
 	if r.err != nil {
 		return Config{}, r.err
 	}

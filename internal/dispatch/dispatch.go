@@ -31,6 +31,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/tracing"
@@ -47,7 +48,9 @@ type Options struct {
 	PollInterval   time.Duration // how often the log is swept without a poke
 	Window         int           // postbacks handed over and not yet applied, at most
 	ReconcileAfter time.Duration // a postback handed over this long ago and not applied is handed over again
-	Logger         *slog.Logger
+	// Accounts is the process's one account reader; nil: one of its own.
+	Accounts *accountcache.Reader
+	Logger   *slog.Logger
 	// OnDispatched, when set, is called with the age of each postback handed over.
 	OnDispatched func(age time.Duration)
 }
@@ -69,13 +72,6 @@ type Dispatcher struct {
 	poke   chan struct{}
 	queued atomic.Int64 // rows routed to lanes and not finished
 	claims atomic.Int64 // numbers the claims, so a lane knows which rows came together
-
-	currencies sync.Map // account id -> cachedCurrency
-}
-
-type cachedCurrency struct {
-	code string
-	at   time.Time
 }
 
 // New builds a dispatcher; Run starts it.
@@ -97,6 +93,9 @@ func New(st *store.Store, c client.Client, opts Options) *Dispatcher {
 	}
 	if opts.ReconcileAfter <= 0 {
 		opts.ReconcileAfter = DefaultReconcileAfter
+	}
+	if opts.Accounts == nil {
+		opts.Accounts = accountcache.New(st, 0)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -323,18 +322,13 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
 }
 
 // accountCurrency is the account's default currency (what a postback without one
-// is recorded in), cached for a minute; "" when it cannot be read.
+// is recorded in), through the process's one account reader; "" when it cannot
+// be read (the run's memo then shows none).
 func (d *Dispatcher) accountCurrency(ctx context.Context, accountID string) string {
-	if v, ok := d.currencies.Load(accountID); ok {
-		if c := v.(cachedCurrency); time.Since(c.at) < time.Minute {
-			return c.code
-		}
-	}
-	a, err := d.store.GetAccount(ctx, accountID)
+	a, err := d.opts.Accounts.Account(ctx, accountID)
 	if err != nil {
 		return ""
 	}
-	d.currencies.Store(accountID, cachedCurrency{a.Currency, time.Now()})
 	return a.Currency
 }
 

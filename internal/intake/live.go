@@ -52,8 +52,10 @@ type Live struct {
 	Known bool
 }
 
-// AccountGate is asked once a global /pb request's account is known (it lets
-// the HTTP layer apply that account's rate limit); a non-nil error refuses it.
+// AccountGate is asked once a request has passed its token check (it lets the
+// HTTP layer charge that account's rate limit: a request without the token
+// must not spend the budget of the account's real networks); a non-nil error
+// refuses it.
 type AccountGate func(accountID string) error
 
 // Accept runs a live request through every step and writes its log row. A
@@ -92,11 +94,6 @@ func (p *Pipeline) admit(ctx context.Context, r Request, out *Live, gate Account
 			return err
 		}
 		out.Entry.AccountID = accountID
-		if gate != nil {
-			if err := gate(accountID); err != nil {
-				return err
-			}
-		}
 	}
 	acct, integ, err := p.Lookup(ctx, accountID, r.Integration)
 	if err != nil {
@@ -109,6 +106,11 @@ func (p *Pipeline) admit(ctx context.Context, r Request, out *Live, gate Account
 	if msg := CheckAccess(integ, r.Token, r.SourceIP); msg != "" {
 		p.Logger.Warn("postback refused", "account_id", acct.ID, "integration", out.Entry.Integration, "reason", msg)
 		return Refuse(ErrForbidden, "", msg)
+	}
+	if gate != nil {
+		if err := gate(acct.ID); err != nil {
+			return err
+		}
 	}
 	if r.ReadError != nil {
 		return r.ReadError

@@ -14,9 +14,24 @@ const (
 	RetainClicks      = "clicks"
 	RetainDeliveries  = "deliveries"
 	RetainVisitors    = "visitors"
+	// RetainConversionPersonal keeps the conversion (the account's record) and
+	// removes its personal data: the stored postback's identity, traits and
+	// parameters (personalKeys), the click id, subs, and the ids an
+	// unattributed reason quotes. Never while a delivery of it is pending (it
+	// reads the stored postback).
+	RetainConversionPersonal = "conversion_personal"
 )
 
+// conversionHoldsPersonal is the predicate of the conversions_personal index
+// (migration 012), written the same way so the planner uses it.
+var conversionHoldsPersonal = `(click_id <> '' OR subs <> '{}'::jsonb OR postback ?| ` + personalKeysSQL + `)`
+
 var purgeStatements = map[string]string{
+	RetainConversionPersonal: `UPDATE conversions v SET postback = v.postback - ` + personalKeysSQL + `, click_id = '', subs = '{}'::jsonb,
+			unattributed_reason = regexp_replace(v.unattributed_reason, 'for (click_id|ref_id|vid) [^;]*', 'for \1 (removed by retention)', 'g')
+		WHERE v.id IN (SELECT c.id FROM conversions c WHERE c.updated_at < $1 AND ` + conversionHoldsPersonal + `
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.conversion_id = c.id AND d.status NOT IN ('delivered', 'failed', 'suppressed'))
+			ORDER BY c.updated_at LIMIT $2)`,
 	RetainPostbackLog: `DELETE FROM postback_log WHERE id IN (
 		SELECT id FROM postback_log WHERE received_at < $1 AND (outcome <> 'accepted' OR processed_at IS NOT NULL)
 		ORDER BY received_at LIMIT $2)`,

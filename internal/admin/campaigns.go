@@ -1,0 +1,113 @@
+package admin
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/macro"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// CampaignRequest creates or replaces a campaign.
+type CampaignRequest struct {
+	Name                  string           `json:"name"`
+	OfferURL              string           `json:"offer_url"`
+	DefaultPayout         *decimal.Decimal `json:"default_payout"`
+	TrafficSource         string           `json:"traffic_source"`
+	TrafficSourcePostback string           `json:"traffic_source_postback"`
+	AttributionWindowDays int              `json:"attribution_window_days"`
+	// Rules for the traffic-source postback (docs/rules.md).
+	TrafficSourceFireOn destinations.FireOn      `json:"traffic_source_fire_on"`
+	Payout              *destinations.PayoutRule `json:"payout"`
+	Caps                []store.Cap              `json:"caps"`
+	CapAction           string                   `json:"cap_action"`
+}
+
+// SaveCampaign creates a campaign (id 0) or replaces campaign id.
+func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, req CampaignRequest) (store.Campaign, error) {
+	cp, err := validCampaign(account, req)
+	if err != nil {
+		return cp, err
+	}
+	if id == 0 {
+		out, err := s.Store.CreateCampaign(ctx, cp)
+		return out, fromStore("create campaign", err)
+	}
+	cp.ID = id
+	out, err := s.Store.UpdateCampaign(ctx, cp)
+	return out, fromStore("campaign", err)
+}
+
+func validCampaign(account string, req CampaignRequest) (store.Campaign, error) {
+	switch {
+	case strings.TrimSpace(req.Name) == "":
+		return store.Campaign{}, Invalid("name", "name is required")
+	case !isHTTPURL(req.OfferURL):
+		return store.Campaign{}, Invalid("offer_url", "offer_url must be an http(s) URL")
+	case macro.InAuthority(req.OfferURL):
+		return store.Campaign{}, Invalid("offer_url", "offer_url may hold macros only in its path, query or fragment, not in its scheme or host")
+	case req.TrafficSourcePostback != "" && !isHTTPURL(req.TrafficSourcePostback):
+		return store.Campaign{}, Invalid("traffic_source_postback", "traffic_source_postback must be an http(s) URL template")
+	case req.DefaultPayout != nil && req.DefaultPayout.IsNegative():
+		return store.Campaign{}, Invalid("default_payout", "default_payout must not be negative")
+	case req.AttributionWindowDays < 0 || req.AttributionWindowDays > 365:
+		return store.Campaign{}, Invalid("attribution_window_days", "attribution_window_days must be from 1 to 365 (0 means 30)")
+	}
+	if req.TrafficSourceFireOn == 0 {
+		req.TrafficSourceFireOn = destinations.DefaultFireOn(destinations.TypePostback)
+	}
+	if err := destinations.ValidateFireOn(destinations.TypePostback, req.TrafficSourceFireOn); err != nil {
+		return store.Campaign{}, Invalid("traffic_source_fire_on", "traffic_source_"+err.Error())
+	}
+	var payout destinations.PayoutRule
+	if req.Payout != nil {
+		payout = *req.Payout
+	}
+	payout = payout.WithDefaults()
+	if err := payout.Validate(); err != nil {
+		return store.Campaign{}, Invalid("payout", err.Error())
+	}
+	if msg := validCaps(req.Caps, req.CapAction); msg != "" {
+		return store.Campaign{}, Invalid("caps", msg)
+	}
+	return store.Campaign{AccountID: account, Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
+		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays,
+		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction}, nil
+}
+
+// validCaps checks a campaign's caps: at most one per event name, each with a
+// daily or total limit of at least 0, and the action past them.
+func validCaps(caps []store.Cap, action string) string {
+	if action != "" && action != store.CapHold && action != store.CapReject {
+		return "cap_action must be hold or reject"
+	}
+	if len(caps) > 20 {
+		return "at most 20 caps"
+	}
+	seen := map[string]bool{}
+	for _, cp := range caps {
+		ev := strings.TrimSpace(cp.Event)
+		if seen[ev] {
+			return "caps: one cap per event (\"\" is every event); " + strconv.Quote(ev) + " is repeated"
+		}
+		seen[ev] = true
+		if cp.Daily == nil && cp.Total == nil {
+			return "caps: each cap needs daily or total"
+		}
+		if (cp.Daily != nil && *cp.Daily < 0) || (cp.Total != nil && *cp.Total < 0) {
+			return "caps: daily and total must not be negative"
+		}
+	}
+	return ""
+}
+
+// isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

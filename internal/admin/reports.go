@@ -1,0 +1,121 @@
+package admin
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/convrelay/convrelay/internal/intake"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// reportParams are the query parameters of a report that are not filters.
+var reportParams = map[string]bool{"group_by": true, "from": true, "to": true, "format": true}
+
+// ReportRequest asks for a report: groupings, filters by dimension, and dates
+// (YYYY-MM-DD in the account's time zone, To inclusive; empty: the last 30 days).
+type ReportRequest struct {
+	GroupBy  []string
+	Filters  map[string]string
+	From, To string
+}
+
+// ReportRequestFrom reads a report request from query parameters: group_by
+// (comma-separated, default defaultGroup), from, to, and any dimension as a
+// filter. Other parameters (format) are the adapter's.
+func ReportRequestFrom(q url.Values, defaultGroup string) (ReportRequest, error) {
+	r := ReportRequest{Filters: map[string]string{}, From: q.Get("from"), To: q.Get("to")}
+	group := q.Get("group_by")
+	if group == "" {
+		group = defaultGroup
+	}
+	for _, g := range strings.Split(group, ",") {
+		g = strings.TrimSpace(g)
+		if !store.ValidReportDimension(g) {
+			return r, Invalid("group_by", "group_by takes a comma-separated list of "+strings.Join(store.ReportDimensions, ", "))
+		}
+		for _, seen := range r.GroupBy {
+			if seen == g {
+				return r, Invalid("group_by", "group_by names "+g+" twice")
+			}
+		}
+		r.GroupBy = append(r.GroupBy, g)
+	}
+	for name, vals := range q {
+		if reportParams[name] {
+			continue
+		}
+		if !store.ValidReportDimension(name) {
+			return r, Invalid(name, "unknown parameter "+intake.Quote(name)+": filters are "+strings.Join(store.ReportDimensions, ", "))
+		}
+		r.Filters[name] = vals[0]
+	}
+	return r, nil
+}
+
+// Report is a report's rows with what they mean: the range shown (To inclusive),
+// the time zone of its days and the currency of its money.
+type Report struct {
+	GroupBy  []string
+	Filters  map[string]string
+	From, To time.Time // local midnight; To is the last day shown
+	Location *time.Location
+	Currency string
+	Rows     []store.ReportRow
+}
+
+// Report counts clicks, conversions and revenue (in the account's currency)
+// by the requested dimensions.
+func (s *Service) Report(ctx context.Context, account string, req ReportRequest) (Report, error) {
+	acct, err := s.Accounts.Account(ctx, account)
+	if err != nil {
+		return Report{}, fromStore("account", err)
+	}
+	loc, err := time.LoadLocation(acct.Timezone)
+	if err != nil {
+		loc = time.UTC // settings validate the zone; an old row may predate that
+	}
+	from, to, err := DateRange(req.From, req.To, loc, 30, time.Now())
+	if err != nil {
+		return Report{}, err
+	}
+	q := store.ReportQuery{AccountID: acct.ID, GroupBy: req.GroupBy, Filters: req.Filters, From: from, To: to,
+		TZ: loc.String(), Currency: acct.Currency}
+	if q.Filters == nil {
+		q.Filters = map[string]string{}
+	}
+	rows, err := s.Store.Report(ctx, q)
+	if err != nil {
+		return Report{}, fromStore("report", err)
+	}
+	return Report{GroupBy: q.GroupBy, Filters: q.Filters, From: from, To: to.AddDate(0, 0, -1), Location: loc,
+		Currency: acct.Currency, Rows: rows}, nil
+}
+
+// DateRange reads from and to (YYYY-MM-DD in loc, to inclusive) into [from, to).
+// Without them: the last days days including today, or, with days 0, no bound.
+func DateRange(fromText, toText string, loc *time.Location, days int, now time.Time) (from, to time.Time, err error) {
+	today := now.In(loc)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
+	from, to = today.AddDate(0, 0, 1-days), today.AddDate(0, 0, 1)
+	if days == 0 {
+		from, to = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if fromText != "" {
+		if from, err = time.ParseInLocation(time.DateOnly, fromText, loc); err != nil {
+			return from, to, Invalid("from", "from must be a date like 2026-01-31")
+		}
+	}
+	if toText != "" {
+		t, err := time.ParseInLocation(time.DateOnly, toText, loc)
+		if err != nil {
+			return from, to, Invalid("to", "to must be a date like 2026-01-31")
+		}
+		to = t.AddDate(0, 0, 1)
+	}
+	if !from.Before(to) {
+		return from, to, Invalid("from", "from must not be after to")
+	}
+	return from, to, nil
+}
