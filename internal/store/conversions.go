@@ -206,6 +206,9 @@ func convertAndDimension(ctx context.Context, tx pgx.Tx, conversionID int64) err
 // fires once per transaction: when the conversion is first recorded (fire_on first)
 // or approved (fire_on approved); a rejection sends webhooks that already got the
 // conversion a reversal. The unique event_key makes a second insert a no-op.
+// A campaign's traffic-source delivery that tells the source of a new
+// conversion takes a slot of each of the campaign's caps (caps.go); past one it
+// is written capped or cap_rejected with the reason and not handed over.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
 	// A campaign's traffic-source destination comes with the campaign's caps
 	// and the day in the account's time zone they count by.
