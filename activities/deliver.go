@@ -46,10 +46,11 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	case "delivered":
 		// A retry after the platform's answer was recorded: sent already.
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
-	case "suppressed", "failed":
+	case "suppressed", "failed", "capped", "cap_rejected":
 		// Not to be sent. A failed one (given up on, or its hand-over failed) is
 		// sent again only by a re-drive, which puts it back to pending first,
-		// never by a repeated signal.
+		// never by a repeated signal; a capped one (past a campaign cap) never
+		// reaches a workflow.
 		return DeliverResult{}, nil
 	}
 	// Counted before the request goes out, so an attempt cut off by a worker that
@@ -137,6 +138,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		ChangedAt:     job.Delivery.CreatedAt,
 		Value:         deliveredValue(job),
 		Currency:      job.Conversion.Currency,
+		Rate:          job.Conversion.Rate,
 		TransactionID: p.TransactionID,
 		PixelEventID:  p.EventID,
 		ClickID:       p.ClickID,
@@ -146,6 +148,9 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 			Country: p.Traits.Country, IP: p.IP, UserAgent: p.UserAgent,
 		},
 		Passthrough: map[string]string{},
+	}
+	if job.Conversion.AccountCurrency != nil {
+		c.AccountCurrency = *job.Conversion.AccountCurrency
 	}
 	if c.User.Email == "" {
 		c.User.Email = p.Email

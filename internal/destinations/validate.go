@@ -59,6 +59,9 @@ func Validate(d Destination) error {
 		if m := strings.ToUpper(d.cfg("method")); m != "" && m != "GET" && m != "POST" {
 			return fmt.Errorf("postback destination %q: method must be GET or POST, not %q", d.Name, d.cfg("method"))
 		}
+		if err := validatePayoutConfig(d); err != nil {
+			return fmt.Errorf("postback destination %q: %v", d.Name, err)
+		}
 	case TypeWebhook:
 		if err := checkHTTPURL(d.cfg("url")); err != nil {
 			return fmt.Errorf("webhook destination %q: url: %v", d.Name, err)

@@ -35,7 +35,10 @@ func Parse(req Request, integ Integration) (*Postback, error) {
 	}
 
 	pb.RawStatus, _ = ps.core(aliasStatus)
-	pb.Status = classifyStatus(pb.RawStatus, preset)
+	pb.Status, pb.StatusSource, err = classifyStatus(pb.RawStatus, preset, integ)
+	if err != nil {
+		return nil, err
+	}
 
 	if err := resolveValue(ps, pb); err != nil {
 		return nil, err

@@ -57,6 +57,10 @@ type Postback struct {
 
 	RawStatus string `json:"raw_status,omitempty"`
 	Status    Status `json:"status"`
+	// StatusSource says which vocabulary read RawStatus (status.go): the
+	// integration's status_map, the preset, the generic words, or none
+	// (unknown, approved).
+	StatusSource string `json:"status_source,omitempty"`
 
 	Timestamp        *time.Time `json:"timestamp,omitempty"` // nil: use receive time
 	DisablePostbacks bool       `json:"disable_postbacks,omitempty"`

@@ -206,9 +206,17 @@ func convertAndDimension(ctx context.Context, tx pgx.Tx, conversionID int64) err
 // fires once per transaction: when the conversion is first recorded (fire_on first)
 // or approved (fire_on approved); a rejection sends webhooks that already got the
 // conversion a reversal. The unique event_key makes a second insert a no-op.
+// A campaign's traffic-source delivery that tells the source of a new
+// conversion takes a slot of each of the campaign's caps (caps.go); past one it
+// is written capped or cap_rejected with the reason and not handed over.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on
+	// A campaign's traffic-source destination comes with the campaign's caps
+	// and the day in the account's time zone they count by.
+	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on, c.id, coalesce(c.caps, '[]'), coalesce(c.cap_action, ''),
+			CASE WHEN c.id IS NOT NULL THEN to_char(now() AT TIME ZONE a.timezone, 'YYYY-MM-DD') ELSE '' END
 		FROM destinations d
+		JOIN accounts a ON a.id = d.account_id
+		LEFT JOIN campaigns c ON d.config->>'managed_by' = 'campaign' AND c.id = d.campaign_id AND c.caps <> '[]'
 		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
 		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID)
 	if err != nil {
@@ -218,12 +226,13 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		id        int64
 		typ, name string
 		fireOn    destinations.FireOn
+		caps      campaignCaps
 	}
 	var dests []dest
 	for rows.Next() {
 		var d dest
 		var fireOn string
-		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn); err != nil {
+		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn, &d.caps.campaignID, &d.caps.caps, &d.caps.action, &d.caps.day); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan destination: %w", err)
 		}
@@ -248,6 +257,12 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		destID    int64
 		typ, name string
 		kind, key string
+		status    string // pending, suppressed, capped or cap_rejected
+		note      string // why it is not sent (last_error)
+	}
+	status := "pending"
+	if p.DisablePostbacks {
+		status = "suppressed"
 	}
 	var plans []plan
 	prev := destinations.ConversionState{Status: string(p.Decision.From)}
@@ -271,22 +286,31 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 			if h.keys[key] {
 				key = EventKey(p.AccountID, p.TxKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
 			}
-			plans = append(plans, plan{d.id, d.typ, d.name, kind, key})
+			pl := plan{destID: d.id, typ: d.typ, name: d.name, kind: kind, key: key, status: status}
+			if status == "pending" && takesSlot(e) && d.caps.campaignID != nil {
+				over, err := takeCapSlots(ctx, tx, d.caps, p.EventName)
+				if err != nil {
+					return nil, err
+				}
+				if over != "" {
+					pl.status, pl.note = "capped", over
+					if d.caps.action == CapReject {
+						pl.status = "cap_rejected"
+					}
+				}
+			}
+			plans = append(plans, pl)
 		}
 	}
 	if len(plans) == 0 {
 		return nil, nil
 	}
-	status := "pending"
-	if p.DisablePostbacks {
-		status = "suppressed"
-	}
 	// One round trip for all of them: this runs for every new conversion.
 	batch := &pgx.Batch{}
 	for _, pl := range plans {
-		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, status, p.Decision.Value)
+		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, pl.status, p.Decision.Value, pl.note)
 	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
@@ -300,7 +324,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		if err != nil {
 			return nil, fmt.Errorf("create delivery: %w", err)
 		}
-		if status == "pending" {
+		if pl.status == "pending" {
 			refs = append(refs, conv.DeliveryRef{ID: id, DestinationID: pl.destID, DestinationType: pl.typ, Summary: deliverySummary(pl.typ, pl.name, pl.kind)})
 		}
 	}
@@ -349,8 +373,9 @@ func deliveredSoFar(ctx context.Context, tx pgx.Tx, conversionID int64) (map[int
 		switch {
 		case status == "suppressed":
 			h.suppressed = true
-		case status == "failed":
-			// Never received: changes nothing the destination has.
+		case status == "failed" || status == "capped" || status == "cap_rejected":
+			// Never received (given up on, or past a campaign cap): changes
+			// nothing the destination has.
 		case kind == destinations.KindReversal || kind == destinations.KindRetraction:
 			h.holds, h.value = false, decimal.Zero
 		default:

@@ -123,6 +123,10 @@ type DeliveryJob struct {
 		EventName   string
 		ConvertedAt time.Time
 		Postback    json.RawMessage
+		// AccountCurrency and Rate convert Value into the account's
+		// currency (nil until the rate of the conversion's date is known).
+		AccountCurrency *string
+		Rate            *decimal.Decimal
 	}
 	Click *Click // nil when unattributed
 }
@@ -137,13 +141,14 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	var fireOn string
 	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
 			x.value, c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
+			c.account_currency, c.rate,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
 			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
 		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
-		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
+		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &j.Conversion.AccountCurrency, &j.Conversion.Rate, &clickID,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
 		&dest.CreatedAt, &dest.UpdatedAt)
 	if err != nil {
