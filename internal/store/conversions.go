@@ -61,10 +61,6 @@ type RecordParams struct {
 	DisablePostbacks bool
 }
 
-// RecordResult is the transaction's state after the postback and the deliveries
-// the workflow must now run.
-type RecordResult = conv.RecordResult
-
 // EventKey is the stable idempotency key of one (transaction, destination, event):
 // it becomes Meta/TikTok event_id, Google order_id and the webhook id.
 func EventKey(accountID, txKey string, destinationID int64, kind string) string {
@@ -76,8 +72,8 @@ func EventKey(accountID, txKey string, destinationID int64, kind string) string 
 // row, its history entry, the deliveries it causes and the postback's outcome. A
 // postback already recorded (a retried activity, a re-sent signal) changes nothing
 // and returns what it produced the first time.
-func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error) {
-	var res RecordResult
+func (s *Store) Record(ctx context.Context, p RecordParams) (conv.RecordResult, error) {
+	var res conv.RecordResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var processed *time.Time
 		var outcome string
@@ -99,7 +95,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 			if err != nil {
 				return err
 			}
-			res = RecordResult{State: st, Outcome: conv.Outcome(outcome), Deliveries: refs}
+			res = conv.RecordResult{State: st, Outcome: conv.Outcome(outcome), Deliveries: refs}
 			return nil
 		}
 		if !p.Decision.Apply {
@@ -107,7 +103,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 			if err != nil {
 				return err
 			}
-			res = RecordResult{State: st, Outcome: conv.OutcomeDuplicate}
+			res = conv.RecordResult{State: st, Outcome: conv.OutcomeDuplicate}
 			return markProcessed(ctx, tx, p.PostbackID, conv.OutcomeDuplicate, p.Decision.Note)
 		}
 		st, err := upsertConversion(ctx, tx, p)
@@ -126,7 +122,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		if err != nil {
 			return err
 		}
-		res = RecordResult{State: st, Outcome: conv.OutcomeAccepted, Deliveries: refs}
+		res = conv.RecordResult{State: st, Outcome: conv.OutcomeAccepted, Deliveries: refs}
 		if p.DisablePostbacks {
 			res.Outcome = conv.OutcomeSuppressed
 		}
@@ -137,7 +133,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		return markProcessed(ctx, tx, p.PostbackID, res.Outcome, note)
 	})
 	if err != nil {
-		return RecordResult{}, fmt.Errorf("record conversion: %w", err)
+		return conv.RecordResult{}, fmt.Errorf("record conversion: %w", err)
 	}
 	return res, nil
 }
