@@ -1,0 +1,25 @@
+-- Consent and click ids that reach the ad platforms (issue 23).
+--
+-- The consent a conversion's postbacks carried ('' no signal, 'granted',
+-- 'denied'), Google consent-mode names. A later postback without a signal
+-- keeps the earlier one. '' for every conversion so far: nothing changes.
+ALTER TABLE conversions
+    ADD COLUMN consent_ad_user_data      text NOT NULL DEFAULT ''
+        CHECK (consent_ad_user_data IN ('', 'granted', 'denied')),
+    ADD COLUMN consent_ad_personalization text NOT NULL DEFAULT ''
+        CHECK (consent_ad_personalization IN ('', 'granted', 'denied'));
+
+-- The visitor's Google Analytics client id (from the _ga cookie or a
+-- ga_client_id/client_id parameter, "x.y") and TikTok's _ttp cookie, as the
+-- click redirect or the clicks API received them.
+ALTER TABLE clicks
+    ADD COLUMN ga_client_id text NOT NULL DEFAULT '',
+    ADD COLUMN ttp          text NOT NULL DEFAULT '';
+
+-- What an account does with a conversion from an EEA country that carried no
+-- consent signal: 'send' (no consent fields: what every account did so far),
+-- 'denied' (sent as denied), 'skip' (not sent to ad platforms; a skipped
+-- delivery row says why; webhooks and traffic-source postbacks still receive).
+ALTER TABLE accounts
+    ADD COLUMN eea_without_consent text NOT NULL DEFAULT 'send'
+        CHECK (eea_without_consent IN ('send', 'denied', 'skip'));
