@@ -44,6 +44,7 @@ type backfillSkipped struct {
 	Suppressed   int `json:"suppressed"`    // the network sent disable_postbacks for the transaction
 	FailedBefore int `json:"failed_before"` // an earlier delivery to it failed: re-drive that one
 	ClickTooOld  int `json:"click_too_old"` // the click is older than the platform accepts
+	Routing      int `json:"routing"`       // the destination's only_events/only_integrations/only_campaigns leave it out
 }
 
 // backfillDestination is POST /v1/accounts/{account}/destinations/{id}/backfill
@@ -102,7 +103,7 @@ func (s *server) backfillDestination(c *gin.Context) {
 		DestinationID: id, DaysRequested: *req.Days, Days: days, WindowDays: w.Days(), Window: w.Why, Since: p.Since.UTC(),
 		ConversionsFound: res.Found, DeliveriesCreated: len(res.Created), AlreadyDelivered: res.AlreadyDelivered,
 		Skipped: backfillSkipped{FireOn: res.SkippedFireOn, Suppressed: res.SkippedSuppressed, FailedBefore: res.SkippedFailed,
-			ClickTooOld: res.SkippedClickTooOld},
+			ClickTooOld: res.SkippedClickTooOld, Routing: res.SkippedRouting},
 		HandoverFailed: failed,
 	})
 }
@@ -182,7 +183,7 @@ func (s *server) consoleBackfill(c *gin.Context) {
 		view.AlreadyDelivered, view.HandoverFailed = int(num(out["already_delivered"])), int(num(out["handover_failed"]))
 		if sk, ok := out["skipped"].(map[string]any); ok {
 			view.Skipped = backfillSkipped{FireOn: int(num(sk["fire_on"])), Suppressed: int(num(sk["suppressed"])),
-				FailedBefore: int(num(sk["failed_before"])), ClickTooOld: int(num(sk["click_too_old"]))}
+				FailedBefore: int(num(sk["failed_before"])), ClickTooOld: int(num(sk["click_too_old"])), Routing: int(num(sk["routing"]))}
 		}
 	}
 	s.renderDestinations(c, gin.H{"BackfillResult": view})

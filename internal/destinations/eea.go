@@ -66,3 +66,10 @@ func ConsentFor(signal Consent, country string, policy EEAPolicy) (c Consent, sk
 	}
 	return signal, false
 }
+
+// ConsentSkipReason is the delivery log's reason for a skipped ad-platform
+// delivery of a conversion from country.
+func ConsentSkipReason(country string) string {
+	return "not sent: " + strings.ToUpper(country) + " is in the EEA, the conversion carried no consent signal and the " +
+		"account's eea_without_consent is skip"
+}

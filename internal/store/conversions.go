@@ -163,9 +163,12 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID}
 	// Attribution found once is kept: a later postback without a click id must not erase it.
 	err := tx.QueryRow(ctx, `INSERT INTO conversions (account_id, tx_key, transaction_id, integration, status, value, currency,
-			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country)
+			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country,
+			consent_ad_user_data, consent_ad_personalization)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END,
-			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END)
+			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END,
+			CASE WHEN $14::jsonb #>> '{consent,ad_user_data}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_user_data}' ELSE '' END,
+			CASE WHEN $14::jsonb #>> '{consent,ad_personalization}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_personalization}' ELSE '' END)
 		ON CONFLICT (account_id, tx_key) DO UPDATE SET
 			status = EXCLUDED.status, value = EXCLUDED.value, currency = EXCLUDED.currency, event_name = EXCLUDED.event_name,
 			click_id = CASE WHEN conversions.attributed THEN conversions.click_id ELSE EXCLUDED.click_id END,
@@ -175,6 +178,11 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 			attributed = conversions.attributed OR EXCLUDED.attributed,
 			postback = EXCLUDED.postback, updated_at = now(),
 			country = CASE WHEN EXCLUDED.country <> '' THEN EXCLUDED.country ELSE conversions.country END,
+			-- A postback without a consent signal keeps the one an earlier postback carried.
+			consent_ad_user_data = CASE WHEN EXCLUDED.consent_ad_user_data <> '' THEN EXCLUDED.consent_ad_user_data
+				ELSE conversions.consent_ad_user_data END,
+			consent_ad_personalization = CASE WHEN EXCLUDED.consent_ad_personalization <> '' THEN EXCLUDED.consent_ad_personalization
+				ELSE conversions.consent_ad_personalization END,
 			deleted_at = CASE WHEN EXCLUDED.status = 'rejected' THEN now() ELSE NULL END
 		RETURNING id, click_id`,
 		p.AccountID, p.TxKey, p.TransactionID, p.Integration, string(p.Decision.To), p.Decision.Value, p.Currency,
@@ -203,11 +211,15 @@ func convertAndDimension(ctx context.Context, tx pgx.Tx, conversionID int64) err
 }
 
 // createDeliveries inserts the deliveries this transition causes. Each destination
-// fires once per transaction: when the conversion is first recorded (fire_on first)
-// or approved (fire_on approved); a rejection sends webhooks that already got the
-// conversion a reversal. The unique event_key makes a second insert a no-op.
+// takes the life events of its fire_on (destinations.LifeEvents) for the
+// conversions its routing takes (destinations.Route: event, integration,
+// campaign); a conversion it does not take gets no row at all, like a life event
+// outside fire_on. An ad-platform delivery of an EEA conversion without a consent
+// signal, in an account whose eea_without_consent is skip, is written as
+// 'skipped' with the reason and never sent. The unique event_key makes a second
+// insert a no-op.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on
+	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on, d.config
 		FROM destinations d
 		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
 		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID)
@@ -218,12 +230,13 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		id        int64
 		typ, name string
 		fireOn    destinations.FireOn
+		cfg       map[string]string // plain keys only are read (routing): secrets stay sealed
 	}
 	var dests []dest
 	for rows.Next() {
 		var d dest
 		var fireOn string
-		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn); err != nil {
+		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn, &d.cfg); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan destination: %w", err)
 		}
@@ -237,8 +250,24 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list destinations: %w", err)
 	}
+	// Routing: the destinations that take this conversion.
+	taken := dests[:0]
+	for _, d := range dests {
+		route, err := destinations.RouteOf(d.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("destination %d: %w", d.id, err)
+		}
+		if ok, _ := route.Takes(p.EventName, p.Integration, p.Attribution.CampaignID); ok {
+			taken = append(taken, d)
+		}
+	}
+	dests = taken
 	if len(dests) == 0 {
 		return nil, nil
+	}
+	consentSkip, err := consentSkipReason(ctx, tx, conversionID)
+	if err != nil {
+		return nil, err
 	}
 	had, err := deliveredSoFar(ctx, tx, conversionID)
 	if err != nil {
@@ -248,6 +277,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		destID    int64
 		typ, name string
 		kind, key string
+		skip      string // why it is not sent ("" : it is)
 	}
 	var plans []plan
 	prev := destinations.ConversionState{Status: string(p.Decision.From)}
@@ -271,7 +301,11 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 			if h.keys[key] {
 				key = EventKey(p.AccountID, p.TxKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
 			}
-			plans = append(plans, plan{d.id, d.typ, d.name, kind, key})
+			pl := plan{destID: d.id, typ: d.typ, name: d.name, kind: kind, key: key}
+			if destinations.IsAdPlatform(destinations.Type(d.typ)) {
+				pl.skip = consentSkip
+			}
+			plans = append(plans, pl)
 		}
 	}
 	if len(plans) == 0 {
@@ -284,9 +318,13 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	// One round trip for all of them: this runs for every new conversion.
 	batch := &pgx.Batch{}
 	for _, pl := range plans {
-		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, status, p.Decision.Value)
+		st, reason := status, ""
+		if st == "pending" && pl.skip != "" {
+			st, reason = "skipped", pl.skip
+		}
+		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, st, p.Decision.Value, reason)
 	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
@@ -300,7 +338,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		if err != nil {
 			return nil, fmt.Errorf("create delivery: %w", err)
 		}
-		if status == "pending" {
+		if status == "pending" && pl.skip == "" {
 			refs = append(refs, conv.DeliveryRef{ID: id, DestinationID: pl.destID, DestinationType: pl.typ, Summary: deliverySummary(pl.typ, pl.name, pl.kind)})
 		}
 	}
@@ -308,6 +346,27 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		return nil, fmt.Errorf("create deliveries: %w", err)
 	}
 	return refs, nil
+}
+
+// consentSkipReason says why the conversion must not reach ad platforms: it is
+// from an EEA country, carried no consent signal, and its account's
+// eea_without_consent is skip. "" when it may. The country is the conversion's
+// (its click's, else the postback's), set before deliveries are made.
+func consentSkipReason(ctx context.Context, tx pgx.Tx, conversionID int64) (string, error) {
+	var country, adUserData, adPersonalization, policy string
+	err := tx.QueryRow(ctx, `SELECT v.country, v.consent_ad_user_data, v.consent_ad_personalization, a.eea_without_consent
+		FROM conversions v JOIN accounts a ON a.id = v.account_id WHERE v.id = $1`, conversionID).
+		Scan(&country, &adUserData, &adPersonalization, &policy)
+	if err != nil {
+		return "", fmt.Errorf("consent of conversion %d: %w", conversionID, err)
+	}
+	pol, _ := destinations.ParseEEAPolicy(policy)
+	signal := destinations.Consent{AdUserData: destinations.ConsentStatus(adUserData),
+		AdPersonalization: destinations.ConsentStatus(adPersonalization)}
+	if _, skip := destinations.ConsentFor(signal, country, pol); skip {
+		return destinations.ConsentSkipReason(country), nil
+	}
+	return "", nil
 }
 
 // destinationHad is what one destination was sent of a conversion so far.
@@ -349,7 +408,7 @@ func deliveredSoFar(ctx context.Context, tx pgx.Tx, conversionID int64) (map[int
 		switch {
 		case status == "suppressed":
 			h.suppressed = true
-		case status == "failed":
+		case status == "failed" || status == "skipped":
 			// Never received: changes nothing the destination has.
 		case kind == destinations.KindReversal || kind == destinations.KindRetraction:
 			h.holds, h.value = false, decimal.Zero

@@ -33,7 +33,7 @@ var eraseKeepUnique = map[string]bool{
 // personalKeys are removed from JSON documents (a stored postback) that mention
 // the person; a document that still mentions them after that is emptied.
 var personalKeys = []string{"click_id", "ref_id", "email", "visitor_id", "page_id", "ip", "user_agent",
-	"traits", "params", "passthrough", "items", "subs"}
+	"traits", "params", "passthrough", "items", "subs", "ga_client_id"}
 
 // Erase removes or anonymises everything about one person in an account: their
 // clicks are deleted (with the clicks of the same email or ref id), and every
