@@ -13,19 +13,19 @@ import (
 
 // Click is one recorded visit (a FunnelFlux hit): what a conversion is attributed to.
 type Click struct {
-	ID         string            `json:"click_id"`
-	AccountID  string            `json:"account_id"`
-	CampaignID *int64            `json:"campaign_id"`
-	VisitorID  string            `json:"visitor_id"`
-	PageID     string            `json:"page_id"`
-	ExternalID string            `json:"external_id"`
-	RefID      string            `json:"ref_id"`
-	Email      string            `json:"email"`
-	FBCLID     string            `json:"fbclid"`
-	GCLID      string            `json:"gclid"`
-	GBRAID     string            `json:"gbraid"`
-	WBRAID     string            `json:"wbraid"`
-	TTCLID     string            `json:"ttclid"`
+	ID         string `json:"click_id"`
+	AccountID  string `json:"account_id"`
+	CampaignID *int64 `json:"campaign_id"`
+	VisitorID  string `json:"visitor_id"`
+	PageID     string `json:"page_id"`
+	ExternalID string `json:"external_id"`
+	RefID      string `json:"ref_id"`
+	Email      string `json:"email"`
+	FBCLID     string `json:"fbclid"`
+	GCLID      string `json:"gclid"`
+	GBRAID     string `json:"gbraid"`
+	WBRAID     string `json:"wbraid"`
+	TTCLID     string `json:"ttclid"`
 	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
 	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
 	TTP        string            `json:"ttp"`
