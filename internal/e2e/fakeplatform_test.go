@@ -35,7 +35,7 @@ type fakePlatform struct {
 	// actions are the Google Ads conversion action ids the customer has
 	// (nil: only 987654321, the one destination() configures).
 	actions []string
-	secret                             string   // webhook signing secret
+	secret  string // webhook signing secret
 
 	// Google Ads with OAuth (useOAuth): the fake is also the token endpoint
 	// (/token), issues a new access token per refresh and refuses with 401
