@@ -24,9 +24,9 @@ type Result struct {
 	Resent       int // events sent again because a crash hid the destination's answer (same event id)
 	// ResentBy splits Resent per destination type (webhook, postback).
 	ResentBy map[string]int
-	Problems     []string
-	Notes        []string
-	Took         time.Duration
+	Problems []string
+	Notes    []string
+	Took     time.Duration
 }
 
 const maxProblems = 12
