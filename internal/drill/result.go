@@ -22,11 +22,10 @@ type Result struct {
 	Wrong        int // a single conversion in the wrong state or value
 	Unexpected   int // events received that no postback should have caused
 	Resent       int // events sent again because a crash hid the destination's answer (same event id)
-	// ResentBy splits Resent per destination type (webhook, postback).
-	ResentBy map[string]int
-	Problems []string
-	Notes    []string
-	Took     time.Duration
+	ResentBy     map[string]int // Resent per destination type (webhook, postback)
+	Problems     []string
+	Notes        []string
+	Took         time.Duration
 }
 
 const maxProblems = 12
