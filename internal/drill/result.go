@@ -17,11 +17,11 @@ type Result struct {
 	Reversals    int            // expected reversals the webhook received
 	Expected     map[string]int // per destination: expected conversion events
 	ExpReversals int
-	Lost         int // transactions without a conversion, expected events never received
-	Duplicated   int // extra conversions, events received more than once
-	Wrong        int // a single conversion in the wrong state or value
-	Unexpected   int // events received that no postback should have caused
-	Resent       int // events sent again because a crash hid the destination's answer (same event id)
+	Lost         int            // transactions without a conversion, expected events never received
+	Duplicated   int            // extra conversions, events received more than once
+	Wrong        int            // a single conversion in the wrong state or value
+	Unexpected   int            // events received that no postback should have caused
+	Resent       int            // events sent again because a crash hid the destination's answer (same event id)
 	ResentBy     map[string]int // Resent per destination type (webhook, postback)
 	Problems     []string
 	Notes        []string
