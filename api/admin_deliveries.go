@@ -27,9 +27,9 @@ func (s *server) listDeliveries(c *gin.Context) {
 		destID = n
 	}
 	switch c.Query("status") {
-	case "", "pending", "delivered", "failed", "suppressed":
+	case "", "pending", "delivered", "failed", "suppressed", "skipped":
 	default:
-		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed or suppressed")
+		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed, suppressed or skipped")
 		return
 	}
 	rows, err := s.Store.ListDeliveries(c.Request.Context(), c.Param("account"), store.DeliveryFilter{
