@@ -265,9 +265,15 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	if len(dests) == 0 {
 		return nil, nil
 	}
-	consentSkip, err := consentSkipReason(ctx, tx, conversionID)
-	if err != nil {
-		return nil, err
+	var consentSkip string
+	for _, d := range dests {
+		if destinations.IsAdPlatform(destinations.Type(d.typ)) {
+			// One more round trip, only when an ad platform may be sent to.
+			if consentSkip, err = consentSkipReason(ctx, tx, conversionID); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	had, err := deliveredSoFar(ctx, tx, conversionID)
 	if err != nil {
