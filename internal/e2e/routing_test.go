@@ -171,4 +171,30 @@ func TestConsentRoutingAndClickIDsReachPlatforms(t *testing.T) {
 	if actions[leadOrder] != "customers/1234567890/conversionActions/111" || actions[buyOrder] != "customers/1234567890/conversionActions/222" {
 		t.Errorf("google actions by order %v; want Lead (%s) on 111 and Purchase (%s) on 222", actions, leadOrder, buyOrder)
 	}
+
+	// Under skip, the next EEA conversion without a signal reaches no ad
+	// platform (a skipped row says why) while the traffic source gets it.
+	if code, body := st.admin("PUT", "/settings", `{"eea_without_consent":"skip"}`); code != http.StatusOK {
+		t.Fatalf("settings: %d %v", code, body)
+	}
+	source := newFake(t, "postback")
+	code, body = st.admin("POST", "/destinations", withConfig(t, source, "source", campaign, nil))
+	if code != http.StatusCreated {
+		t.Fatalf("create postback destination: %d %v", code, body)
+	}
+	sourceID := int64(body["id"].(float64))
+	post("TX-ROUTE-SKIP", "Purchase", "20")
+	st.waitDelivery(t, "TX-ROUTE-SKIP", sourceID, "delivered", 60*time.Second)
+	source.assertValid(t)
+	for _, f := range []*fakePlatform{meta, tiktok, ga4, gads, purchaseOnly} {
+		d := st.waitDelivery(t, "TX-ROUTE-SKIP", dests[f], "skipped", 30*time.Second)
+		if reason, _ := d["last_error"].(string); reason == "" || num(d["attempts"]) != 0 {
+			t.Errorf("%s skipped delivery %v, want a reason and no attempt", f.kind, d)
+		}
+	}
+	for f, n := range map[*fakePlatform]int{meta: 2, tiktok: 2, ga4: 2, gads: 2, purchaseOnly: 1} {
+		if got := f.requests(); got != n {
+			t.Errorf("%s received %d requests after skip, want still %d", f.kind, got, n)
+		}
+	}
 }
