@@ -1,13 +1,20 @@
 -- Consent and click ids that reach the ad platforms (issue 23).
 --
+-- Every column added here has a constant default, so adding it rewrites no
+-- table; the CHECKs are added NOT VALID (every existing row holds the default,
+-- which passes them), so no table is scanned under its lock either. New and
+-- updated rows are checked.
+
 -- The consent a conversion's postbacks carried ('' no signal, 'granted',
 -- 'denied'), Google consent-mode names. A later postback without a signal
 -- keeps the earlier one. '' for every conversion so far: nothing changes.
 ALTER TABLE conversions
-    ADD COLUMN consent_ad_user_data      text NOT NULL DEFAULT ''
-        CHECK (consent_ad_user_data IN ('', 'granted', 'denied')),
-    ADD COLUMN consent_ad_personalization text NOT NULL DEFAULT ''
-        CHECK (consent_ad_personalization IN ('', 'granted', 'denied'));
+    ADD COLUMN consent_ad_user_data       text NOT NULL DEFAULT '',
+    ADD COLUMN consent_ad_personalization text NOT NULL DEFAULT '',
+    ADD CONSTRAINT conversions_consent_ad_user_data_check
+        CHECK (consent_ad_user_data IN ('', 'granted', 'denied')) NOT VALID,
+    ADD CONSTRAINT conversions_consent_ad_personalization_check
+        CHECK (consent_ad_personalization IN ('', 'granted', 'denied')) NOT VALID;
 
 -- The visitor's Google Analytics client id (from the _ga cookie or a
 -- ga_client_id/client_id parameter, "x.y") and TikTok's _ttp cookie, as the
