@@ -255,7 +255,11 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	for _, d := range dests {
 		route, err := destinations.RouteOf(d.cfg)
 		if err != nil {
-			return nil, fmt.Errorf("destination %d: %w", d.id, err)
+			// Refused when the destination is saved, so only a config written
+			// around the API gets here: it takes nothing (never more than the
+			// operator meant), rather than failing a step the workflow retries
+			// for as long as the database is down.
+			continue
 		}
 		if ok, _ := route.Takes(p.EventName, p.Integration, p.Attribution.CampaignID); ok {
 			taken = append(taken, d)
