@@ -146,6 +146,11 @@ func TestConsentAndClickIDsReachTheBuiltConversion(t *testing.T) {
 // signal, or a country outside the EEA, sends as usual.
 func TestEEAWithoutConsentSkip(t *testing.T) {
 	f := newConsentFixture(t, "skip", nil)
+	// A settings update that does not name the setting keeps it.
+	if a, err := f.st.UpdateAccountSettings(context.Background(), f.acct.ID, store.AccountSettings{Currency: "EUR", Timezone: "UTC"}); err != nil ||
+		a.EEAWithoutConsent != "skip" {
+		t.Fatalf("settings without eea_without_consent: %+v, %v; want skip kept", a, err)
+	}
 	refs := f.record("T1", "Purchase", `{"transaction_id":"T1","traits":{}}`, conv.StatusNone)
 	if _, ok := refs[f.meta.ID]; ok {
 		t.Errorf("meta handed over under skip: %+v", refs)

@@ -114,7 +114,7 @@ type AccountSettings struct {
 	Currency           string
 	Timezone           string
 	DefaultPhoneRegion string
-	EEAWithoutConsent  string // send, denied or skip; "" keeps send
+	EEAWithoutConsent  string // send, denied or skip; "" keeps what is stored
 }
 
 // UpdateAccountSettings stores an account's settings (validated by the caller). When
@@ -128,10 +128,9 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, id string, set Accoun
 		if err := tx.QueryRow(ctx, `SELECT currency FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&old); err != nil {
 			return notFound(err)
 		}
-		if set.EEAWithoutConsent == "" {
-			set.EEAWithoutConsent = "send"
-		}
-		if err := tx.QueryRow(ctx, `UPDATE accounts SET currency = $2, timezone = $3, default_phone_region = $4, eea_without_consent = $5
+		// "" keeps the stored setting, so a caller that does not know it changes nothing.
+		if err := tx.QueryRow(ctx, `UPDATE accounts SET currency = $2, timezone = $3, default_phone_region = $4,
+				eea_without_consent = CASE WHEN $5 = '' THEN eea_without_consent ELSE $5 END
 			WHERE id = $1 RETURNING id, name, currency, timezone, default_phone_region, eea_without_consent`,
 			id, set.Currency, set.Timezone, set.DefaultPhoneRegion, set.EEAWithoutConsent).
 			Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion, &a.EEAWithoutConsent); err != nil {
