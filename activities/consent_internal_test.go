@@ -139,6 +139,15 @@ func TestConsentAndClickIDsReachTheBuiltConversion(t *testing.T) {
 	if job.Conversion.ConsentAdUserData != "granted" || job.Conversion.ConsentAdPersonalization != "denied" {
 		t.Errorf("consent after a postback without one: %q/%q", job.Conversion.ConsentAdUserData, job.Conversion.ConsentAdPersonalization)
 	}
+	// The admin view shows the stored consent and the click's ids.
+	view, err := f.st.GetConversion(context.Background(), f.acct.ID, job.Delivery.ConversionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.Consent != (store.ConsentSignal{AdUserData: "granted", AdPersonalization: "denied"}) || view.Source == nil ||
+		view.Source.TTP != "ttp-cookie-1" || view.Source.GAClientID != "1234567890.1700000000" {
+		t.Errorf("conversion view consent %+v source %+v", view.Consent, view.Source)
+	}
 }
 
 // Under skip, an EEA conversion without a signal gets a skipped ad-platform

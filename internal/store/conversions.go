@@ -483,10 +483,18 @@ type Conversion struct {
 	UpdatedAt          time.Time        `json:"updated_at"`
 	DeletedAt          *time.Time       `json:"deleted_at,omitempty"`
 	WorkflowID         string           `json:"workflow_id"`
+	Consent            ConsentSignal    `json:"consent"`          // what its postbacks carried
 	Source             *SourceClick     `json:"source,omitempty"` // the attributed click's source data
 	History            []HistoryEntry   `json:"history,omitempty"`
 	Deliveries         []Delivery       `json:"deliveries"`
 	Postback           json.RawMessage  `json:"postback,omitempty"`
+}
+
+// ConsentSignal is the consent a conversion's postbacks carried: "granted",
+// "denied" or "" (no signal) for each.
+type ConsentSignal struct {
+	AdUserData        string `json:"ad_user_data"`
+	AdPersonalization string `json:"ad_personalization"`
 }
 
 // HistoryEntry is one transition of a conversion.
@@ -500,7 +508,8 @@ type HistoryEntry struct {
 
 const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.status, v.value, v.currency, v.event_name, v.click_id,
 	v.campaign_id, v.traffic_source, v.attributed, v.unattributed_reason, v.converted_at, v.created_at, v.updated_at, v.deleted_at,
-	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer`
+	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer,
+	v.consent_ad_user_data, v.consent_ad_personalization, k.ttp, k.ga_client_id`
 
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
@@ -514,6 +523,8 @@ type SourceClick struct {
 	GBRAID     string `json:"gbraid"`
 	WBRAID     string `json:"wbraid"`
 	TTCLID     string `json:"ttclid"`
+	TTP        string `json:"ttp"`
+	GAClientID string `json:"ga_client_id"`
 	FBC        string `json:"fbc"`
 	FBP        string `json:"fbp"`
 	IP         string `json:"ip"`
@@ -524,15 +535,16 @@ type SourceClick struct {
 func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
 	var c Conversion
 	var account string
-	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref *string
+	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref, ttp, ga *string
 	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
 		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
+		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref,
+		&c.Consent.AdUserData, &c.Consent.AdPersonalization, &ttp, &ga)
 	c.WorkflowID = conv.WorkflowID(account, c.TxKey)
 	c.Deliveries = []Delivery{}
 	if ext != nil {
 		c.Source = &SourceClick{ExternalID: *ext, VisitorID: *vid, FBCLID: *fbclid, GCLID: *gclid, GBRAID: *gbraid, WBRAID: *wbraid,
-			TTCLID: *ttclid, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
+			TTCLID: *ttclid, TTP: *ttp, GAClientID: *ga, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
 	}
 	return c, err
 }
