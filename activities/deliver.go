@@ -53,6 +53,17 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		// reaches a workflow.
 		return DeliverResult{}, nil
 	}
+	if reason := consentSkip(job); reason != "" {
+		// Made before the account chose skip, or by a backfill: not sent,
+		// and the log says why (no attempt is counted).
+		if _, err := a.Store.MarkDeliverySkipped(ctx, in.DeliveryID, reason); err != nil {
+			return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
+		}
+		if a.Metrics != nil {
+			a.Metrics.Deliveries.WithLabelValues(job.Destination.Type, "skipped").Inc()
+		}
+		return DeliverResult{}, nil
+	}
 	// Counted before the request goes out, so an attempt cut off by a worker that
 	// died still shows: Temporal numbers a retried activity's attempts, but not a
 	// first attempt made inside a workflow task that had to be run again.
@@ -148,6 +159,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 			Country: p.Traits.Country, IP: p.IP, UserAgent: p.UserAgent,
 		},
 		Passthrough: map[string]string{},
+		Consent:     consentOf(job),
 	}
 	if job.Conversion.AccountCurrency != nil {
 		c.AccountCurrency = *job.Conversion.AccountCurrency
@@ -180,6 +192,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		c.Subs = k.Subs
 		c.User.FBC, c.User.FBP = k.FBC, k.FBP
 		c.User.GCLID, c.User.GBRAID, c.User.WBRAID, c.User.TTCLID = k.GCLID, k.GBRAID, k.WBRAID, k.TTCLID
+		c.User.TTP, c.User.GAClientID = k.TTP, k.GAClientID
 		if c.User.IP == "" {
 			c.User.IP = k.IP
 		}
@@ -190,7 +203,42 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 			c.User.Email = k.Email
 		}
 	}
+	if id := destinations.GAClientID(p.GAClientID); id != "" {
+		// Sent with the postback: newer than the click's cookie.
+		c.User.GAClientID = id
+	}
 	return c, nil
+}
+
+// consentOf is the consent a delivery carries: what the conversion's
+// postbacks said, or for an EEA conversion without a signal what the
+// account's eea_without_consent says (denied, or nothing for send and skip).
+// Only ad platforms read it.
+func consentOf(job store.DeliveryJob) destinations.Consent {
+	signal := destinations.Consent{
+		AdUserData:        destinations.ConsentStatus(job.Conversion.ConsentAdUserData),
+		AdPersonalization: destinations.ConsentStatus(job.Conversion.ConsentAdPersonalization),
+	}
+	policy, _ := destinations.ParseEEAPolicy(job.EEAWithoutConsent)
+	c, _ := destinations.ConsentFor(signal, job.Conversion.Country, policy)
+	return c
+}
+
+// consentSkip is why an ad-platform delivery must not be sent (the account
+// skips EEA conversions without consent), or "".
+func consentSkip(job store.DeliveryJob) string {
+	if !destinations.IsAdPlatform(destinations.Type(job.Destination.Type)) {
+		return ""
+	}
+	signal := destinations.Consent{
+		AdUserData:        destinations.ConsentStatus(job.Conversion.ConsentAdUserData),
+		AdPersonalization: destinations.ConsentStatus(job.Conversion.ConsentAdPersonalization),
+	}
+	policy, _ := destinations.ParseEEAPolicy(job.EEAWithoutConsent)
+	if _, skip := destinations.ConsentFor(signal, job.Conversion.Country, policy); skip {
+		return destinations.ConsentSkipReason(job.Conversion.Country)
+	}
+	return ""
 }
 
 // heartbeat tells Temporal the attempt is alive while a platform is slow to

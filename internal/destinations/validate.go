@@ -51,6 +51,9 @@ func Validate(d Destination) error {
 	if err := validateEventIDSource(d); err != nil {
 		return err
 	}
+	if err := validateRouting(d); err != nil {
+		return err
+	}
 	switch d.Type {
 	case TypePostback:
 		if _, _, err := splitTemplate(d.cfg("url")); err != nil {

@@ -72,6 +72,14 @@ type Postback struct {
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
 
+	// Consent is the consent signal the postback carried (consent.go); nil
+	// when it carried none.
+	Consent *Consent `json:"consent,omitempty"`
+	// GAClientID is the visitor's Google Analytics client id sent as
+	// ga_client_id or client_id (raw _ga cookie or bare "x.y"); it wins over
+	// the click's.
+	GAClientID string `json:"ga_client_id,omitempty"`
+
 	Params []Param `json:"params"` // everything received, in order, for the log
 }
 

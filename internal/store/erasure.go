@@ -28,7 +28,7 @@ const (
 // reaches or fingerprints a person. What stays (transaction id, status, value,
 // currency, event, timestamp) is the account's record of the transaction.
 var personalKeys = []string{"click_id", "ref_id", "email", "visitor_id", "page_id", "ip", "user_agent",
-	"traits", "params", "passthrough", "items", "subs", "event_id"}
+	"traits", "params", "passthrough", "items", "subs", "event_id", "ga_client_id"}
 
 // personalKeysSQL is personalKeys as a SQL text[] literal (constants only).
 var personalKeysSQL = "ARRAY['" + strings.Join(personalKeys, "','") + "']::text[]"
