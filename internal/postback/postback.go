@@ -4,15 +4,18 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/conv"
 )
 
-// Status is the canonical conversion status after vocabulary mapping.
-type Status string
+// Status is the canonical conversion status after vocabulary mapping: the one
+// status type (conv.Status), which the state machine decides on.
+type Status = conv.Status
 
 const (
-	StatusPending  Status = "pending"
-	StatusApproved Status = "approved"
-	StatusRejected Status = "rejected"
+	StatusPending  = conv.StatusPending
+	StatusApproved = conv.StatusApproved
+	StatusRejected = conv.StatusRejected
 )
 
 // Where EventName came from (seed 001 priority order).
