@@ -348,7 +348,6 @@ func (s *Console) consoleCreateCampaign(c *gin.Context) {
 	flashRedirect(c, consoleBase+"/campaigns", "Campaign created: use its tracking link in your ads.")
 }
 
-
 func (s *Console) consoleDestinations(c *gin.Context) { s.renderDestinations(c, gin.H{}) }
 
 func (s *Console) renderDestinations(c *gin.Context, data gin.H) {
