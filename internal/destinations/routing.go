@@ -95,9 +95,17 @@ func splitList(raw string) []string {
 }
 
 // parseEventNames reads config "event_names": the platform's event name
-// per Convrelay event name, as a JSON object or "a=b, c=d" pairs (the form
-// of conversion_actions). Keys are matched without regard to case.
+// per Convrelay event name (parseEventMap's forms).
 func parseEventNames(raw string) (map[string]string, error) {
+	return parseEventMap(raw, "platform_event", nil)
+}
+
+// parseEventMap reads a map from Convrelay event name to a value (what: its
+// name in messages) written as a JSON object {"Lead":"x"} or as pairs
+// "Lead=x, Purchase=y": the form of event_names and conversion_actions. Keys
+// are matched without regard to case or surrounding spaces; valid, when set,
+// checks each value.
+func parseEventMap(raw, what string, valid func(v string) error) (map[string]string, error) {
 	raw = strings.TrimSpace(raw)
 	out := map[string]string{}
 	if raw == "" {
@@ -106,13 +114,13 @@ func parseEventNames(raw string) (map[string]string, error) {
 	pairs := map[string]string{}
 	if strings.HasPrefix(raw, "{") {
 		if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
-			return nil, fmt.Errorf("not a JSON object of event name to platform event name: %v", err)
+			return nil, fmt.Errorf("not a JSON object of event name to %s: %v", what, err)
 		}
 	} else {
 		for _, part := range splitList(raw) {
 			k, v, ok := strings.Cut(part, "=")
 			if !ok {
-				return nil, fmt.Errorf("%q is not event=platform_event", part)
+				return nil, fmt.Errorf("%q is not event=%s", part, what)
 			}
 			pairs[k] = v
 		}
@@ -120,10 +128,15 @@ func parseEventNames(raw string) (map[string]string, error) {
 	for k, v := range pairs {
 		k, v = eventKey(k), strings.TrimSpace(v)
 		if k == "" || v == "" {
-			return nil, fmt.Errorf("an event name and the platform's name are both needed (%q=%q)", k, v)
+			return nil, fmt.Errorf("an event name and a %s are both needed (%q=%q)", what, k, v)
 		}
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("event %q is mapped twice", k)
+		}
+		if valid != nil {
+			if err := valid(v); err != nil {
+				return nil, fmt.Errorf("%s %q for %q: %v", what, v, k, err)
+			}
 		}
 		out[k] = v
 	}
