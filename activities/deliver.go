@@ -139,6 +139,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		Currency:      job.Conversion.Currency,
 		TransactionID: p.TransactionID,
 		PixelEventID:  p.EventID,
+		FromTag:       p.Tag,
 		ClickID:       p.ClickID,
 		User: destinations.UserData{
 			Email: p.Traits.Email, Phone: p.Traits.Phone, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName,
