@@ -75,6 +75,9 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		a.count(job.Destination.Type, "") // the failure is counted when marked failed
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
 	}
+	if err := a.addTagHit(ctx, job, dest.Type, &event); err != nil {
+		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err) // the database: retried
+	}
 	stopBeat := heartbeat(ctx, 3*time.Second)
 	defer stopBeat()
 	result, sendErr := a.Sender.Deliver(ctx, dest, event)
@@ -187,6 +190,40 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		}
 	}
 	return c, nil
+}
+
+// addTagHit adds, for an ad platform, what the first-party tag recorded with
+// the conversion's click beyond the click itself (store.TagHit): the Google
+// Analytics client id (GA4 client_id), TikTok's ttp, and the page's consent
+// flag as both consent answers, each only where the conversion carries none.
+// A click that did not come from the tag has no tag hit: nothing changes.
+func (a *Activities) addTagHit(ctx context.Context, job store.DeliveryJob, typ destinations.Type, c *destinations.Conversion) error {
+	switch typ {
+	case destinations.TypeMeta, destinations.TypeTikTok, destinations.TypeGoogleAds, destinations.TypeGA4:
+	default:
+		return nil
+	}
+	if job.Click == nil {
+		return nil
+	}
+	h, err := a.Store.GetTagHit(ctx, job.AccountID, job.Click.ID)
+	if store.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.User.GAClientID == "" {
+		c.User.GAClientID = h.GAClientID
+	}
+	if c.User.TTP == "" {
+		c.User.TTP = h.TTP
+	}
+	if c.Consent.IsZero() && h.Consent != "" {
+		s := destinations.ConsentStatus(h.Consent)
+		c.Consent = destinations.Consent{AdUserData: s, AdPersonalization: s}
+	}
+	return nil
 }
 
 // heartbeat tells Temporal the attempt is alive while a platform is slow to

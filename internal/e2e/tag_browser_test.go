@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,11 +61,18 @@ window.convrelayConsent = "granted";
 	if code != http.StatusOK {
 		t.Fatalf("tag settings: %d %v", code, body)
 	}
-	meta := newFake(t, "meta")
-	dest, _ := json.Marshal(map[string]any{"type": "meta", "name": "meta-tag", "endpoint": meta.endpoint(),
-		"config": map[string]string{"pixel_id": meta.pixel, "access_token": meta.token}, "fire_on": "first"})
-	if code, body := st.admin("POST", "/destinations", string(dest)); code != http.StatusCreated {
-		t.Fatalf("create destination: %d %v", code, body)
+	meta, tiktok, ga4 := newFake(t, "meta"), newFake(t, "tiktok"), newFake(t, "ga4")
+	bodies := map[*fakePlatform]*capture{}
+	for _, f := range []*fakePlatform{meta, tiktok, ga4} {
+		bodies[f] = captureBodies(t, f)
+		var d map[string]any
+		json.Unmarshal([]byte(f.destination(f.kind+"-tag", "first", 0)), &d)
+		delete(d, "campaign_id") // the whole account's
+		d["endpoint"] = bodies[f].url
+		raw, _ := json.Marshal(d)
+		if code, body := st.admin("POST", "/destinations", string(raw)); code != http.StatusCreated {
+			t.Fatalf("create %s destination: %d %v", f.kind, code, body)
+		}
 	}
 
 	b := startBrowser(t, chrome, artifacts)
@@ -133,8 +143,57 @@ window.convrelayConsent = "granted";
 	if got.Fields["fbp"] != "fb.1.1700000000000.424242" || !strings.HasSuffix(got.Fields["fbc"], ".IwAR-tag-fbclid") {
 		t.Errorf("Meta user data: fbp %q, fbc %q", got.Fields["fbp"], got.Fields["fbc"])
 	}
+	// The ids only the tag can read reach TikTok and GA4, with the page's consent.
+	tiktok.waitArrival(t, 1, 60*time.Second)
+	ga4.waitArrival(t, 1, 60*time.Second)
+	tiktok.assertValid(t)
+	ga4.assertValid(t)
+	if b := bodies[tiktok].first(); !strings.Contains(b, `"ttp":"ttp-browser-xyz"`) || !strings.Contains(b, `"event_id":"`+eventID+`"`) {
+		t.Errorf("TikTok received %s, want ttp ttp-browser-xyz and event_id %s", b, eventID)
+	}
+	if b := bodies[ga4].first(); !strings.Contains(b, `"client_id":"987654321.1700000000"`) ||
+		!strings.Contains(b, `"ad_user_data":"GRANTED"`) {
+		t.Errorf("GA4 received %s, want the page's client id and consent", b)
+	}
 	cs := st.conversions("T9")
 	if len(cs) != 1 || cs[0]["click_id"] != clickID || cs[0]["integration"] != "tag" {
 		t.Errorf("conversion T9 = %v, want attributed to the landing hit %s", cs, clickID)
 	}
+}
+
+// capture sits in front of a fake platform and keeps the bodies it forwards.
+type capture struct {
+	url    string
+	mu     sync.Mutex
+	bodies []string
+}
+
+func captureBodies(t *testing.T, f *fakePlatform) *capture {
+	t.Helper()
+	c := &capture{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		c.mu.Lock()
+		c.bodies = append(c.bodies, string(b))
+		c.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		f.ServeHTTP(w, r)
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c.url = srv.URL
+	return c
+}
+
+func (c *capture) first() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.bodies) == 0 {
+		return ""
+	}
+	return c.bodies[0]
 }
