@@ -137,27 +137,10 @@ func (p *Pipeline) admitBrowser(ctx context.Context, b BrowserConversion, out *L
 	if err != nil {
 		return Refuse(ErrUnavailable, "", "", err)
 	}
-	if msg := browserConflict(st, pb); msg != "" {
+	if msg := conv.TagConflict(st, pb.Value); msg != "" {
 		return Refuse(ErrConflict, "tx", msg)
 	}
 	return p.logAccepted(ctx, out, d)
-}
-
-// browserConflict says why a browser may not send pb for a transaction in
-// state st, or "". A browser may create a transaction, or repeat an approved
-// one as it stands (a duplicate); anything else is a network's to say.
-func browserConflict(st conv.State, pb *postback.Postback) string {
-	switch {
-	case st.Status == "":
-		return ""
-	case st.Status == conv.StatusRejected:
-		return "the transaction was reported rejected; a browser cannot approve it"
-	case st.Status != conv.StatusApproved:
-		return "the transaction is " + string(st.Status) + "; a browser cannot change its status"
-	case pb.Value != nil && !pb.Value.Equal(st.Value):
-		return "the transaction's value is " + st.Value.String() + "; a browser cannot change it"
-	}
-	return ""
 }
 
 // safeID accepts URL- and cookie-safe ids of up to 64 characters.

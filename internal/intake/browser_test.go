@@ -6,13 +6,12 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/convrelay/convrelay/internal/conv"
-	"github.com/convrelay/convrelay/internal/postback"
 )
 
 // TestBrowserConflict: a browser may create a transaction or repeat an
 // approved one as it stands; it never approves a rejected one, moves a
 // pending one, or changes a value.
-func TestBrowserConflict(t *testing.T) {
+func TestTagConflict(t *testing.T) {
 	ten, twenty := decimal.NewFromInt(10), decimal.NewFromInt(20)
 	for _, c := range []struct {
 		name string
@@ -27,7 +26,7 @@ func TestBrowserConflict(t *testing.T) {
 		{"approved, same value", conv.State{Status: conv.StatusApproved, Value: ten}, &ten, true},
 		{"approved, no value", conv.State{Status: conv.StatusApproved, Value: ten}, nil, true},
 	} {
-		msg := browserConflict(c.st, &postback.Postback{Value: c.val})
+		msg := conv.TagConflict(c.st, c.val)
 		if (msg == "") != c.ok {
 			t.Errorf("%s: %q, want ok=%v", c.name, msg, c.ok)
 		}
