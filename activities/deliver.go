@@ -46,10 +46,22 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	case "delivered":
 		// A retry after the platform's answer was recorded: sent already.
 		return DeliverResult{StatusCode: job.Delivery.LastCode, Attempt: job.Delivery.Attempts}, nil
-	case "suppressed", "failed":
+	case "suppressed", "failed", "capped", "cap_rejected":
 		// Not to be sent. A failed one (given up on, or its hand-over failed) is
 		// sent again only by a re-drive, which puts it back to pending first,
-		// never by a repeated signal.
+		// never by a repeated signal; a capped one (past a campaign cap) never
+		// reaches a workflow.
+		return DeliverResult{}, nil
+	}
+	if reason := consentSkip(job); reason != "" {
+		// Made before the account chose skip, or by a backfill: not sent,
+		// and the log says why (no attempt is counted).
+		if _, err := a.Store.MarkDeliverySkipped(ctx, in.DeliveryID, reason); err != nil {
+			return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
+		}
+		if a.Metrics != nil {
+			a.Metrics.Deliveries.WithLabelValues(job.Destination.Type, "skipped").Inc()
+		}
 		return DeliverResult{}, nil
 	}
 	// Counted before the request goes out, so an attempt cut off by a worker that
@@ -74,9 +86,6 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		}
 		a.count(job.Destination.Type, "") // the failure is counted when marked failed
 		return DeliverResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotRetryable, err)
-	}
-	if err := a.addTagHit(ctx, job, dest.Type, &event); err != nil {
-		return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err) // the database: retried
 	}
 	stopBeat := heartbeat(ctx, 3*time.Second)
 	defer stopBeat()
@@ -140,6 +149,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		ChangedAt:     job.Delivery.CreatedAt,
 		Value:         deliveredValue(job),
 		Currency:      job.Conversion.Currency,
+		Rate:          job.Conversion.Rate,
 		TransactionID: p.TransactionID,
 		PixelEventID:  p.EventID,
 		FromTag:       p.Tag,
@@ -150,6 +160,10 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 			Country: p.Traits.Country, IP: p.IP, UserAgent: p.UserAgent,
 		},
 		Passthrough: map[string]string{},
+		Consent:     consentOf(job),
+	}
+	if job.Conversion.AccountCurrency != nil {
+		c.AccountCurrency = *job.Conversion.AccountCurrency
 	}
 	if c.User.Email == "" {
 		c.User.Email = p.Email
@@ -179,6 +193,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		c.Subs = k.Subs
 		c.User.FBC, c.User.FBP = k.FBC, k.FBP
 		c.User.GCLID, c.User.GBRAID, c.User.WBRAID, c.User.TTCLID = k.GCLID, k.GBRAID, k.WBRAID, k.TTCLID
+		c.User.TTP, c.User.GAClientID = k.TTP, k.GAClientID
 		if c.User.IP == "" {
 			c.User.IP = k.IP
 		}
@@ -189,41 +204,42 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 			c.User.Email = k.Email
 		}
 	}
+	if id := destinations.GAClientID(p.GAClientID); id != "" {
+		// Sent with the postback: newer than the click's cookie.
+		c.User.GAClientID = id
+	}
 	return c, nil
 }
 
-// addTagHit adds, for an ad platform, what the first-party tag recorded with
-// the conversion's click beyond the click itself (store.TagHit): the Google
-// Analytics client id (GA4 client_id), TikTok's ttp, and the page's consent
-// flag as both consent answers, each only where the conversion carries none.
-// A click that did not come from the tag has no tag hit: nothing changes.
-func (a *Activities) addTagHit(ctx context.Context, job store.DeliveryJob, typ destinations.Type, c *destinations.Conversion) error {
-	switch typ {
-	case destinations.TypeMeta, destinations.TypeTikTok, destinations.TypeGoogleAds, destinations.TypeGA4:
-	default:
-		return nil
+// consentOf is the consent a delivery carries: what the conversion's
+// postbacks said, or for an EEA conversion without a signal what the
+// account's eea_without_consent says (denied, or nothing for send and skip).
+// Only ad platforms read it.
+func consentOf(job store.DeliveryJob) destinations.Consent {
+	signal := destinations.Consent{
+		AdUserData:        destinations.ConsentStatus(job.Conversion.ConsentAdUserData),
+		AdPersonalization: destinations.ConsentStatus(job.Conversion.ConsentAdPersonalization),
 	}
-	if job.Click == nil {
-		return nil
+	policy, _ := destinations.ParseEEAPolicy(job.EEAWithoutConsent)
+	c, _ := destinations.ConsentFor(signal, job.Conversion.Country, policy)
+	return c
+}
+
+// consentSkip is why an ad-platform delivery must not be sent (the account
+// skips EEA conversions without consent), or "".
+func consentSkip(job store.DeliveryJob) string {
+	if !destinations.IsAdPlatform(destinations.Type(job.Destination.Type)) {
+		return ""
 	}
-	h, err := a.Store.GetTagHit(ctx, job.AccountID, job.Click.ID)
-	if store.IsNotFound(err) {
-		return nil
+	signal := destinations.Consent{
+		AdUserData:        destinations.ConsentStatus(job.Conversion.ConsentAdUserData),
+		AdPersonalization: destinations.ConsentStatus(job.Conversion.ConsentAdPersonalization),
 	}
-	if err != nil {
-		return err
+	policy, _ := destinations.ParseEEAPolicy(job.EEAWithoutConsent)
+	if _, skip := destinations.ConsentFor(signal, job.Conversion.Country, policy); skip {
+		return destinations.ConsentSkipReason(job.Conversion.Country)
 	}
-	if c.User.GAClientID == "" {
-		c.User.GAClientID = h.GAClientID
-	}
-	if c.User.TTP == "" {
-		c.User.TTP = h.TTP
-	}
-	if c.Consent.IsZero() && h.Consent != "" {
-		s := destinations.ConsentStatus(h.Consent)
-		c.Consent = destinations.Consent{AdUserData: s, AdPersonalization: s}
-	}
-	return nil
+	return ""
 }
 
 // heartbeat tells Temporal the attempt is alive while a platform is slow to

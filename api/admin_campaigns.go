@@ -51,7 +51,14 @@ func (s *server) getCampaign(c *gin.Context) {
 		s.failErr(c, "campaign", err)
 		return
 	}
-	c.JSON(http.StatusOK, s.newAPICampaign(cp))
+	view := s.newAPICampaign(cp)
+	if len(cp.Caps) > 0 {
+		if view.CapUsage, err = s.Store.CampaignCapUsage(c.Request.Context(), cp.AccountID, cp.ID); err != nil {
+			s.failErr(c, "campaign cap usage", err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, view)
 }
 
 // listCampaigns is GET /v1/accounts/{account}/campaigns.

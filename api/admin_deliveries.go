@@ -25,9 +25,9 @@ func (s *server) listDeliveries(c *gin.Context) {
 		destID = n
 	}
 	switch c.Query("status") {
-	case "", "pending", "delivered", "failed", "suppressed":
+	case "", "pending", "delivered", "failed", "suppressed", "skipped", "capped", "cap_rejected":
 	default:
-		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed or suppressed")
+		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed, suppressed, skipped, capped or cap_rejected")
 		return
 	}
 	rows, err := s.Store.ListDeliveries(c.Request.Context(), c.Param("account"), store.DeliveryFilter{

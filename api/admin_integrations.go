@@ -40,6 +40,21 @@ func (s *server) createIntegration(c *gin.Context) {
 	c.JSON(http.StatusCreated, s.newAPIIntegration(in, shown))
 }
 
+// setIntegrationStatusRules is PUT /v1/accounts/{account}/integrations/{slug}/status_rules
+// {"status_map":{...},"unknown_status":"reject"}: both replaced, tokens kept.
+func (s *server) setIntegrationStatusRules(c *gin.Context) {
+	var req admin.StatusRules
+	if !bindJSON(c, &req) {
+		return
+	}
+	in, err := s.admin.SetIntegrationStatusRules(c.Request.Context(), c.Param("account"), c.Param("slug"), req)
+	if err != nil {
+		s.answer(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.newAPIIntegration(in, ""))
+}
+
 // listIntegrations is GET /v1/accounts/{account}/integrations.
 func (s *server) listIntegrations(c *gin.Context) {
 	ins, err := s.Store.ListIntegrations(c.Request.Context(), c.Param("account"))

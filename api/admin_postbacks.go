@@ -89,6 +89,8 @@ func (s *server) testPostback(c *gin.Context) {
 		"http_status":     http.StatusOK,
 		"canonical":       d.Postback,
 		"status":          d.Postback.Status,
+		"raw_status":      d.Postback.RawStatus,
+		"status_source":   d.Postback.StatusSource,
 		"event_name":      d.Postback.EventName,
 		"transaction_key": d.TxKey,
 		"workflow_id":     d.WorkflowID,

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/text/language"
 
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -17,10 +18,12 @@ type settingsView struct {
 	Currency           string `json:"currency"`
 	Timezone           string `json:"timezone"`
 	DefaultPhoneRegion string `json:"default_phone_region"`
+	EEAWithoutConsent  string `json:"eea_without_consent"` // send, denied or skip
 }
 
 func viewSettings(a store.Account) settingsView {
-	return settingsView{Currency: a.Currency, Timezone: a.Timezone, DefaultPhoneRegion: a.DefaultPhoneRegion}
+	return settingsView{Currency: a.Currency, Timezone: a.Timezone, DefaultPhoneRegion: a.DefaultPhoneRegion,
+		EEAWithoutConsent: a.EEAWithoutConsent}
 }
 
 // getSettings is GET /v1/accounts/{account}/settings.
@@ -41,6 +44,7 @@ func (s *server) putSettings(c *gin.Context) {
 		Currency           *string `json:"currency"`
 		Timezone           *string `json:"timezone"`
 		DefaultPhoneRegion *string `json:"default_phone_region"`
+		EEAWithoutConsent  *string `json:"eea_without_consent"`
 	}
 	if !bindJSON(c, &req) {
 		return
@@ -51,7 +55,8 @@ func (s *server) putSettings(c *gin.Context) {
 		s.failErr(c, "account", err)
 		return
 	}
-	set := store.AccountSettings{Currency: a.Currency, Timezone: a.Timezone, DefaultPhoneRegion: a.DefaultPhoneRegion}
+	set := store.AccountSettings{Currency: a.Currency, Timezone: a.Timezone, DefaultPhoneRegion: a.DefaultPhoneRegion,
+		EEAWithoutConsent: a.EEAWithoutConsent}
 	if req.Currency != nil {
 		set.Currency = strings.ToUpper(strings.TrimSpace(*req.Currency))
 		if !postback.IsCurrency(set.Currency) {
@@ -74,6 +79,14 @@ func (s *server) putSettings(c *gin.Context) {
 			return
 		}
 		set.DefaultPhoneRegion = r
+	}
+	if req.EEAWithoutConsent != nil {
+		p, ok := destinations.ParseEEAPolicy(*req.EEAWithoutConsent)
+		if !ok {
+			fail(c, http.StatusUnprocessableEntity, "eea_without_consent must be send, denied or skip")
+			return
+		}
+		set.EEAWithoutConsent = string(p)
 	}
 	updated, err := s.Store.UpdateAccountSettings(ctx, a.ID, set)
 	s.Accounts.ForgetAccount(a.ID) // this process's intake, dispatch and activities read the change at once

@@ -125,7 +125,7 @@ func TestBackfillAPIHandsEachConversionToItsWorkflowOnce(t *testing.T) {
 		}
 		tx := d.TransactionID
 		signalled[tx] = true
-		wantID := workflows.WorkflowID(h.account.ID, tx)
+		wantID := conv.WorkflowID(h.account.ID, tx)
 		if c.workflowID != wantID || c.opts.ID != wantID || c.signal != workflows.RedeliverSignalName ||
 			c.workflowType != workflows.ConversionWorkflowName || c.input.TxKey != tx || c.input.AccountID != h.account.ID ||
 			c.opts.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING ||
@@ -170,7 +170,7 @@ func TestBackfillAPIHandsEachConversionToItsWorkflowOnce(t *testing.T) {
 func TestBackfillHandOverFailureIsMarkedFailed(t *testing.T) {
 	rec := &signalRecorder{}
 	h := newHarnessWith(t, harnessOptions{temporal: rec})
-	rec.refuse = workflows.WorkflowID(h.account.ID, "HO-2")
+	rec.refuse = conv.WorkflowID(h.account.ID, "HO-2")
 	h.approve("HO-1", "10", time.Now().Add(-time.Hour))
 	h.approve("HO-2", "11", time.Now().Add(-time.Hour))
 	id := h.destination(`{"type":"webhook","name":"crm","config":{"url":"https://hooks.example/x"}}`)

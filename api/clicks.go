@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/text"
@@ -90,7 +91,9 @@ func (s *server) clickRedirect(c *gin.Context) {
 		VisitorID: vid, PageID: limitLen(c.Query("p"), 128), ExternalID: limitLen(c.Query("external_id"), 256),
 		FBCLID: limitLen(c.Query("fbclid"), 512), GCLID: limitLen(c.Query("gclid"), 512), GBRAID: limitLen(c.Query("gbraid"), 512),
 		WBRAID: limitLen(c.Query("wbraid"), 512), TTCLID: limitLen(c.Query("ttclid"), 512),
-		FBP: limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
+		TTP:        limitLen(firstNonEmpty(c.Query("ttp"), cookie(c, "_ttp")), 512),
+		GAClientID: limitLen(firstNonEmpty(destinations.GAClientID(c.Query("ga_client_id")), destinations.GAClientID(c.Query("client_id")), destinations.GAClientID(cookie(c, "_ga"))), 128),
+		FBP:        limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
 		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
 		Subs: subs, CreatedAt: now, Country: clickCountry(c),
 	}
@@ -125,6 +128,8 @@ func (s *server) createClick(c *gin.Context) {
 		GBRAID     string            `json:"gbraid"`
 		WBRAID     string            `json:"wbraid"`
 		TTCLID     string            `json:"ttclid"`
+		TTP        string            `json:"ttp"`
+		GAClientID string            `json:"ga_client_id"`
 		FBP        string            `json:"fbp"`
 		FBC        string            `json:"fbc"`
 		IP         string            `json:"ip"`
@@ -171,6 +176,7 @@ func (s *server) createClick(c *gin.Context) {
 		ExternalID: limitLen(req.ExternalID, 256), RefID: limitLen(req.RefID, 256), Email: limitLen(strings.TrimSpace(req.Email), 320),
 		FBCLID: limitLen(req.FBCLID, 512), GCLID: limitLen(req.GCLID, 512), GBRAID: limitLen(req.GBRAID, 512),
 		WBRAID: limitLen(req.WBRAID, 512), TTCLID: limitLen(req.TTCLID, 512), FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
+		TTP: limitLen(req.TTP, 512), GAClientID: limitLen(destinations.GAClientID(req.GAClientID), 128),
 		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now,
 		Country: req.Country}
 	if k.FBC == "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/tagjs"
@@ -189,6 +190,7 @@ func (s *server) tagHit(c *gin.Context) {
 		FBCLID:     limitLen(q.Get("fbclid"), 512), GCLID: limitLen(q.Get("gclid"), 512), GBRAID: limitLen(q.Get("gbraid"), 512),
 		WBRAID: limitLen(q.Get("wbraid"), 512), TTCLID: limitLen(q.Get("ttclid"), 512),
 		FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
+		TTP: limitLen(req.TTP, 256), GAClientID: destinations.GAClientID(req.GA),
 		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(req.Ref, 1024),
 		Subs: subs, CreatedAt: now, Country: clickCountry(c),
 	}
@@ -199,8 +201,7 @@ func (s *server) tagHit(c *gin.Context) {
 	if consent != "granted" && consent != "denied" {
 		consent = ""
 	}
-	k, err := s.Store.InsertTagHit(c.Request.Context(), k, store.TagHit{
-		GAClientID: gaClientID(req.GA), TTP: limitLen(req.TTP, 256), Consent: consent, PageURL: limitLen(req.URL, 2048)})
+	k, err := s.Store.InsertTagHit(c.Request.Context(), k, store.TagHit{Consent: consent, PageURL: limitLen(req.URL, 2048)})
 	if err != nil {
 		s.Logger.Error("tag hit not recorded", "account_id", account, "error", err)
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"status": "error", "error": "temporary failure; retry later"})
@@ -216,20 +217,6 @@ func (s *server) tagHit(c *gin.Context) {
 		rules = []store.OfferDomain{}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "recorded", "vid": vid, "hit": k.ID, "landing": landing, "autotag": rules})
-}
-
-// gaClientID reads the client id from a _ga cookie ("GA1.1.123.456" gives
-// "123.456"); a bare "x.y" is kept.
-func gaClientID(v string) string {
-	v = strings.TrimSpace(v)
-	parts := strings.Split(v, ".")
-	if len(parts) >= 4 && strings.HasPrefix(parts[0], "GA") {
-		v = parts[len(parts)-2] + "." + parts[len(parts)-1]
-	}
-	if len(v) > 64 || strings.Count(v, ".") != 1 {
-		return ""
-	}
-	return limitLen(v, 64)
 }
 
 // tagConversion is POST /{account}/t/conversion: the browser conversion,

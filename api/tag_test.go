@@ -97,8 +97,8 @@ func TestTagCORS(t *testing.T) {
 		t.Fatalf("stored hit = %+v", k)
 	}
 	th, err := h.st.GetTagHit(context.Background(), h.account.ID, clickID)
-	if err != nil || th.GAClientID != "123456789.1700000000" || th.TTP != "ttp-abc" || th.Consent != "granted" {
-		t.Fatalf("tag hit = %+v, %v", th, err)
+	if err != nil || k.GAClientID != "123456789.1700000000" || k.TTP != "ttp-abc" || th.Consent != "granted" {
+		t.Fatalf("click ga_client_id %q, ttp %q; tag hit = %+v, %v", k.GAClientID, k.TTP, th, err)
 	}
 	if !strings.Contains(body, `"landing":true`) || !strings.Contains(body, `"param":"aff_sub"`) {
 		t.Fatalf("hit answer = %s", body)

@@ -207,14 +207,21 @@ type apiCampaign struct {
 	TrafficSource         string           `json:"traffic_source"`
 	TrafficSourcePostback string           `json:"traffic_source_postback"`
 	AttributionWindowDays int              `json:"attribution_window_days"`
-	CreatedAt             time.Time        `json:"created_at"`
-	UpdatedAt             time.Time        `json:"updated_at"`
-	TrackingURL           string           `json:"tracking_url"`
+	// Traffic-source postback rules (docs/rules.md).
+	TrafficSourceFireOn destinations.FireOn     `json:"traffic_source_fire_on"`
+	Payout              destinations.PayoutRule `json:"payout"`
+	Caps                []store.Cap             `json:"caps"`
+	CapAction           string                  `json:"cap_action"`
+	CapUsage            []store.CapUsage        `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
+	CreatedAt           time.Time               `json:"created_at"`
+	UpdatedAt           time.Time               `json:"updated_at"`
+	TrackingURL         string                  `json:"tracking_url"`
 }
 
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
 	return apiCampaign{ID: cp.ID, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
-		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays, CreatedAt: cp.CreatedAt,
+		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
+		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, CreatedAt: cp.CreatedAt,
 		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + itoa(cp.ID)}
 }
 
@@ -261,6 +268,8 @@ type apiIntegration struct {
 	Open                bool              `json:"open"`
 	AllowedCIDRs        []string          `json:"allowed_cidrs"`
 	FieldMap            map[string]string `json:"field_map"`
+	StatusMap           map[string]string `json:"status_map"`
+	UnknownStatus       string            `json:"unknown_status"`
 	CreatedAt           time.Time         `json:"created_at"`
 	HasToken            bool              `json:"has_token"`
 	Tokens              []apiToken        `json:"tokens"`
@@ -290,7 +299,8 @@ type apiNewToken struct {
 // the template (the one just created), or "" for the masked view.
 func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegration {
 	v := apiIntegration{ID: in.ID, AccountID: in.AccountID, Slug: in.Slug, Preset: in.Preset, Open: in.Open,
-		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
+		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, StatusMap: in.StatusMap, UnknownStatus: in.UnknownStatus,
+		CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
 		Tokens: make([]apiToken, 0, len(in.Tokens)), PostbackURL: s.integrationBase(in), Token: shown}
 	for _, t := range in.Tokens {
 		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt})

@@ -348,8 +348,6 @@ func (s *Console) consoleCreateCampaign(c *gin.Context) {
 	flashRedirect(c, consoleBase+"/campaigns", "Campaign created: use its tracking link in your ads.")
 }
 
-var destinationTypes = []string{"webhook", "postback", "meta", "tiktok", "google_ads", "ga4"}
-
 func (s *Console) consoleDestinations(c *gin.Context) { s.renderDestinations(c, gin.H{}) }
 
 func (s *Console) renderDestinations(c *gin.Context, data gin.H) {
@@ -382,8 +380,8 @@ func (s *Console) renderDestinations(c *gin.Context, data gin.H) {
 	if _, ok := data["Edit"]; !ok {
 		data["Edit"] = edit
 	}
-	data["Title"], data["Rows"], data["Types"], data["FireOns"], data["Flash"] = "Destinations", views, destinationTypes,
-		[]string{"first", "approved", "value_change", "rejected"}, c.Query("flash")
+	data["Title"], data["Rows"], data["Types"], data["FireOns"], data["Flash"] = "Destinations", views, destinations.Types,
+		destinations.LifeEventNames(), c.Query("flash")
 	s.renderConsole(c, http.StatusOK, "destinations", data)
 }
 

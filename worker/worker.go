@@ -1,5 +1,6 @@
-// Package worker builds the Temporal worker that runs ConversionWorkflow and its
-// activities.
+// Package worker builds the Temporal worker: ConversionWorkflow (one per
+// transaction), the retention and rates workflows, their activities, and the
+// schedules that start the latter two.
 package worker
 
 import (

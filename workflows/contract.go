@@ -1,6 +1,8 @@
-// Package workflows holds ConversionWorkflow, one per transaction, and its pure
-// state machine. This file is the workflow's contract: everything a client needs to
-// start, signal or query it.
+// Package workflows holds ConversionWorkflow, one per transaction, with its pure
+// state machine (transition.go), and the scheduled RetentionWorkflow and
+// RatesWorkflow. This file is the conversion workflow's contract: everything a
+// client needs to start, signal or query it; internal/dispatch is its only client
+// that starts or signals one.
 package workflows
 
 import (
@@ -43,9 +45,6 @@ var (
 
 // SearchAttributeNames lists the custom search attributes the namespace must have.
 var SearchAttributeNames = []string{"TransactionId", "ClickId", "AccountId", "ConversionStatus", "EventName", "Integration"}
-
-// WorkflowID is the id of a transaction's workflow: conv/<account>/<transaction key>.
-func WorkflowID(accountID, txKey string) string { return conv.WorkflowID(accountID, txKey) }
 
 // TxKeyFromWorkflowID recovers the transaction key from a workflow id.
 func TxKeyFromWorkflowID(accountID, workflowID string) string {
@@ -98,7 +97,7 @@ func StartOptions(taskQueue string, s Start) (client.StartWorkflowOptions, Input
 	if taskQueue == "" {
 		taskQueue = DefaultTaskQueue
 	}
-	id := WorkflowID(s.AccountID, s.TxKey)
+	id := conv.WorkflowID(s.AccountID, s.TxKey)
 	return client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,

@@ -246,7 +246,7 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	}
 	prev := w.state
 	decision := Decide(prev, Incoming{
-		Status:        conv.Status(facts.Status),
+		Status:        facts.Status,
 		Value:         facts.Value,
 		DefaultPayout: prep.Attribution.DefaultPayout,
 	})

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/convrelay/convrelay/activities"
+	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/pgtest"
 	"github.com/convrelay/convrelay/internal/postback"
@@ -107,7 +108,7 @@ func (f *fixture) postback(query string) workflows.PostbackSignal {
 	canonical, _ := json.Marshal(p)
 	e := &store.LogEntry{AccountID: f.account.ID, Integration: "pb", Method: "GET", Path: "/pb", RawQuery: query,
 		ReceivedAt: time.Now().UTC(), Canonical: canonical, TransactionID: p.TransactionID,
-		WorkflowID: workflows.WorkflowID(f.account.ID, p.TransactionKey()), Outcome: "accepted"}
+		WorkflowID: conv.WorkflowID(f.account.ID, p.TransactionKey()), Outcome: "accepted"}
 	if err := f.st.InsertLog(context.Background(), e); err != nil {
 		f.t.Fatal(err)
 	}

@@ -14,7 +14,10 @@ type command struct {
 
 // Variables every command that reaches the database or Temporal reads.
 var (
-	dbEnv       = []string{"DATABASE_URL", "CONVRELAY_DB_MAX_CONNS", "CONVRELAY_LOG_LEVEL", "CONVRELAY_LOG_FORMAT"}
+	// CONVRELAY_SECRET_KEY seals and opens the secrets stored in the database
+	// (integration tokens, destination credentials): every command that reads
+	// or writes them needs it, and a production start refuses to run without it.
+	dbEnv       = []string{"DATABASE_URL", "CONVRELAY_SECRET_KEY", "CONVRELAY_SECRET_KEY_OLD", "CONVRELAY_DB_MAX_CONNS", "CONVRELAY_LOG_LEVEL", "CONVRELAY_LOG_FORMAT"}
 	temporalEnv = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
 		"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_TLS", "CONVRELAY_TASK_QUEUE"}
 	apiEnv = []string{"HTTP_ADDR", "CONVRELAY_PUBLIC_URL", "CONVRELAY_DEFAULT_ACCOUNT", "CONVRELAY_MAX_BODY_BYTES",

@@ -34,6 +34,8 @@ type BackfillSkipped struct {
 	Suppressed   int `json:"suppressed"`    // the network sent disable_postbacks for the transaction
 	FailedBefore int `json:"failed_before"` // an earlier delivery to it failed: re-drive that one
 	ClickTooOld  int `json:"click_too_old"` // the click is older than the platform accepts
+	Capped       int `json:"capped"`        // past a cap of the campaign (docs/rules.md): held or rejected, not sent
+	Routing      int `json:"routing"`       // the destination's only_events/only_integrations/only_campaigns leave it out
 }
 
 // Backfill delivers the account's approved conversions of the last days days (at
@@ -76,7 +78,7 @@ func (s *Service) Backfill(ctx context.Context, account string, id int64, days i
 		DestinationID: id, DaysRequested: days, Days: used, WindowDays: w.Days(), Window: w.Why, Since: p.Since.UTC(),
 		ConversionsFound: res.Found, DeliveriesCreated: len(res.Created), AlreadyDelivered: res.AlreadyDelivered,
 		Skipped: BackfillSkipped{FireOn: res.SkippedFireOn, Suppressed: res.SkippedSuppressed, FailedBefore: res.SkippedFailed,
-			ClickTooOld: res.SkippedClickTooOld},
+			ClickTooOld: res.SkippedClickTooOld, Capped: res.Capped, Routing: res.SkippedRouting},
 		HandoverFailed: failed,
 	}, nil
 }

@@ -3,10 +3,12 @@ package admin
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -19,6 +21,11 @@ type CampaignRequest struct {
 	TrafficSource         string           `json:"traffic_source"`
 	TrafficSourcePostback string           `json:"traffic_source_postback"`
 	AttributionWindowDays int              `json:"attribution_window_days"`
+	// Rules for the traffic-source postback (docs/rules.md).
+	TrafficSourceFireOn destinations.FireOn      `json:"traffic_source_fire_on"`
+	Payout              *destinations.PayoutRule `json:"payout"`
+	Caps                []store.Cap              `json:"caps"`
+	CapAction           string                   `json:"cap_action"`
 }
 
 // SaveCampaign creates a campaign (id 0) or replaces campaign id.
@@ -51,8 +58,52 @@ func validCampaign(account string, req CampaignRequest) (store.Campaign, error) 
 	case req.AttributionWindowDays < 0 || req.AttributionWindowDays > 365:
 		return store.Campaign{}, Invalid("attribution_window_days", "attribution_window_days must be from 1 to 365 (0 means 30)")
 	}
+	if req.TrafficSourceFireOn == 0 {
+		req.TrafficSourceFireOn = destinations.DefaultFireOn(destinations.TypePostback)
+	}
+	if err := destinations.ValidateFireOn(destinations.TypePostback, req.TrafficSourceFireOn); err != nil {
+		return store.Campaign{}, Invalid("traffic_source_fire_on", "traffic_source_"+err.Error())
+	}
+	var payout destinations.PayoutRule
+	if req.Payout != nil {
+		payout = *req.Payout
+	}
+	payout = payout.WithDefaults()
+	if err := payout.Validate(); err != nil {
+		return store.Campaign{}, Invalid("payout", err.Error())
+	}
+	if msg := validCaps(req.Caps, req.CapAction); msg != "" {
+		return store.Campaign{}, Invalid("caps", msg)
+	}
 	return store.Campaign{AccountID: account, Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
-		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays}, nil
+		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays,
+		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction}, nil
+}
+
+// validCaps checks a campaign's caps: at most one per event name, each with a
+// daily or total limit of at least 0, and the action past them.
+func validCaps(caps []store.Cap, action string) string {
+	if action != "" && action != store.CapHold && action != store.CapReject {
+		return "cap_action must be hold or reject"
+	}
+	if len(caps) > 20 {
+		return "at most 20 caps"
+	}
+	seen := map[string]bool{}
+	for _, cp := range caps {
+		ev := strings.TrimSpace(cp.Event)
+		if seen[ev] {
+			return "caps: one cap per event (\"\" is every event); " + strconv.Quote(ev) + " is repeated"
+		}
+		seen[ev] = true
+		if cp.Daily == nil && cp.Total == nil {
+			return "caps: each cap needs daily or total"
+		}
+		if (cp.Daily != nil && *cp.Daily < 0) || (cp.Total != nil && *cp.Total < 0) {
+			return "caps: daily and total must not be negative"
+		}
+	}
+	return ""
 }
 
 // isHTTPURL accepts http(s) URLs; macros like {click_id} are allowed in them.

@@ -21,6 +21,42 @@ type IntegrationRequest struct {
 	Open         bool              `json:"open"`
 	AllowedCIDRs []string          `json:"allowed_cidrs"`
 	FieldMap     map[string]string `json:"field_map"`
+	StatusRules
+}
+
+// StatusRules is how an integration reads status words beyond its preset
+// (docs/rules.md): status_map (word or code -> pending, approved, rejected or
+// ignore) and unknown_status (approve, the default, or reject).
+type StatusRules struct {
+	StatusMap     map[string]string `json:"status_map"`
+	UnknownStatus string            `json:"unknown_status"`
+}
+
+func (r StatusRules) valid() error {
+	if len(r.StatusMap) > 200 {
+		return Invalid("status_map", "status_map: at most 200 words")
+	}
+	if err := postback.ValidateStatusMap(r.StatusMap); err != nil {
+		return Invalid("status_map", err.Error())
+	}
+	if err := postback.ValidateUnknownStatus(r.UnknownStatus); err != nil {
+		return Invalid("unknown_status", err.Error())
+	}
+	return nil
+}
+
+// SetIntegrationStatusRules replaces an integration's status_map and
+// unknown_status; its tokens are kept.
+func (s *Service) SetIntegrationStatusRules(ctx context.Context, account, slug string, r StatusRules) (store.Integration, error) {
+	if err := r.valid(); err != nil {
+		return store.Integration{}, err
+	}
+	in, err := s.Store.SetIntegrationStatusRules(ctx, account, slug, r.StatusMap, r.UnknownStatus)
+	if err != nil {
+		return in, fromStore("integration "+intake.Quote(slug), err)
+	}
+	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
+	return in, nil
 }
 
 // CreateIntegration creates an integration; it gets a random token unless one is
@@ -43,8 +79,12 @@ func (s *Service) CreateIntegration(ctx context.Context, account string, req Int
 	if req.Open && req.Token != "" {
 		return in, "", Invalid("token", "an open integration takes no token")
 	}
+	if err := req.StatusRules.valid(); err != nil {
+		return in, "", err
+	}
 	in = store.Integration{AccountID: account, Slug: req.Slug, Open: req.Open,
-		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap}
+		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap,
+		StatusMap: req.StatusMap, UnknownStatus: req.UnknownStatus}
 	if req.Token != "" {
 		in.Tokens = []store.IntegrationToken{{Secret: req.Token}}
 	}

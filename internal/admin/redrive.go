@@ -24,10 +24,11 @@ func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (
 	return e, nil
 }
 
-// RetryDelivery puts a failed delivery back to pending and hands it to its
-// transaction's workflow through the dispatcher's one delivery hand-over (a run
-// started again, with the conversion's attributes and memo, if the workflow has
-// completed). A hand-over that fails leaves the delivery failed.
+// RetryDelivery puts a failed delivery (or one held past a campaign cap:
+// capped) back to pending and hands it to its transaction's workflow through
+// the dispatcher's one delivery hand-over (a run started again, with the
+// conversion's attributes and memo, if the workflow has completed). A
+// hand-over that fails leaves the delivery failed.
 func (s *Service) RetryDelivery(ctx context.Context, account string, id int64) (store.Delivery, error) {
 	if s.Temporal == nil {
 		return store.Delivery{}, refuse(KindUnavailable, "re-drive needs Temporal")

@@ -29,6 +29,11 @@ type Conversion struct {
 	ChangedAt time.Time
 	Value     decimal.Decimal
 	Currency  string
+	// AccountCurrency and Rate convert Value into the account's currency
+	// (Rate nil: not known yet); a payout rule in the account's currency
+	// uses them.
+	AccountCurrency string
+	Rate            *decimal.Decimal
 
 	TransactionID string
 	// PixelEventID is the postback's own event_id: the browser pixel's id

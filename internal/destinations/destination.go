@@ -15,6 +15,9 @@ const (
 	TypeWebhook   Type = "webhook"
 )
 
+// Types lists every destination type, in the order people pick them.
+var Types = []Type{TypeWebhook, TypePostback, TypeMeta, TypeTikTok, TypeGoogleAds, TypeGA4}
+
 // Destination is one configured delivery target of an account or campaign.
 type Destination struct {
 	ID   int64

@@ -112,6 +112,26 @@ func ga4Payload(c Conversion, now time.Time) ga4Body {
 // (the "GA1.1." prefix of a raw _ga cookie is dropped). Otherwise it derives
 // a stable id in GA's "number.number" shape from the click id, so repeated
 // deliveries of one click land on one pseudo-user.
+// GAClientID reads a Google Analytics client id as a click or postback
+// carries it: the _ga cookie ("GA1.1.1234567890.1700000000", any GAn.m
+// prefix) or the bare id ("1234567890.1700000000"). It returns the bare
+// id GA4's client_id takes, or "" when raw is neither.
+func GAClientID(raw string) string {
+	parts := strings.Split(strings.TrimSpace(raw), ".")
+	if len(parts) == 4 && len(parts[0]) >= 3 && strings.EqualFold(parts[0][:2], "GA") {
+		parts = parts[2:]
+	}
+	if len(parts) != 2 {
+		return ""
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 20 || !isDigits(p) {
+			return ""
+		}
+	}
+	return parts[0] + "." + parts[1]
+}
+
 func ga4ClientID(c Conversion) string {
 	if id := trimmed(c.User.GAClientID); id != "" {
 		if parts := strings.Split(id, "."); len(parts) == 4 && strings.HasPrefix(strings.ToUpper(parts[0]), "GA") {

@@ -1,7 +1,6 @@
 package destinations
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -55,47 +54,15 @@ func Prepare(d Destination, stored map[string]string) Destination {
 }
 
 // parseConversionActions reads config "conversion_actions": which Google
-// conversion action each event name goes to, as a JSON object
-// {"Lead":"111","Purchase":"222"} or as pairs "Lead=111, Purchase=222".
-// Keys are matched without regard to case or surrounding spaces; values are
-// ids or resource names, like conversion_action.
+// conversion action (an id or a resource name, like conversion_action) each
+// event name goes to, in parseEventMap's forms.
 func parseConversionActions(raw string) (map[string]string, error) {
-	raw = strings.TrimSpace(raw)
-	out := map[string]string{}
-	if raw == "" {
-		return out, nil
-	}
-	pairs := map[string]string{}
-	if strings.HasPrefix(raw, "{") {
-		if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
-			return nil, fmt.Errorf("not a JSON object of event name to conversion action: %v", err)
-		}
-	} else {
-		for _, part := range strings.Split(raw, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(part, "=")
-			if !ok {
-				return nil, fmt.Errorf("%q is not event=action", strings.TrimSpace(part))
-			}
-			pairs[k] = v
-		}
-	}
-	for k, v := range pairs {
-		k, v = eventKey(k), strings.TrimSpace(v)
-		if k == "" || v == "" {
-			return nil, fmt.Errorf("an event name and a conversion action are both needed (%q=%q)", k, v)
-		}
-		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("event %q is mapped twice", k)
-		}
+	return parseEventMap(raw, "conversion action", func(v string) error {
 		if !validConversionAction(v) {
-			return nil, fmt.Errorf("conversion action %q for %q is neither an id nor customers/…/conversionActions/…", v, k)
+			return fmt.Errorf("neither an id nor customers/…/conversionActions/…")
 		}
-		out[k] = v
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // validConversionAction accepts a numeric id or a resource name ending in one.

@@ -36,6 +36,15 @@ const (
 
 var lifeEvents = []LifeEvent{LifeFirst, LifeApproved, LifeValueChange, LifeRejected}
 
+// LifeEventNames are the life events a destination can take, in order.
+func LifeEventNames() []string {
+	out := make([]string, len(lifeEvents))
+	for i, e := range lifeEvents {
+		out[i] = string(e)
+	}
+	return out
+}
+
 // FireOn is a set of life events. Stored and shown in canonical order; read
 // from a JSON array, or a string naming one event or several separated by
 // commas (the single-string form of older clients: "first", "approved").

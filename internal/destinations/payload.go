@@ -15,12 +15,20 @@ import (
 func num(d decimal.Decimal) json.Number { return json.Number(d.String()) }
 
 // valueFields reports what to send as value/currency: both when either is
-// known, since platforms that take a value want its currency with it.
+// known, since platforms that take a value want its currency with it. It is
+// what ad platforms get (Meta, TikTok, GA4, Google): none of them takes a
+// negative conversion value, so a negative one (a revenue-share network's
+// chargeback or player loss) is sent as 0; traffic-source postbacks and
+// webhooks get the value as recorded, sign included.
 func valueFields(c Conversion) (json.Number, string) {
 	if c.Value.IsZero() && c.Currency == "" {
 		return "", ""
 	}
-	return num(c.Value), upperASCII(c.Currency)
+	v := c.Value
+	if v.IsNegative() {
+		v = decimal.Zero
+	}
+	return num(v), upperASCII(c.Currency)
 }
 
 // quantity defaults a missing quantity to one item.

@@ -42,17 +42,23 @@ func splitTemplate(tmpl string) (origin string, rest string, err error) {
 	return scheme + "://" + host, after[end:], nil
 }
 
-// postbackMacros are the values a template can use, unescaped.
-func postbackMacros(c Conversion, now time.Time) map[string]string {
+// postbackMacros are the values a template can use, unescaped. {payout} is
+// what the destination's payout rule gives (payout.go), {revenue} what the
+// network reported, both in {currency} unless a fixed payout's rate is not
+// yet known ({revenue_currency} then differs).
+func postbackMacros(d Destination, c Conversion, now time.Time) map[string]string {
+	money := PayoutOf(d, c)
 	m := map[string]string{
-		"external_id":    c.ExternalID,
-		"click_id":       c.ClickID,
-		"payout":         c.Value.String(),
-		"currency":       upperASCII(c.Currency),
-		"transaction_id": c.TransactionID,
-		"event":          c.EventName,
-		"status":         c.Status,
-		"campaign_id":    c.CampaignID,
+		"external_id":      c.ExternalID,
+		"click_id":         c.ClickID,
+		"payout":           money.Payout.String(),
+		"revenue":          money.Revenue.String(),
+		"currency":         money.Currency,
+		"revenue_currency": money.RevenueCurrency,
+		"transaction_id":   c.TransactionID,
+		"event":            c.EventName,
+		"status":           c.Status,
+		"campaign_id":      c.CampaignID,
 		// The delivery's idempotency key (Meta/TikTok event_id, Google
 		// order id): a receiver that keeps it can drop a re-send.
 		"event_id":  c.EventID,
@@ -86,7 +92,7 @@ func fillTemplate(tmpl string, macros map[string]string) (string, error) {
 }
 
 func postbackRequest(ctx context.Context, d Destination, c Conversion, now time.Time) (*http.Request, error) {
-	full, err := fillTemplate(d.cfg("url"), postbackMacros(c, now))
+	full, err := fillTemplate(d.cfg("url"), postbackMacros(d, c, now))
 	if err != nil {
 		return nil, fmt.Errorf("url template: %v", err)
 	}

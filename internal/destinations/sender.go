@@ -78,6 +78,8 @@ func (s *Sender) Send(ctx context.Context, d Destination, c Conversion) (Result,
 	if c.Kind == KindReversal && d.Type != TypeWebhook {
 		return Result{}, permanent(name, "reversals are only delivered to webhooks")
 	}
+	// The destination's own name for the event (config event_names).
+	c.EventName = mappedEventName(d, c.EventName)
 	now := s.now()
 	req, err := p.build(ctx, d, c, now)
 	if err != nil {

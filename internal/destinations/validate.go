@@ -51,6 +51,9 @@ func Validate(d Destination) error {
 	if err := validateEventIDSource(d); err != nil {
 		return err
 	}
+	if err := validateRouting(d); err != nil {
+		return err
+	}
 	switch d.Type {
 	case TypePostback:
 		if _, _, err := splitTemplate(d.cfg("url")); err != nil {
@@ -58,6 +61,9 @@ func Validate(d Destination) error {
 		}
 		if m := strings.ToUpper(d.cfg("method")); m != "" && m != "GET" && m != "POST" {
 			return fmt.Errorf("postback destination %q: method must be GET or POST, not %q", d.Name, d.cfg("method"))
+		}
+		if err := validatePayoutConfig(d); err != nil {
+			return fmt.Errorf("postback destination %q: %v", d.Name, err)
 		}
 	case TypeWebhook:
 		if err := checkHTTPURL(d.cfg("url")); err != nil {

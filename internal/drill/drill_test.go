@@ -116,3 +116,21 @@ func TestDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// A crash's re-sends are printed per destination type with who drops them.
+func TestReportResentPerDestinationType(t *testing.T) {
+	r := Result{Name: "worker-kill", Transactions: 1, Conversions: 1, Resent: 5, ResentBy: map[string]int{"webhook": 3, "postback": 2}}
+	out := r.Report()
+	for _, want := range []string{
+		"re-sent after a crash hid the destination's answer: 5",
+		"postback: 2 (the traffic source sees it twice; it drops the repeat only if the template carries {event_id})",
+		"webhook: 3 (the receiver sees it twice; it drops the repeat by its webhook-id header)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "postback: 2") > strings.Index(out, "webhook: 3") {
+		t.Errorf("types not in a stable order:\n%s", out)
+	}
+}

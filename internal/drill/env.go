@@ -49,7 +49,10 @@ func newEnv(ctx context.Context, s *Stack, name string, latency time.Duration) (
 	}
 	if err := e.acct.admin(ctx, "POST", "/campaigns", map[string]any{
 		"name": "drill " + name, "offer_url": "https://offer.example/?c={click_id}", "traffic_source": "drill-ts",
-		"traffic_source_postback": e.source.URL + "/ts?tx={transaction_id}&status={status}&payout={payout}&cid={click_id}",
+		"traffic_source_postback": e.source.URL + "/ts?tx={transaction_id}&status={status}&payout={payout}&cid={click_id}&eid={event_id}",
+		// The drill model (plan.go) expects the source told once, on the first
+		// recording; campaigns default to the approval since migration 014.
+		"traffic_source_fire_on": []string{"first"},
 	}, http.StatusCreated, &camp); err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ type fakeDest struct {
 
 	mu       sync.Mutex
 	ok       map[eventKey][]receipt       // successful receipts per event, in order
-	ids      map[eventKey]map[string]bool // event ids seen per event (webhooks)
+	ids      map[eventKey]map[string]bool // event ids seen per event (webhook-id, the postback's {event_id})
 	refused  int                          // answered 503
 	invalid  []string                     // requests that could not be read or were wrongly signed
 	inFlight int
@@ -103,7 +103,8 @@ func (f *fakeDest) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		key, id = eventKey{Tx: body.Conversion.TransactionID, Kind: body.Type}, body.ID
 	} else {
-		key = eventKey{Tx: r.URL.Query().Get("tx"), Kind: "conversion"}
+		// The template carries {event_id} as eid: the id a source deduplicates by.
+		key, id = eventKey{Tx: r.URL.Query().Get("tx"), Kind: "conversion"}, r.URL.Query().Get("eid")
 	}
 	// A sender that went away before the answer (a worker killed mid-request)
 	// cannot know the event arrived: its re-send is expected, and a platform
@@ -143,7 +144,7 @@ func (f *fakeDest) received() map[eventKey][]receipt {
 	return out
 }
 
-// idsOf is how many distinct event ids arrived for one event (webhooks).
+// idsOf is how many distinct event ids arrived for one event.
 func (f *fakeDest) idsOf(k eventKey) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

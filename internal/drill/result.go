@@ -2,6 +2,7 @@ package drill
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -16,11 +17,12 @@ type Result struct {
 	Reversals    int            // expected reversals the webhook received
 	Expected     map[string]int // per destination: expected conversion events
 	ExpReversals int
-	Lost         int // transactions without a conversion, expected events never received
-	Duplicated   int // extra conversions, events received more than once
-	Wrong        int // a single conversion in the wrong state or value
-	Unexpected   int // events received that no postback should have caused
-	Resent       int // events sent again because a crash hid the destination's answer (same event id)
+	Lost         int            // transactions without a conversion, expected events never received
+	Duplicated   int            // extra conversions, events received more than once
+	Wrong        int            // a single conversion in the wrong state or value
+	Unexpected   int            // events received that no postback should have caused
+	Resent       int            // events sent again because a crash hid the destination's answer (same event id)
+	ResentBy     map[string]int // Resent per destination type (webhook, postback)
 	Problems     []string
 	Notes        []string
 	Took         time.Duration
@@ -83,7 +85,17 @@ func (r Result) Report() string {
 	}
 	fmt.Fprintf(&b, "%-17s %s  [%s, %s]\n", r.Name, r.Line(), status, r.Took.Round(time.Second))
 	if r.Resent > 0 {
-		fmt.Fprintf(&b, "    re-sent after a crash hid the destination's answer: %d (same event id, which platforms deduplicate)\n", r.Resent)
+		fmt.Fprintf(&b, "    re-sent after a crash hid the destination's answer: %d, each under the event id of the first send\n", r.Resent)
+		types := make([]string, 0, len(r.ResentBy))
+		for t := range r.ResentBy {
+			types = append(types, t)
+		}
+		sort.Strings(types)
+		for _, t := range types {
+			if n := r.ResentBy[t]; n > 0 {
+				fmt.Fprintf(&b, "      %s: %d (%s)\n", t, n, resendDedup(t))
+			}
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "    %s\n", n)
@@ -92,4 +104,24 @@ func (r Result) Report() string {
 		fmt.Fprintf(&b, "    ! %s\n", p)
 	}
 	return b.String()
+}
+
+// resendDedup says who drops a crash's re-send to a destination of type t.
+// Meta, TikTok, GA4 and Google deduplicate by event or transaction id
+// themselves; a webhook receiver and a traffic source see the re-send and
+// must drop it by the id it carries.
+func resendDedup(t string) string {
+	switch t {
+	case "webhook":
+		return "the receiver sees it twice; it drops the repeat by its webhook-id header"
+	case "postback":
+		return "the traffic source sees it twice; it drops the repeat only if the template carries {event_id}"
+	case "meta", "tiktok":
+		return "the platform drops it by event_id"
+	case "ga4":
+		return "GA4 drops it by transaction_id"
+	case "google_ads":
+		return "Google drops it by order id / transactionId"
+	}
+	return "same event id"
 }

@@ -120,6 +120,12 @@ func (e *env) evaluate(plans []txPlan, snap snapshot) Result {
 				r.problem("%s: %s %s received %d more times after a delivery the sender had seen answered", d.f.Name, k.Tx, k.Kind, dup)
 			}
 			r.Resent += resent
+			if resent > 0 {
+				if r.ResentBy == nil {
+					r.ResentBy = map[string]int{}
+				}
+				r.ResentBy[d.f.Name] += resent
+			}
 			if ids := d.f.idsOf(k); ids > 1 && dup == 0 {
 				r.Duplicated += ids - 1
 				r.problem("%s: %s %s received under %d different event ids", d.f.Name, k.Tx, k.Kind, ids)

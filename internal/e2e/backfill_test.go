@@ -13,15 +13,15 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/devstack"
 	"github.com/convrelay/convrelay/internal/store"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // workflowRun is the current run of a transaction's workflow and its status.
 func (st *stack) workflowRun(t *testing.T, tx string) (string, enumspb.WorkflowExecutionStatus) {
 	t.Helper()
-	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(st.info.AccountID, tx), "")
+	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), conv.WorkflowID(st.info.AccountID, tx), "")
 	if err != nil {
 		t.Fatalf("describe workflow of %s: %v", tx, err)
 	}

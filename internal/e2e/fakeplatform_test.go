@@ -32,7 +32,10 @@ type fakePlatform struct {
 	// What a correct request carries (from the destination's config).
 	pixel, token, customerID, devToken string
 	postbackParams                     []string // query parameters a postback must fill
-	secret                             string   // webhook signing secret
+	// actions are the Google Ads conversion action ids the customer has
+	// (nil: only 987654321, the one destination() configures).
+	actions []string
+	secret  string // webhook signing secret
 
 	// Google Ads with OAuth (useOAuth): the fake is also the token endpoint
 	// (/token), issues a new access token per refresh and refuses with 401
@@ -72,6 +75,7 @@ type attempt struct {
 	Problems []string          // schema violations
 	Reject   string            // a well-formed request the platform refuses (unknown pixel)
 	Status   int               // what the fake answered
+	Body     []byte            // the request body as received
 }
 
 var (
@@ -204,7 +208,7 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	a := attempt{At: time.Now(), Method: r.Method, Path: r.URL.Path, Fields: map[string]string{}}
+	a := attempt{At: time.Now(), Method: r.Method, Path: r.URL.Path, Fields: map[string]string{}, Body: body}
 	switch f.kind {
 	case "meta":
 		f.checkMeta(r, body, &a)
@@ -644,9 +648,15 @@ func (f *fakePlatform) checkGoogleAds(r *http.Request, body []byte, a *attempt) 
 	onlyKeys(a, "conversion", c, "gclid", "gbraid", "wbraid", "conversionAction", "conversionDateTime", "conversionValue",
 		"currencyCode", "orderId", "externalAttributionData", "customVariables", "cartData", "userIdentifiers",
 		"conversionEnvironment", "consent", "customerType", "userIpAddress", "sessionAttributesEncoded", "sessionAttributesKeyValuePairs")
-	if s, _ := str(c["conversionAction"]); s != "customers/"+f.customerID+"/conversionActions/987654321" {
-		a.problem("conversionAction %q", s)
+	actions := f.actions
+	if actions == nil {
+		actions = []string{"987654321"}
 	}
+	action, _ := str(c["conversionAction"])
+	if !slices.ContainsFunc(actions, func(id string) bool { return action == "customers/"+f.customerID+"/conversionActions/"+id }) {
+		a.problem("conversionAction %q", action)
+	}
+	a.Fields["conversionAction"] = action
 	if s, _ := str(c["conversionDateTime"]); !googleTime.MatchString(s) {
 		a.problem("conversionDateTime %q is not yyyy-mm-dd hh:mm:ss+hh:mm", s)
 	}

@@ -11,15 +11,15 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/devstack"
-	"github.com/convrelay/convrelay/workflows"
 )
 
 // runLooks is what an operator sees of a run in the Temporal UI: its search
 // attributes and its memo, decoded.
 func (st *stack) runLooks(t *testing.T, tx, runID string) (map[string]string, map[string]string) {
 	t.Helper()
-	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(st.info.AccountID, tx), runID)
+	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), conv.WorkflowID(st.info.AccountID, tx), runID)
 	if err != nil {
 		t.Fatalf("describe %s run %s: %v", tx, runID, err)
 	}

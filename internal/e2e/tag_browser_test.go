@@ -101,9 +101,9 @@ window.convrelayConsent = "granted";
 		t.Fatalf("recorded hit = %+v", k)
 	}
 	th, err := s.GetTagHit(context.Background(), acct, clickID)
-	if err != nil || th.GAClientID != "987654321.1700000000" || th.TTP != "ttp-browser-xyz" || th.Consent != "granted" ||
+	if err != nil || k.GAClientID != "987654321.1700000000" || k.TTP != "ttp-browser-xyz" || th.Consent != "granted" ||
 		th.PageURL != page {
-		t.Fatalf("tag hit = %+v, %v", th, err)
+		t.Fatalf("click ga_client_id %q, ttp %q; tag hit = %+v, %v", k.GAClientID, k.TTP, th, err)
 	}
 
 	// AutoTag.

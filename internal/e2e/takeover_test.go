@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/devtemporal"
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/workflows"
@@ -138,7 +139,7 @@ func TestDeadReplicaRowsTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tc.Close()
-	it := tc.GetWorkflowHistory(ctx, workflows.WorkflowID(account, "TK-0"), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := tc.GetWorkflowHistory(ctx, conv.WorkflowID(account, "TK-0"), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	first, err := it.Next()
 	if err != nil {
 		t.Fatal(err)

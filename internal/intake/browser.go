@@ -20,10 +20,11 @@ const TagIntegration = "tag"
 
 // BrowserConversion is one POST /{account}/t/conversion as the tag sent it.
 // Only these names are read: a browser cannot send a status, traits or
-// disable_postbacks.
+// disable_postbacks. consent ("granted" or "denied") answers both consent
+// questions.
 type BrowserConversion struct {
 	AccountID string
-	Body      []byte // JSON: rev, tx, event, currency, p, vid, hit, event_id
+	Body      []byte // JSON: rev, tx, event, currency, p, vid, hit, event_id, consent
 	Path      string
 	SourceIP  string
 	UserAgent string
@@ -42,6 +43,7 @@ type browserBody struct {
 	Vid      string          `json:"vid"`
 	Hit      string          `json:"hit"`
 	EventID  string          `json:"event_id"`
+	Consent  string          `json:"consent"`
 }
 
 // AcceptBrowser is the browser tag's door. It reads the tag's fields, then
@@ -111,6 +113,11 @@ func (p *Pipeline) admitBrowser(ctx context.Context, b BrowserConversion, out *L
 	// The tag's names, as the FunnelFlux contract reads them; nothing else.
 	fields := map[string]any{"hit": in.Hit, "vid": in.Vid, "p": in.P, "tx": in.Tx, "currency": in.Currency,
 		"event_name": in.Event, "event_id": eventID, "ip": b.SourceIP, "user_agent": b.UserAgent}
+	if in.Consent == "granted" || in.Consent == "denied" {
+		// The page's flag answers both of Google's consent questions; it
+		// travels with the conversion to every ad platform.
+		fields["consent_ad_user_data"], fields["consent_ad_personalization"] = in.Consent, in.Consent
+	}
 	if len(in.Rev) > 0 && string(in.Rev) != "null" {
 		fields["rev"] = json.RawMessage(in.Rev)
 	}

@@ -116,7 +116,8 @@ func (p *Pipeline) admit(ctx context.Context, r Request, out *Live, gate Account
 		return r.ReadError
 	}
 	pb := globalPB
-	if pb == nil || integ.Preset != GlobalPreset || len(integ.FieldMap) > 0 {
+	if pb == nil || integ.Preset != GlobalPreset || len(integ.FieldMap) > 0 || len(integ.StatusMap) > 0 ||
+		integ.UnknownStatus == postback.UnknownStatusReject {
 		if pb, err = Parse(req, contractOf(integ)); err != nil {
 			return err
 		}
@@ -144,7 +145,7 @@ func (p *Pipeline) logAccepted(ctx context.Context, out *Live, d Decision) error
 }
 
 func contractOf(integ store.Integration) postback.Integration {
-	return postback.Integration{Preset: integ.Preset, FieldMap: integ.FieldMap}
+	return postback.Integration{Preset: integ.Preset, FieldMap: integ.FieldMap, StatusMap: integ.StatusMap, UnknownStatus: integ.UnknownStatus}
 }
 
 // GlobalPreset is how /pb reads a postback before its account is known.

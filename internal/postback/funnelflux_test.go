@@ -1,7 +1,6 @@
 package postback
 
 import (
-	"errors"
 	"testing"
 )
 
@@ -88,19 +87,27 @@ func TestDisablePostbacks(t *testing.T) {
 	}
 }
 
-// Seed 004: a rejected status may come with FunnelFlux's "-1"; negative
-// values are otherwise refused rather than recorded as income.
+// Seed 004: a rejected status may come with FunnelFlux's "-1". Issue 23: an
+// approved negative commission (a revenue-share chargeback) is recorded as
+// that negative value, not refused.
 func TestNegativeValues(t *testing.T) {
 	pb := q(t, "hit=h&rev=-1&status=rejected")
 	if pb.Status != StatusRejected || pb.Value.String() != "-1" {
 		t.Errorf("rejected with -1: %+v", pb)
 	}
-	_, err := Parse(Request{RawQuery: "hit=h&rev=-1"}, Integration{})
-	ve := validationError(t, err)
-	if ve.Field != "value" {
-		t.Errorf("negative value error field %q", ve.Field)
+	pb = q(t, "hit=h&commission=-12.40&status=approved")
+	if pb.Status != StatusApproved || pb.Value == nil || pb.Value.String() != "-12.4" || pb.ValueAlias != "commission" {
+		t.Errorf("approved negative commission: %+v", pb)
 	}
-	if errors.Is(err, ErrMalformedBody) {
-		t.Error("a negative value is not a malformed body")
+	// Only a positive commission makes a Purchase.
+	if pb.EventName != EventLead {
+		t.Errorf("negative commission event %q, want Lead", pb.EventName)
+	}
+	pb = q(t, "hit=h&rev=-3")
+	if pb.Status != StatusApproved || pb.Value.String() != "-3" {
+		t.Errorf("negative value without status: %+v", pb)
+	}
+	if _, err := Parse(Request{RawQuery: "hit=h&rev=-x"}, Integration{}); err == nil {
+		t.Error("a malformed negative value must still be refused")
 	}
 }

@@ -113,9 +113,6 @@ func checkInvariants(t *testing.T, pb *Postback) {
 	if pb.Currency != "" && !IsCurrency(pb.Currency) {
 		t.Fatalf("currency %q", pb.Currency)
 	}
-	if pb.Value != nil && pb.Value.IsNegative() && pb.Status != StatusRejected {
-		t.Fatalf("negative value %s with status %s", pb.Value, pb.Status)
-	}
 	for _, p := range append(append([]Param{}, pb.Params...), pb.Passthrough...) {
 		for _, s := range []string{p.Name, p.Value} {
 			if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {

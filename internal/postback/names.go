@@ -75,6 +75,7 @@ var (
 	nameCountry        = []string{"country"}
 	nameConversionType = []string{"conversion_type"}
 	nameItems          = []string{"items", "line_items", "products"}
+	nameGAClientID     = []string{"ga_client_id", "client_id"}
 )
 
 const passthroughPrefix = "xat_"

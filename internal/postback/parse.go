@@ -35,7 +35,10 @@ func Parse(req Request, integ Integration) (*Postback, error) {
 	}
 
 	pb.RawStatus, _ = ps.core(aliasStatus)
-	pb.Status = classifyStatus(pb.RawStatus, preset)
+	pb.Status, pb.StatusSource, err = classifyStatus(pb.RawStatus, preset, integ)
+	if err != nil {
+		return nil, err
+	}
 
 	if err := resolveValue(ps, pb); err != nil {
 		return nil, err
@@ -93,12 +96,19 @@ func Parse(req Request, integ Integration) (*Postback, error) {
 		}
 	}
 	pb.UserAgent, _ = ps.core(aliasUserAgent)
+	pb.Consent = resolveConsent(ps)
+	pb.GAClientID = ps.exact(nameGAClientID)
 	return pb, nil
 }
 
-// resolveValue reads the amount. A negative amount only makes sense as a
-// reversal, so it is accepted only with a rejected status (FunnelFlux's "-1
-// deletes" is expressed here by the status, never by the value).
+// resolveValue reads the amount. A negative amount is accepted whatever the
+// status: revenue-share networks report chargebacks and player losses as a
+// negative commission on an approved conversion, which is recorded and
+// reported as that negative value (the transaction's value, in reports and
+// in the {payout} of postbacks and webhooks). A rejection is still said by
+// the status, never by the value (FunnelFlux's "-1 deletes" included); an
+// automatic event stays Lead for a negative amount (only a positive
+// commission makes a Purchase).
 func resolveValue(ps *paramSet, pb *Postback) *Error {
 	raw, alias := ps.core(aliasValue)
 	if raw == "" {
@@ -107,9 +117,6 @@ func resolveValue(ps *paramSet, pb *Postback) *Error {
 	d, err := parseDecimal(raw)
 	if err != nil {
 		return fieldError("value", "Invalid value in %s %q: %v", alias, short(raw), err)
-	}
-	if d.IsNegative() && pb.Status != StatusRejected {
-		return fieldError("value", "Negative value in %s %q is only accepted with a rejected status", alias, short(raw))
 	}
 	pb.Value, pb.ValueAlias = &d, alias
 	return nil

@@ -4,15 +4,18 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/conv"
 )
 
-// Status is the canonical conversion status after vocabulary mapping.
-type Status string
+// Status is the canonical conversion status after vocabulary mapping: the one
+// status type (conv.Status), which the state machine decides on.
+type Status = conv.Status
 
 const (
-	StatusPending  Status = "pending"
-	StatusApproved Status = "approved"
-	StatusRejected Status = "rejected"
+	StatusPending  = conv.StatusPending
+	StatusApproved = conv.StatusApproved
+	StatusRejected = conv.StatusRejected
 )
 
 // Where EventName came from (seed 001 priority order).
@@ -61,6 +64,10 @@ type Postback struct {
 
 	RawStatus string `json:"raw_status,omitempty"`
 	Status    Status `json:"status"`
+	// StatusSource says which vocabulary read RawStatus (status.go): the
+	// integration's status_map, the preset, the generic words, or none
+	// (unknown, approved).
+	StatusSource string `json:"status_source,omitempty"`
 
 	Timestamp        *time.Time `json:"timestamp,omitempty"` // nil: use receive time
 	DisablePostbacks bool       `json:"disable_postbacks,omitempty"`
@@ -71,6 +78,14 @@ type Postback struct {
 
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
+
+	// Consent is the consent signal the postback carried (consent.go); nil
+	// when it carried none.
+	Consent *Consent `json:"consent,omitempty"`
+	// GAClientID is the visitor's Google Analytics client id sent as
+	// ga_client_id or client_id (raw _ga cookie or bare "x.y"); it wins over
+	// the click's.
+	GAClientID string `json:"ga_client_id,omitempty"`
 
 	Params []Param `json:"params"` // everything received, in order, for the log
 }

@@ -10,6 +10,14 @@ import (
 type Integration struct {
 	Preset   string            // preset name; "" means "custom"
 	FieldMap map[string]string // network param name -> canonical name, e.g. "sub1" -> "click_id"; "" ignores the param
+	// StatusMap reads the network's own status words and codes before the
+	// preset's vocabulary: word (matched like preset words: case, spaces,
+	// '_' and '-' ignored) -> pending, approved, rejected or ignore (the
+	// postback is refused with the reason and changes nothing).
+	StatusMap map[string]string
+	// UnknownStatus is what a status word no vocabulary knows means:
+	// approve ("" too, as seed 004 says) or reject (refused with the reason).
+	UnknownStatus string
 }
 
 // FieldMapping renames one network parameter to a canonical name; an empty

@@ -22,6 +22,10 @@ type Account struct {
 	// DefaultPhoneRegion (ISO 3166 alpha-2, or empty) is where a phone number
 	// without a country code is taken to be from.
 	DefaultPhoneRegion string `json:"default_phone_region"`
+	// EEAWithoutConsent is what happens to a conversion from an EEA country
+	// without a consent signal: "send" (no consent fields), "denied" (sent as
+	// denied) or "skip" (not sent to ad platforms). destinations.EEAPolicy.
+	EEAWithoutConsent string `json:"eea_without_consent"`
 }
 
 const idAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -97,8 +101,8 @@ func (s *Store) AddAPIKey(ctx context.Context, accountID, key, label string) err
 // GetAccount loads one account.
 func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
 	var a Account
-	err := s.Pool.QueryRow(ctx, `SELECT id, name, currency, timezone, default_phone_region FROM accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion)
+	err := s.Pool.QueryRow(ctx, `SELECT id, name, currency, timezone, default_phone_region, eea_without_consent FROM accounts WHERE id = $1`, id).
+		Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion, &a.EEAWithoutConsent)
 	if err != nil {
 		return Account{}, fmt.Errorf("get account %q: %w", id, notFound(err))
 	}
@@ -110,6 +114,7 @@ type AccountSettings struct {
 	Currency           string
 	Timezone           string
 	DefaultPhoneRegion string
+	EEAWithoutConsent  string // send, denied or skip; "" keeps what is stored
 }
 
 // UpdateAccountSettings stores an account's settings (validated by the caller). When
@@ -123,9 +128,12 @@ func (s *Store) UpdateAccountSettings(ctx context.Context, id string, set Accoun
 		if err := tx.QueryRow(ctx, `SELECT currency FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&old); err != nil {
 			return notFound(err)
 		}
-		if err := tx.QueryRow(ctx, `UPDATE accounts SET currency = $2, timezone = $3, default_phone_region = $4 WHERE id = $1
-			RETURNING id, name, currency, timezone, default_phone_region`, id, set.Currency, set.Timezone, set.DefaultPhoneRegion).
-			Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion); err != nil {
+		// "" keeps the stored setting, so a caller that does not know it changes nothing.
+		if err := tx.QueryRow(ctx, `UPDATE accounts SET currency = $2, timezone = $3, default_phone_region = $4,
+				eea_without_consent = CASE WHEN $5 = '' THEN eea_without_consent ELSE $5 END
+			WHERE id = $1 RETURNING id, name, currency, timezone, default_phone_region, eea_without_consent`,
+			id, set.Currency, set.Timezone, set.DefaultPhoneRegion, set.EEAWithoutConsent).
+			Scan(&a.ID, &a.Name, &a.Currency, &a.Timezone, &a.DefaultPhoneRegion, &a.EEAWithoutConsent); err != nil {
 			return err
 		}
 		if old == set.Currency {

@@ -53,6 +53,12 @@ type BackfillResult struct {
 	SkippedFailed int
 	// SkippedClickTooOld: its click is older than the platform accepts.
 	SkippedClickTooOld int
+	// Capped: past a cap of the destination's campaign (caps.go), recorded
+	// capped or cap_rejected now and not sent, or held so by a live delivery.
+	Capped int
+	// SkippedRouting: the destination's routing (only_events,
+	// only_integrations, only_campaigns) does not take it.
+	SkippedRouting int
 }
 
 // backfillWhere selects an account's approved conversions in the window; $1
@@ -75,9 +81,10 @@ func (s *Store) Backfill(ctx context.Context, p BackfillParams) (BackfillResult,
 	var typ, name, fireOnText string
 	var campaign *int64
 	var enabled bool
-	err := s.Pool.QueryRow(ctx, `SELECT type, name, fire_on, campaign_id, enabled FROM destinations
+	var cfg map[string]string
+	err := s.Pool.QueryRow(ctx, `SELECT type, name, fire_on, campaign_id, enabled, config FROM destinations
 		WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, p.AccountID, p.DestinationID).
-		Scan(&typ, &name, &fireOnText, &campaign, &enabled)
+		Scan(&typ, &name, &fireOnText, &campaign, &enabled, &cfg)
 	if err != nil {
 		return res, fmt.Errorf("backfill destination %d: %w", p.DestinationID, notFound(err))
 	}
@@ -99,7 +106,21 @@ func (s *Store) Backfill(ctx context.Context, p BackfillParams) (BackfillResult,
 		res.SkippedFireOn = res.Found
 		return res, nil
 	}
+	route, err := destinations.RouteOf(cfg)
+	if err != nil {
+		return res, fmt.Errorf("backfill destination %d: %w", p.DestinationID, err)
+	}
 	kind := destinations.KindFor(destinations.Type(typ), event)
+	// A campaign's traffic source is sent no more than its caps allow, backfill
+	// or not.
+	var caps campaignCaps
+	err = s.Pool.QueryRow(ctx, `SELECT c.id, c.caps, c.cap_action, to_char(now() AT TIME ZONE a.timezone, 'YYYY-MM-DD')
+		FROM destinations d JOIN campaigns c ON c.id = d.campaign_id JOIN accounts a ON a.id = d.account_id
+		WHERE d.id = $1 AND d.config->>'managed_by' = 'campaign' AND c.caps <> '[]'`, p.DestinationID).
+		Scan(&caps.campaignID, &caps.caps, &caps.action, &caps.day)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return res, fmt.Errorf("backfill destination %d: caps: %w", p.DestinationID, err)
+	}
 	batch := p.BatchSize
 	if batch <= 0 {
 		batch = 500
@@ -116,7 +137,7 @@ func (s *Store) Backfill(ctx context.Context, p BackfillParams) (BackfillResult,
 		err := s.InTx(ctx, func(tx pgx.Tx) error {
 			part = BackfillResult{}
 			var err error
-			n, after, err = backfillBatch(ctx, tx, p, campaign, clickSince, after, batch, kind, summary, typ, &part)
+			n, after, err = backfillBatch(ctx, tx, p, campaign, clickSince, after, batch, kind, summary, typ, caps, route, &part)
 			return err
 		})
 		if err != nil {
@@ -139,12 +160,19 @@ func (r *BackfillResult) add(o BackfillResult) {
 	r.SkippedSuppressed += o.SkippedSuppressed
 	r.SkippedFailed += o.SkippedFailed
 	r.SkippedClickTooOld += o.SkippedClickTooOld
+	r.Capped += o.Capped
+	r.SkippedRouting += o.SkippedRouting
 }
+
+// backfillInsert makes one pending backfill delivery, awaiting its workflow.
+const backfillInsert = `INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin,
+		awaiting_workflow_since)
+	VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now()) ON CONFLICT (event_key) DO NOTHING RETURNING id`
 
 // backfillCandidate is one conversion of a batch and what its destination
 // has of it.
 type backfillCandidate struct {
-	id                                                    int64
+	id, campaignID                                        int64
 	txKey, transactionID, integration, eventName, clickID string
 	currency                                              string
 	value                                                 decimal.Decimal
@@ -155,7 +183,7 @@ type backfillCandidate struct {
 // backfillBatch handles the next batch of conversions after id after, each
 // locked until the batch commits. It returns how many it read and the last id.
 func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *int64, clickSince *time.Time, after int64,
-	limit int, kind, summary, typ string, res *BackfillResult) (int, int64, error) {
+	limit int, kind, summary, typ string, caps campaignCaps, route destinations.Route, res *BackfillResult) (int, int64, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.tx_key, c.transaction_id, c.integration, c.event_name,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END, c.currency, c.value,
 			coalesce($6::timestamptz IS NOT NULL AND k.created_at < $6::timestamptz, false),
@@ -163,7 +191,8 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 				OR EXISTS (SELECT 1 FROM conversion_events e JOIN postback_log l ON l.id = e.postback_id
 					WHERE e.conversion_id = c.id AND l.outcome = 'suppressed'),
 			coalesce((SELECT string_agg(DISTINCT x.status, ',') FROM deliveries x
-				WHERE x.conversion_id = c.id AND x.destination_id = $7), '')
+				WHERE x.conversion_id = c.id AND x.destination_id = $7), ''),
+			coalesce(c.campaign_id, 0)
 		FROM conversions c
 		LEFT JOIN clicks k ON c.attributed AND k.account_id = c.account_id AND k.id = c.click_id
 		WHERE `+backfillWhere+`
@@ -176,7 +205,7 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 	for rows.Next() {
 		var c backfillCandidate
 		if err := rows.Scan(&c.id, &c.txKey, &c.transactionID, &c.integration, &c.eventName, &c.clickID, &c.currency, &c.value,
-			&c.clickTooOld, &c.suppressed, &c.had); err != nil {
+			&c.clickTooOld, &c.suppressed, &c.had, &c.campaignID); err != nil {
 			rows.Close()
 			return 0, after, fmt.Errorf("scan conversion: %w", err)
 		}
@@ -193,20 +222,43 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 	b := &pgx.Batch{}
 	var queued []backfillCandidate
 	for _, c := range cands {
+		takes, _ := route.Takes(c.eventName, c.integration, c.campaignID)
 		switch {
+		case !takes:
+			res.SkippedRouting++
 		case c.suppressed:
 			res.SkippedSuppressed++
 		case strings.Contains(c.had, "pending") || strings.Contains(c.had, "delivered"):
 			res.AlreadyDelivered++
+		case strings.Contains(c.had, "capped") || strings.Contains(c.had, "cap_rejected"):
+			res.Capped++ // held (release it from the delivery log) or rejected past a cap
 		case c.had != "":
 			res.SkippedFailed++ // only failed ones: re-driving those sends it
 		case c.clickTooOld:
 			res.SkippedClickTooOld++
+		case caps.campaignID != nil:
+			over, err := takeCapSlots(ctx, tx, caps, c.eventName)
+			if err != nil {
+				return 0, after, err
+			}
+			if over == "" {
+				b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
+				queued = append(queued, c)
+				continue
+			}
+			status := "capped"
+			if caps.action == CapReject {
+				status = "cap_rejected"
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin,
+					last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING`,
+				p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), status, c.value,
+				OriginBackfill, over); err != nil {
+				return 0, after, fmt.Errorf("record capped delivery of conversion %d: %w", c.id, err)
+			}
+			res.Capped++
 		default:
-			b.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin,
-					awaiting_workflow_since)
-				VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now()) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-				p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
+			b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
 			queued = append(queued, c)
 		}
 	}

@@ -13,19 +13,23 @@ import (
 
 // Click is one recorded visit (a FunnelFlux hit): what a conversion is attributed to.
 type Click struct {
-	ID         string            `json:"click_id"`
-	AccountID  string            `json:"account_id"`
-	CampaignID *int64            `json:"campaign_id"`
-	VisitorID  string            `json:"visitor_id"`
-	PageID     string            `json:"page_id"`
-	ExternalID string            `json:"external_id"`
-	RefID      string            `json:"ref_id"`
-	Email      string            `json:"email"`
-	FBCLID     string            `json:"fbclid"`
-	GCLID      string            `json:"gclid"`
-	GBRAID     string            `json:"gbraid"`
-	WBRAID     string            `json:"wbraid"`
-	TTCLID     string            `json:"ttclid"`
+	ID         string `json:"click_id"`
+	AccountID  string `json:"account_id"`
+	CampaignID *int64 `json:"campaign_id"`
+	VisitorID  string `json:"visitor_id"`
+	PageID     string `json:"page_id"`
+	ExternalID string `json:"external_id"`
+	RefID      string `json:"ref_id"`
+	Email      string `json:"email"`
+	FBCLID     string `json:"fbclid"`
+	GCLID      string `json:"gclid"`
+	GBRAID     string `json:"gbraid"`
+	WBRAID     string `json:"wbraid"`
+	TTCLID     string `json:"ttclid"`
+	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
+	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
+	TTP        string            `json:"ttp"`
+	GAClientID string            `json:"ga_client_id"`
 	FBP        string            `json:"fbp"`
 	FBC        string            `json:"fbc"`
 	IP         string            `json:"ip"`
@@ -50,7 +54,7 @@ type Click struct {
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
 	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30),
-	k.country, k.device_type, k.os, k.browser`
+	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 
@@ -58,7 +62,7 @@ func scanClick(row interface{ Scan(...any) error }) (Click, error) {
 	var k Click
 	err := row.Scan(&k.ID, &k.AccountID, &k.CampaignID, &k.VisitorID, &k.PageID, &k.ExternalID, &k.RefID, &k.Email, &k.FBCLID,
 		&k.GCLID, &k.GBRAID, &k.WBRAID, &k.TTCLID, &k.FBP, &k.FBC, &k.IP, &k.UserAgent, &k.Referrer, &k.Subs, &k.CreatedAt,
-		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser)
+		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser, &k.TTP, &k.GAClientID)
 	if k.Subs == nil {
 		k.Subs = map[string]string{}
 	}
@@ -88,7 +92,7 @@ func normalizeClick(k *Click) {
 const (
 	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
 			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at,
-			country, device_type, os, browser)`
+			country, device_type, os, browser, ttp, ga_client_id)`
 	visitorUpsert = `v AS (
 		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
 		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
@@ -99,7 +103,7 @@ const (
 func clickValues(k Click, from int) (string, []any) {
 	args := []any{k.VisitorID, k.PageID, k.ExternalID, k.RefID, k.Email, k.FBCLID, k.GCLID, k.GBRAID,
 		k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt,
-		k.Country, k.DeviceType, k.OS, k.Browser}
+		k.Country, k.DeviceType, k.OS, k.Browser, k.TTP, k.GAClientID}
 	ph := make([]string, len(args))
 	for i := range args {
 		ph[i] = "$" + strconv.Itoa(from+i)

@@ -61,10 +61,6 @@ type RecordParams struct {
 	DisablePostbacks bool
 }
 
-// RecordResult is the transaction's state after the postback and the deliveries
-// the workflow must now run.
-type RecordResult = conv.RecordResult
-
 // EventKey is the stable idempotency key of one (transaction, destination, event):
 // it becomes Meta/TikTok event_id, Google order_id and the webhook id.
 func EventKey(accountID, txKey string, destinationID int64, kind string) string {
@@ -76,8 +72,8 @@ func EventKey(accountID, txKey string, destinationID int64, kind string) string 
 // row, its history entry, the deliveries it causes and the postback's outcome. A
 // postback already recorded (a retried activity, a re-sent signal) changes nothing
 // and returns what it produced the first time.
-func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error) {
-	var res RecordResult
+func (s *Store) Record(ctx context.Context, p RecordParams) (conv.RecordResult, error) {
+	var res conv.RecordResult
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var processed *time.Time
 		var outcome string
@@ -99,7 +95,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 			if err != nil {
 				return err
 			}
-			res = RecordResult{State: st, Outcome: conv.Outcome(outcome), Deliveries: refs}
+			res = conv.RecordResult{State: st, Outcome: conv.Outcome(outcome), Deliveries: refs}
 			return nil
 		}
 		if !p.Decision.Apply {
@@ -107,7 +103,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 			if err != nil {
 				return err
 			}
-			res = RecordResult{State: st, Outcome: conv.OutcomeDuplicate}
+			res = conv.RecordResult{State: st, Outcome: conv.OutcomeDuplicate}
 			return markProcessed(ctx, tx, p.PostbackID, conv.OutcomeDuplicate, p.Decision.Note)
 		}
 		st, err := upsertConversion(ctx, tx, p)
@@ -126,7 +122,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		if err != nil {
 			return err
 		}
-		res = RecordResult{State: st, Outcome: conv.OutcomeAccepted, Deliveries: refs}
+		res = conv.RecordResult{State: st, Outcome: conv.OutcomeAccepted, Deliveries: refs}
 		if p.DisablePostbacks {
 			res.Outcome = conv.OutcomeSuppressed
 		}
@@ -137,7 +133,7 @@ func (s *Store) Record(ctx context.Context, p RecordParams) (RecordResult, error
 		return markProcessed(ctx, tx, p.PostbackID, res.Outcome, note)
 	})
 	if err != nil {
-		return RecordResult{}, fmt.Errorf("record conversion: %w", err)
+		return conv.RecordResult{}, fmt.Errorf("record conversion: %w", err)
 	}
 	return res, nil
 }
@@ -163,9 +159,12 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID}
 	// Attribution found once is kept: a later postback without a click id must not erase it.
 	err := tx.QueryRow(ctx, `INSERT INTO conversions (account_id, tx_key, transaction_id, integration, status, value, currency,
-			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country)
+			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country,
+			consent_ad_user_data, consent_ad_personalization)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END,
-			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END)
+			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END,
+			CASE WHEN $14::jsonb #>> '{consent,ad_user_data}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_user_data}' ELSE '' END,
+			CASE WHEN $14::jsonb #>> '{consent,ad_personalization}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_personalization}' ELSE '' END)
 		ON CONFLICT (account_id, tx_key) DO UPDATE SET
 			status = EXCLUDED.status, value = EXCLUDED.value, currency = EXCLUDED.currency, event_name = EXCLUDED.event_name,
 			click_id = CASE WHEN conversions.attributed THEN conversions.click_id ELSE EXCLUDED.click_id END,
@@ -175,6 +174,11 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 			attributed = conversions.attributed OR EXCLUDED.attributed,
 			postback = EXCLUDED.postback, updated_at = now(),
 			country = CASE WHEN EXCLUDED.country <> '' THEN EXCLUDED.country ELSE conversions.country END,
+			-- A postback without a consent signal keeps the one an earlier postback carried.
+			consent_ad_user_data = CASE WHEN EXCLUDED.consent_ad_user_data <> '' THEN EXCLUDED.consent_ad_user_data
+				ELSE conversions.consent_ad_user_data END,
+			consent_ad_personalization = CASE WHEN EXCLUDED.consent_ad_personalization <> '' THEN EXCLUDED.consent_ad_personalization
+				ELSE conversions.consent_ad_personalization END,
 			deleted_at = CASE WHEN EXCLUDED.status = 'rejected' THEN now() ELSE NULL END
 		RETURNING id, click_id`,
 		p.AccountID, p.TxKey, p.TransactionID, p.Integration, string(p.Decision.To), p.Decision.Value, p.Currency,
@@ -203,12 +207,24 @@ func convertAndDimension(ctx context.Context, tx pgx.Tx, conversionID int64) err
 }
 
 // createDeliveries inserts the deliveries this transition causes. Each destination
-// fires once per transaction: when the conversion is first recorded (fire_on first)
-// or approved (fire_on approved); a rejection sends webhooks that already got the
-// conversion a reversal. The unique event_key makes a second insert a no-op.
+// fires once per life event of its fire_on (destinations.LifeEvents), for the
+// conversions its routing takes (destinations.Route: event, integration,
+// campaign); a conversion it does not take gets no row at all, like a life event
+// outside fire_on. An ad-platform delivery of an EEA conversion without a consent
+// signal, in an account whose eea_without_consent is skip, is written as
+// 'skipped' with the reason and never sent. A campaign's traffic-source delivery
+// that tells the source of a new conversion takes a slot of each of the
+// campaign's caps (caps.go); past one it is written capped or cap_rejected with
+// the reason and not handed over. The unique event_key makes a second insert a
+// no-op.
 func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversionID int64) ([]conv.DeliveryRef, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on
+	// A campaign's traffic-source destination comes with the campaign's caps
+	// and the day in the account's time zone they count by.
+	rows, err := tx.Query(ctx, `SELECT d.id, d.type, d.name, d.fire_on, d.config, c.id, coalesce(c.caps, '[]'), coalesce(c.cap_action, ''),
+			CASE WHEN c.id IS NOT NULL THEN to_char(now() AT TIME ZONE a.timezone, 'YYYY-MM-DD') ELSE '' END
 		FROM destinations d
+		JOIN accounts a ON a.id = d.account_id
+		LEFT JOIN campaigns c ON d.config->>'managed_by' = 'campaign' AND c.id = d.campaign_id AND c.caps <> '[]'
 		WHERE d.account_id = $1 AND d.enabled AND d.deleted_at IS NULL AND (d.campaign_id IS NULL OR d.campaign_id = $2)
 		ORDER BY d.id`, p.AccountID, p.Attribution.CampaignID)
 	if err != nil {
@@ -218,12 +234,14 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		id        int64
 		typ, name string
 		fireOn    destinations.FireOn
+		caps      campaignCaps
+		cfg       map[string]string // plain keys only are read (routing): secrets stay sealed
 	}
 	var dests []dest
 	for rows.Next() {
 		var d dest
 		var fireOn string
-		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn); err != nil {
+		if err := rows.Scan(&d.id, &d.typ, &d.name, &fireOn, &d.cfg, &d.caps.campaignID, &d.caps.caps, &d.caps.action, &d.caps.day); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan destination: %w", err)
 		}
@@ -237,8 +255,34 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list destinations: %w", err)
 	}
+	// Routing: the destinations that take this conversion.
+	taken := dests[:0]
+	for _, d := range dests {
+		route, err := destinations.RouteOf(d.cfg)
+		if err != nil {
+			// Refused when the destination is saved, so only a config written
+			// around the API gets here: it takes nothing (never more than the
+			// operator meant), rather than failing a step the workflow retries
+			// for as long as the database is down.
+			continue
+		}
+		if ok, _ := route.Takes(p.EventName, p.Integration, p.Attribution.CampaignID); ok {
+			taken = append(taken, d)
+		}
+	}
+	dests = taken
 	if len(dests) == 0 {
 		return nil, nil
+	}
+	var consentSkip string
+	for _, d := range dests {
+		if destinations.IsAdPlatform(destinations.Type(d.typ)) {
+			// One more round trip, only when an ad platform may be sent to.
+			if consentSkip, err = consentSkipReason(ctx, tx, conversionID); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	had, err := deliveredSoFar(ctx, tx, conversionID)
 	if err != nil {
@@ -248,6 +292,12 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		destID    int64
 		typ, name string
 		kind, key string
+		status    string // pending, suppressed, skipped, capped or cap_rejected
+		note      string // why it is not sent (last_error)
+	}
+	status := "pending"
+	if p.DisablePostbacks {
+		status = "suppressed"
 	}
 	var plans []plan
 	prev := destinations.ConversionState{Status: string(p.Decision.From)}
@@ -271,22 +321,34 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 			if h.keys[key] {
 				key = EventKey(p.AccountID, p.TxKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
 			}
-			plans = append(plans, plan{d.id, d.typ, d.name, kind, key})
+			pl := plan{destID: d.id, typ: d.typ, name: d.name, kind: kind, key: key, status: status}
+			switch {
+			case status == "pending" && consentSkip != "" && destinations.IsAdPlatform(destinations.Type(d.typ)):
+				pl.status, pl.note = "skipped", consentSkip
+			case status == "pending" && takesSlot(e) && d.caps.campaignID != nil:
+				over, err := takeCapSlots(ctx, tx, d.caps, p.EventName)
+				if err != nil {
+					return nil, err
+				}
+				if over != "" {
+					pl.status, pl.note = "capped", over
+					if d.caps.action == CapReject {
+						pl.status = "cap_rejected"
+					}
+				}
+			}
+			plans = append(plans, pl)
 		}
 	}
 	if len(plans) == 0 {
 		return nil, nil
 	}
-	status := "pending"
-	if p.DisablePostbacks {
-		status = "suppressed"
-	}
 	// One round trip for all of them: this runs for every new conversion.
 	batch := &pgx.Batch{}
 	for _, pl := range plans {
-		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
-			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, status, p.Decision.Value)
+		batch.Queue(`INSERT INTO deliveries (account_id, conversion_id, destination_id, postback_id, kind, event_key, status, value, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING RETURNING id`,
+			p.AccountID, conversionID, pl.destID, p.PostbackID, pl.kind, pl.key, pl.status, p.Decision.Value, pl.note)
 	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
@@ -300,7 +362,7 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		if err != nil {
 			return nil, fmt.Errorf("create delivery: %w", err)
 		}
-		if status == "pending" {
+		if pl.status == "pending" {
 			refs = append(refs, conv.DeliveryRef{ID: id, DestinationID: pl.destID, DestinationType: pl.typ, Summary: deliverySummary(pl.typ, pl.name, pl.kind)})
 		}
 	}
@@ -308,6 +370,27 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 		return nil, fmt.Errorf("create deliveries: %w", err)
 	}
 	return refs, nil
+}
+
+// consentSkipReason says why the conversion must not reach ad platforms: it is
+// from an EEA country, carried no consent signal, and its account's
+// eea_without_consent is skip. "" when it may. The country is the conversion's
+// (its click's, else the postback's), set before deliveries are made.
+func consentSkipReason(ctx context.Context, tx pgx.Tx, conversionID int64) (string, error) {
+	var country, adUserData, adPersonalization, policy string
+	err := tx.QueryRow(ctx, `SELECT v.country, v.consent_ad_user_data, v.consent_ad_personalization, a.eea_without_consent
+		FROM conversions v JOIN accounts a ON a.id = v.account_id WHERE v.id = $1`, conversionID).
+		Scan(&country, &adUserData, &adPersonalization, &policy)
+	if err != nil {
+		return "", fmt.Errorf("consent of conversion %d: %w", conversionID, err)
+	}
+	pol, _ := destinations.ParseEEAPolicy(policy)
+	signal := destinations.Consent{AdUserData: destinations.ConsentStatus(adUserData),
+		AdPersonalization: destinations.ConsentStatus(adPersonalization)}
+	if _, skip := destinations.ConsentFor(signal, country, pol); skip {
+		return destinations.ConsentSkipReason(country), nil
+	}
+	return "", nil
 }
 
 // destinationHad is what one destination was sent of a conversion so far.
@@ -349,8 +432,9 @@ func deliveredSoFar(ctx context.Context, tx pgx.Tx, conversionID int64) (map[int
 		switch {
 		case status == "suppressed":
 			h.suppressed = true
-		case status == "failed":
-			// Never received: changes nothing the destination has.
+		case status == "failed" || status == "skipped" || status == "capped" || status == "cap_rejected":
+			// Never received (given up on, skipped for consent, or past a
+			// campaign cap): changes nothing the destination has.
 		case kind == destinations.KindReversal || kind == destinations.KindRetraction:
 			h.holds, h.value = false, decimal.Zero
 		default:
@@ -414,10 +498,18 @@ type Conversion struct {
 	UpdatedAt          time.Time        `json:"updated_at"`
 	DeletedAt          *time.Time       `json:"deleted_at,omitempty"`
 	WorkflowID         string           `json:"workflow_id"`
+	Consent            ConsentSignal    `json:"consent"`          // what its postbacks carried
 	Source             *SourceClick     `json:"source,omitempty"` // the attributed click's source data
 	History            []HistoryEntry   `json:"history,omitempty"`
 	Deliveries         []Delivery       `json:"deliveries"`
 	Postback           json.RawMessage  `json:"postback,omitempty"`
+}
+
+// ConsentSignal is the consent a conversion's postbacks carried: "granted",
+// "denied" or "" (no signal) for each.
+type ConsentSignal struct {
+	AdUserData        string `json:"ad_user_data"`
+	AdPersonalization string `json:"ad_personalization"`
 }
 
 // HistoryEntry is one transition of a conversion.
@@ -431,7 +523,8 @@ type HistoryEntry struct {
 
 const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.status, v.value, v.currency, v.event_name, v.click_id,
 	v.campaign_id, v.traffic_source, v.attributed, v.unattributed_reason, v.converted_at, v.created_at, v.updated_at, v.deleted_at,
-	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer`
+	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer,
+	v.consent_ad_user_data, v.consent_ad_personalization, k.ttp, k.ga_client_id`
 
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
@@ -445,6 +538,8 @@ type SourceClick struct {
 	GBRAID     string `json:"gbraid"`
 	WBRAID     string `json:"wbraid"`
 	TTCLID     string `json:"ttclid"`
+	TTP        string `json:"ttp"`
+	GAClientID string `json:"ga_client_id"`
 	FBC        string `json:"fbc"`
 	FBP        string `json:"fbp"`
 	IP         string `json:"ip"`
@@ -455,15 +550,16 @@ type SourceClick struct {
 func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
 	var c Conversion
 	var account string
-	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref *string
+	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref, ttp, ga *string
 	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
 		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref)
+		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref,
+		&c.Consent.AdUserData, &c.Consent.AdPersonalization, &ttp, &ga)
 	c.WorkflowID = conv.WorkflowID(account, c.TxKey)
 	c.Deliveries = []Delivery{}
 	if ext != nil {
 		c.Source = &SourceClick{ExternalID: *ext, VisitorID: *vid, FBCLID: *fbclid, GCLID: *gclid, GBRAID: *gbraid, WBRAID: *wbraid,
-			TTCLID: *ttclid, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
+			TTCLID: *ttclid, TTP: *ttp, GAClientID: *ga, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
 	}
 	return c, err
 }

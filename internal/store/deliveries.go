@@ -123,8 +123,20 @@ type DeliveryJob struct {
 		EventName   string
 		ConvertedAt time.Time
 		Postback    json.RawMessage
+		// AccountCurrency and Rate convert Value into the account's
+		// currency (nil until the rate of the conversion's date is known).
+		AccountCurrency *string
+		Rate            *decimal.Decimal
+		// Country is the conversion's country (its click's, else the
+		// postback's); the consent columns what its postbacks carried
+		// ("", "granted", "denied").
+		Country                  string
+		ConsentAdUserData        string
+		ConsentAdPersonalization string
 	}
-	Click *Click // nil when unattributed
+	// EEAWithoutConsent is the account's eea_without_consent: send, denied or skip.
+	EEAWithoutConsent string
+	Click             *Click // nil when unattributed
 }
 
 // LoadDeliveryJob loads a delivery with its destination, conversion and click, in
@@ -137,13 +149,17 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	var fireOn string
 	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
 			x.value, c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
+			c.account_currency, c.rate,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
+			c.country, c.consent_ad_user_data, c.consent_ad_personalization,
+			(SELECT a.eea_without_consent FROM accounts a WHERE a.id = c.account_id),
 			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
 		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
-		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &clickID,
+		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &j.Conversion.AccountCurrency, &j.Conversion.Rate, &clickID,
+		&j.Conversion.Country, &j.Conversion.ConsentAdUserData, &j.Conversion.ConsentAdPersonalization, &j.EEAWithoutConsent,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
 		&dest.CreatedAt, &dest.UpdatedAt)
 	if err != nil {
@@ -206,6 +222,19 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, code i
 		return fmt.Errorf("mark delivered: %w", err)
 	}
 	return nil
+}
+
+// MarkDeliverySkipped records a pending delivery that is not to be sent, with
+// the reason (an EEA conversion without consent in an account that skips
+// those). It returns false when the delivery was not pending.
+func (s *Store) MarkDeliverySkipped(ctx context.Context, id int64, reason string) (bool, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE deliveries SET status = 'skipped', last_error = $2, updated_at = now(),
+			awaiting_workflow_since = NULL
+		WHERE id = $1 AND status = 'pending'`, id, text.Truncate(text.Escape(reason), 2000))
+	if err != nil {
+		return false, fmt.Errorf("mark delivery %d skipped: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // MarkDeliveryFailed records a delivery that will not be retried any more. A

@@ -28,7 +28,7 @@ const (
 // reaches or fingerprints a person. What stays (transaction id, status, value,
 // currency, event, timestamp) is the account's record of the transaction.
 var personalKeys = []string{"click_id", "ref_id", "email", "visitor_id", "page_id", "ip", "user_agent",
-	"traits", "params", "passthrough", "items", "subs", "event_id"}
+	"traits", "params", "passthrough", "items", "subs", "event_id", "ga_client_id"}
 
 // personalKeysSQL is personalKeys as a SQL text[] literal (constants only).
 var personalKeysSQL = "ARRAY['" + strings.Join(personalKeys, "','") + "']::text[]"
@@ -721,7 +721,7 @@ var ErasureColumns = map[string]string{
 	"integrations.*": "configuration, no personal data",
 
 	"clicks.*":   "erasure deletes the person's clicks and every click of the same visitors; retention deletes clicks",
-	"tag_hits.*": "a tag hit's GA client id, ttp, consent and page URL go with its click (ON DELETE CASCADE): erasure and retention delete them",
+	"tag_hits.*": "a tag hit's consent flag and page URL go with its click (ON DELETE CASCADE): erasure and retention delete them",
 	"visitors.*": "erasure deletes the person's visitor sessions; retention deletes them with the clicks",
 
 	"postback_log.raw_query":      "erased: emptied; retention deletes the row",
@@ -741,22 +741,24 @@ var ErasureColumns = map[string]string{
 	"postback_log.claimed_by":     "no personal data (an instance name)",
 	"postback_log.trace_parent":   "no personal data (a trace id)",
 
-	"conversions.tx_key":              "erased: a key built from the person's identifiers becomes erased:<id>:<random>; a network's transaction id stays",
-	"conversions.click_id":            "erased: emptied; retention empties it with the stored postback",
-	"conversions.postback":            "erased: personal keys removed; retention removes them after CONVRELAY_RETENTION_CONVERSION_PERSONAL",
-	"conversions.subs":                "erased: subs quoting an identifier removed; retention empties them",
-	"conversions.transaction_id":      "erased: emptied when it is an identifier",
-	"conversions.unattributed_reason": "erased: emptied when it quotes an identifier; retention removes the ids it quotes",
-	"conversions.country":             "kept: report dimension (two letters)",
-	"conversions.device_type":         "kept: report dimension",
-	"conversions.os":                  "kept: report dimension",
-	"conversions.browser":             "kept: report dimension",
-	"conversions.currency":            "no personal data",
-	"conversions.account_currency":    "no personal data",
-	"conversions.event_name":          "no personal data",
-	"conversions.integration":         "no personal data",
-	"conversions.status":              "no personal data",
-	"conversions.traffic_source":      "no personal data",
+	"conversions.consent_ad_user_data":       "no personal data: the consent signal (granted, denied or none) the postbacks carried",
+	"conversions.consent_ad_personalization": "no personal data: the consent signal (granted, denied or none) the postbacks carried",
+	"conversions.tx_key":                     "erased: a key built from the person's identifiers becomes erased:<id>:<random>; a network's transaction id stays",
+	"conversions.click_id":                   "erased: emptied; retention empties it with the stored postback",
+	"conversions.postback":                   "erased: personal keys removed; retention removes them after CONVRELAY_RETENTION_CONVERSION_PERSONAL",
+	"conversions.subs":                       "erased: subs quoting an identifier removed; retention empties them",
+	"conversions.transaction_id":             "erased: emptied when it is an identifier",
+	"conversions.unattributed_reason":        "erased: emptied when it quotes an identifier; retention removes the ids it quotes",
+	"conversions.country":                    "kept: report dimension (two letters)",
+	"conversions.device_type":                "kept: report dimension",
+	"conversions.os":                         "kept: report dimension",
+	"conversions.browser":                    "kept: report dimension",
+	"conversions.currency":                   "no personal data",
+	"conversions.account_currency":           "no personal data",
+	"conversions.event_name":                 "no personal data",
+	"conversions.integration":                "no personal data",
+	"conversions.status":                     "no personal data",
+	"conversions.traffic_source":             "no personal data",
 
 	"conversion_events.from_status": "no personal data",
 	"conversion_events.to_status":   "no personal data",

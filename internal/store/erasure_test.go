@@ -44,7 +44,7 @@ func (f erasureFixture) accept(query, click string) (int64, string) {
 	}
 	canonical, _ := json.Marshal(pb)
 	key := pb.KeyedTransactionKey(erasureSecret)
-	e.Canonical, e.TransactionID, e.WorkflowID, e.Outcome = canonical, pb.TransactionID, workflows.WorkflowID(f.account, key), "accepted"
+	e.Canonical, e.TransactionID, e.WorkflowID, e.Outcome = canonical, pb.TransactionID, conv.WorkflowID(f.account, key), "accepted"
 	if err := f.st.InsertLog(ctx, e); err != nil {
 		f.t.Fatal(err)
 	}

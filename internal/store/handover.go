@@ -48,12 +48,14 @@ func scanHandOver(row pgx.Row, why string) (DeliveryHandOver, error) {
 
 // ReDrive puts a failed delivery back to pending, noted as awaiting its
 // workflow (so the reconciler hands it over again if the signal never arrives),
-// and returns what handing it to its workflow needs. A delivery that is not
-// failed is ErrConflict; one that is not the account's, ErrNotFound.
+// and returns what handing it to its workflow needs. A delivery held past a
+// campaign cap (capped) is released the same way, by the operator's choice: it
+// takes no slot. A delivery that is neither is ErrConflict; one that is not
+// the account's, ErrNotFound.
 func (s *Store) ReDrive(ctx context.Context, accountID string, id int64) (DeliveryHandOver, error) {
 	h, err := scanHandOver(s.Pool.QueryRow(ctx, `UPDATE deliveries d SET status = 'pending', updated_at = now(), awaiting_workflow_since = now()
 		FROM conversions c, destinations t
-		WHERE d.account_id = $1 AND d.id = $2 AND d.status = 'failed' AND c.id = d.conversion_id AND t.id = d.destination_id
+		WHERE d.account_id = $1 AND d.id = $2 AND d.status IN ('failed', 'capped') AND c.id = d.conversion_id AND t.id = d.destination_id
 		RETURNING `+handOverColumns, accountID, id), "retry delivery to ")
 	if err == nil {
 		return h, nil
@@ -65,7 +67,7 @@ func (s *Store) ReDrive(ctx context.Context, accountID string, id int64) (Delive
 	if err != nil {
 		return h, err
 	}
-	return h, fmt.Errorf("delivery %d is %s, not failed: %w", id, d.Status, ErrConflict)
+	return h, fmt.Errorf("delivery %d is %s, not failed or capped: %w", id, d.Status, ErrConflict)
 }
 
 // AwaitingWorkflow lists pending deliveries the API wrote more than olderThan ago

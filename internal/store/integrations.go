@@ -22,7 +22,11 @@ type Integration struct {
 	Tokens       []IntegrationToken `json:"-"`
 	AllowedCIDRs []string           `json:"allowed_cidrs"`
 	FieldMap     map[string]string  `json:"field_map"`
-	CreatedAt    time.Time          `json:"created_at"`
+	// StatusMap and UnknownStatus read the network's status words on top of
+	// the preset (postback.Integration).
+	StatusMap     map[string]string `json:"status_map"`
+	UnknownStatus string            `json:"unknown_status"`
+	CreatedAt     time.Time         `json:"created_at"`
 }
 
 // IntegrationToken is one secret a network sends with its postbacks.
@@ -38,7 +42,7 @@ const tokenPurpose = "integration_token"
 // NewIntegrationToken returns a random token (about 230 bits).
 func NewIntegrationToken() string { return "it_" + RandomID(40) }
 
-const integrationColumns = `i.id, i.account_id, i.slug, i.preset, i.open, i.allowed_cidrs, i.field_map, i.created_at,
+const integrationColumns = `i.id, i.account_id, i.slug, i.preset, i.open, i.allowed_cidrs, i.field_map, i.status_map, i.unknown_status, i.created_at,
 	ARRAY(SELECT t.id FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
 	ARRAY(SELECT t.secret FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
 	ARRAY(SELECT t.created_at FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id)`
@@ -48,12 +52,15 @@ func (s *Store) scanIntegration(row pgx.Row) (Integration, error) {
 	var ids []int64
 	var sealed []string
 	var created []time.Time
-	if err := row.Scan(&in.ID, &in.AccountID, &in.Slug, &in.Preset, &in.Open, &in.AllowedCIDRs, &in.FieldMap, &in.CreatedAt,
-		&ids, &sealed, &created); err != nil {
+	if err := row.Scan(&in.ID, &in.AccountID, &in.Slug, &in.Preset, &in.Open, &in.AllowedCIDRs, &in.FieldMap, &in.StatusMap,
+		&in.UnknownStatus, &in.CreatedAt, &ids, &sealed, &created); err != nil {
 		return in, err
 	}
 	if in.FieldMap == nil {
 		in.FieldMap = map[string]string{}
+	}
+	if in.StatusMap == nil {
+		in.StatusMap = map[string]string{}
 	}
 	if in.AllowedCIDRs == nil {
 		in.AllowedCIDRs = []string{}
@@ -78,6 +85,12 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integrat
 	if in.AllowedCIDRs == nil {
 		in.AllowedCIDRs = []string{}
 	}
+	if in.StatusMap == nil {
+		in.StatusMap = map[string]string{}
+	}
+	if in.UnknownStatus == "" {
+		in.UnknownStatus = "approve"
+	}
 	token := NewIntegrationToken()
 	if len(in.Tokens) > 0 && in.Tokens[0].Secret != "" {
 		token = in.Tokens[0].Secret
@@ -89,12 +102,13 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integrat
 	var out Integration
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, open, allowed_cidrs, field_map)
-			VALUES ($1, $2, $3, $4, $5, $6)
+		err := tx.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, open, allowed_cidrs, field_map, status_map, unknown_status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (account_id, slug) DO UPDATE SET preset = EXCLUDED.preset, open = EXCLUDED.open,
-				allowed_cidrs = EXCLUDED.allowed_cidrs, field_map = EXCLUDED.field_map, deleted_at = NULL, created_at = now()
+				allowed_cidrs = EXCLUDED.allowed_cidrs, field_map = EXCLUDED.field_map, status_map = EXCLUDED.status_map,
+				unknown_status = EXCLUDED.unknown_status, deleted_at = NULL, created_at = now()
 				WHERE integrations.deleted_at IS NOT NULL
-			RETURNING id`, in.AccountID, in.Slug, in.Preset, in.Open, in.AllowedCIDRs, in.FieldMap).Scan(&id)
+			RETURNING id`, in.AccountID, in.Slug, in.Preset, in.Open, in.AllowedCIDRs, in.FieldMap, in.StatusMap, in.UnknownStatus).Scan(&id)
 		if err != nil {
 			if notFound(err) == ErrNotFound { // the conflict clause did not update: slug is live
 				return fmt.Errorf("create integration %q: %w", in.Slug, ErrConflict)
@@ -148,6 +162,26 @@ func (s *Store) ListIntegrations(ctx context.Context, accountID string) ([]Integ
 		return nil, fmt.Errorf("list integrations: %w", err)
 	}
 	return out, nil
+}
+
+// SetIntegrationStatusRules replaces a live integration's status_map and
+// unknown_status (validated by the caller) and returns it.
+func (s *Store) SetIntegrationStatusRules(ctx context.Context, accountID, slug string, statusMap map[string]string, unknownStatus string) (Integration, error) {
+	if statusMap == nil {
+		statusMap = map[string]string{}
+	}
+	if unknownStatus == "" {
+		unknownStatus = "approve"
+	}
+	tag, err := s.Pool.Exec(ctx, `UPDATE integrations SET status_map = $3, unknown_status = $4
+		WHERE account_id = $1 AND slug = $2 AND deleted_at IS NULL`, accountID, slug, statusMap, unknownStatus)
+	if err != nil {
+		return Integration{}, fmt.Errorf("set status rules of integration %q: %w", slug, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return Integration{}, fmt.Errorf("set status rules of integration %q: %w", slug, ErrNotFound)
+	}
+	return s.GetIntegration(ctx, accountID, slug)
 }
 
 // DeleteIntegration soft-deletes an integration: its log rows keep their slug.

@@ -38,7 +38,7 @@ var purgeStatements = map[string]string{
 	RetainClicks: `DELETE FROM clicks WHERE id IN (
 		SELECT id FROM clicks WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
 	RetainDeliveries: `DELETE FROM deliveries WHERE id IN (
-		SELECT id FROM deliveries WHERE created_at < $1 AND status IN ('delivered', 'failed', 'suppressed')
+		SELECT id FROM deliveries WHERE created_at < $1 AND status IN ('delivered', 'failed', 'suppressed', 'skipped', 'capped', 'cap_rejected')
 		ORDER BY created_at LIMIT $2)`,
 	RetainVisitors: `DELETE FROM visitors WHERE (account_id, id) IN (
 		SELECT account_id, id FROM visitors WHERE last_seen_at < $1 LIMIT $2)`,

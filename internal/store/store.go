@@ -1,5 +1,6 @@
-// Package store is Convrelay's PostgreSQL layer (pgx): numbered migrations and one
-// file of queries per table. Every query is parameterised.
+// Package store is Convrelay's PostgreSQL layer (pgx): numbered migrations and
+// files of queries grouped by what they serve (a table, or a use that spans
+// several: hand-overs, backfills, reports, erasure). Every query is parameterised.
 package store
 
 import (

@@ -66,19 +66,18 @@ func (s *Store) SetTagSettings(ctx context.Context, accountID string, t TagSetti
 	return nil
 }
 
-// TagHit is what a tag hit carries beyond its click.
+// TagHit is what a tag hit carries beyond its click (whose TTP and
+// GAClientID hold the page's _ttp and _ga client id).
 type TagHit struct {
-	GAClientID string
-	TTP        string
-	Consent    string // "", "granted" or "denied"
-	PageURL    string
+	Consent string // "", "granted" or "denied"
+	PageURL string
 }
 
 // GetTagHit reads what a tag hit carried beyond its click.
 func (s *Store) GetTagHit(ctx context.Context, accountID, clickID string) (TagHit, error) {
 	var h TagHit
-	err := s.Pool.QueryRow(ctx, `SELECT ga_client_id, ttp, consent, page_url FROM tag_hits WHERE account_id = $1 AND click_id = $2`,
-		accountID, clickID).Scan(&h.GAClientID, &h.TTP, &h.Consent, &h.PageURL)
+	err := s.Pool.QueryRow(ctx, `SELECT consent, page_url FROM tag_hits WHERE account_id = $1 AND click_id = $2`,
+		accountID, clickID).Scan(&h.Consent, &h.PageURL)
 	if err != nil {
 		return TagHit{}, fmt.Errorf("tag hit %q: %w", clickID, notFound(err))
 	}
@@ -93,8 +92,8 @@ func (s *Store) InsertTagHit(ctx context.Context, k Click, h TagHit) (Click, err
 		if k, err = insertClick(ctx, tx, k); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO tag_hits (click_id, account_id, ga_client_id, ttp, consent, page_url, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.AccountID, h.GAClientID, h.TTP, h.Consent, h.PageURL, k.CreatedAt)
+		_, err = tx.Exec(ctx, `INSERT INTO tag_hits (click_id, account_id, consent, page_url, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, k.ID, k.AccountID, h.Consent, h.PageURL, k.CreatedAt)
 		return err
 	})
 	if err != nil {

@@ -96,7 +96,7 @@
     return ready.catch(function () {}).then(function () {
       var forced = o.p || o.vid || o.hit;
       return post("conversion", {
-        rev: o.rev, tx: o.tx, event: o.event, currency: o.currency, event_id: o.event_id,
+        rev: o.rev, tx: o.tx, event: o.event, currency: o.currency, event_id: o.event_id, consent: consent(),
         p: o.p, vid: o.vid || vid, hit: o.hit || (forced ? "" : ls(HIT))
       });
     });

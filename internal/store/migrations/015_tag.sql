@@ -10,16 +10,12 @@ ALTER TABLE accounts
     ADD COLUMN tag_events        text[] NOT NULL DEFAULT '{}',
     ADD COLUMN tag_offer_domains jsonb  NOT NULL DEFAULT '[]';
 
--- What a tag hit carries beyond a click: the Google Analytics client id and
--- TikTok's _ttp cookie (kept here, not in clicks, so as not to clash with the
--- clicks.ga_client_id/ttp columns of migration 013; a later change may copy
--- them over), the page's consent flag and the page URL. One row per click,
--- gone with its click (erasure, retention).
+-- What a tag hit carries beyond a click (its GA client id and ttp go in the
+-- clicks columns of migration 013): the page's consent flag and the page URL.
+-- One row per click, gone with its click (erasure, retention).
 CREATE TABLE tag_hits (
     click_id     text PRIMARY KEY REFERENCES clicks (id) ON DELETE CASCADE,
     account_id   text NOT NULL,
-    ga_client_id text NOT NULL DEFAULT '',
-    ttp          text NOT NULL DEFAULT '',
     consent      text NOT NULL DEFAULT '' CHECK (consent IN ('', 'granted', 'denied')),
     page_url     text NOT NULL DEFAULT '',
     created_at   timestamptz NOT NULL DEFAULT now()
