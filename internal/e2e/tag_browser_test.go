@@ -43,6 +43,7 @@ func TestTagInBrowser(t *testing.T) {
 		fmt.Fprintf(w, `<!doctype html><html><head><title>Landing</title></head><body>
 <a id="offer" href="https://offers.example.net/go?o=7&aff_sub={sub1}&q=a%%20b&z=1">Get the offer</a>
 <a id="offer2" href="https://www.offers.example.net/go?o=8">Another offer</a>
+<a id="offer3" href="https://offers.example.net/t?cid=--CLICK-ID--&aff_sub=mine#top">A placeholder</a>
 <a id="other" href="https://elsewhere.example/?s={sub1}">Elsewhere</a>
 <script>
 document.cookie = "_fbp=fb.1.1700000000000.424242; path=/";
@@ -109,12 +110,16 @@ window.convrelayConsent = "granted";
 	// AutoTag.
 	links := poll[map[string]string](b, "offer links rewritten", 10*time.Second,
 		`() => document.getElementById("offer").href.includes("{") ? null : {offer: document.getElementById("offer").href,
-		  offer2: document.getElementById("offer2").href, other: document.getElementById("other").href}`)
+		  offer2: document.getElementById("offer2").href, offer3: document.getElementById("offer3").href,
+		  other: document.getElementById("other").href}`)
 	if want := "https://offers.example.net/go?o=7&aff_sub=" + clickID + "&q=a%20b&z=1"; links["offer"] != want {
 		t.Errorf("offer link = %s, want %s", links["offer"], want)
 	}
 	if want := "https://www.offers.example.net/go?o=8&aff_sub=" + clickID; links["offer2"] != want {
 		t.Errorf("subdomain offer link = %s, want %s", links["offer2"], want)
+	}
+	if want := "https://offers.example.net/t?cid=" + clickID + "&aff_sub=mine#top"; links["offer3"] != want {
+		t.Errorf("placeholder link = %s, want %s (the page's own aff_sub kept)", links["offer3"], want)
 	}
 	if want := "https://elsewhere.example/?s={sub1}"; links["other"] != want && links["other"] != "https://elsewhere.example/?s=%7Bsub1%7D" {
 		t.Errorf("a link to another domain was changed: %s", links["other"])
