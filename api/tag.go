@@ -104,9 +104,9 @@ func (s *server) tagGate(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"status": "rejected", "error": "unknown account"})
 		return
 	}
-	set, err := s.admin.TagSettings(c.Request.Context(), account)
+	set, err := s.Accounts.TagSettings(c.Request.Context(), account)
 	if err != nil {
-		if ae := admin.AsError(err); ae.Kind == admin.KindNotFound {
+		if store.IsNotFound(err) {
 			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"status": "rejected", "error": "unknown account"})
 			return
 		}

@@ -54,6 +54,9 @@ func (s *Service) SetTagSettings(ctx context.Context, account string, t store.Ta
 	if err := s.Store.SetTagSettings(ctx, account, out); err != nil {
 		return store.TagSettings{}, fromStore("account", err)
 	}
+	if s.Accounts != nil {
+		s.Accounts.ForgetAccount(account) // this process's browser endpoints read the change at once
+	}
 	s.Logger.Info("tag settings changed", "account_id", account, "origins", len(out.Origins), "events", len(out.Events),
 		"offer_domains", len(out.OfferDomains))
 	return s.TagSettings(ctx, account)
