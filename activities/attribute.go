@@ -87,7 +87,36 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		}
 		res.State = &st
 	}
+	if p.Tag && res.Facts != nil {
+		if err := a.holdNetworkState(ctx, in, res.State, res.Facts); err != nil {
+			return res, classifyDB(fmt.Errorf("prepare %s: %w", in.TxKey, err))
+		}
+	}
 	return res, nil
+}
+
+// holdNetworkState keeps a browser-tag postback from changing what a network
+// reported. The intake refused it when the transaction already stood against
+// it; one that got past (a network's postback applied in between) is read as
+// a repeat of the state as it now stands, which the state machine records as
+// a duplicate that changes and delivers nothing.
+func (a *Activities) holdNetworkState(ctx context.Context, in PrepareInput, loaded *conv.State, facts *PostbackFacts) error {
+	st := loaded
+	if st == nil {
+		cur, err := a.Store.LoadState(ctx, in.AccountID, in.TxKey)
+		if err != nil {
+			return err
+		}
+		st = &cur
+	}
+	msg := conv.TagConflict(*st, facts.Value)
+	if msg == "" {
+		return nil
+	}
+	a.Logger.Warn("browser conversion held as a duplicate", "account_id", in.AccountID, "postback_id", in.PostbackID, "reason", msg)
+	value := st.Value
+	facts.Status, facts.Value, facts.Currency = postback.Status(st.Status), &value, st.Currency
+	return nil
 }
 
 // loadPostback reads a postback handed over by id from the postback log.

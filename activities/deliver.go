@@ -152,6 +152,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		Rate:          job.Conversion.Rate,
 		TransactionID: p.TransactionID,
 		PixelEventID:  p.EventID,
+		FromTag:       p.Tag,
 		ClickID:       p.ClickID,
 		User: destinations.UserData{
 			Email: p.Traits.Email, Phone: p.Traits.Phone, FirstName: p.Traits.FirstName, LastName: p.Traits.LastName,

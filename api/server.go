@@ -42,6 +42,7 @@ type server struct {
 	intake *intake.Pipeline
 	admin  *admin.Service
 	limits *intakeLimiter
+	tag    *tagLimits
 }
 
 // NewHandler builds the HTTP handler.
@@ -86,6 +87,14 @@ func NewHandler(d Deps) http.Handler {
 	}
 	r.GET("/c/:campaign", s.clickRedirect)
 
+	// The first-party tag (tag.go): public, bounded by origins and limits.
+	s.tag = s.newTagLimits()
+	r.GET("/t.js", s.tagScript)
+	for _, m := range []string{http.MethodPost, http.MethodOptions} {
+		r.Handle(m, "/:account/t/hit", s.tagGate, s.tagHit)
+		r.Handle(m, "/:account/t/conversion", s.tagGate, s.tagConversion)
+	}
+
 	(&console.Console{Store: d.Store, Admin: s.admin, Intake: s.intake, Config: d.Config, Logger: d.Logger}).Mount(r)
 
 	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate)
@@ -126,6 +135,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/erasure", s.erase)
 	v1.GET("/settings", s.getSettings)
 	v1.PUT("/settings", s.putSettings)
+	v1.GET("/tag", s.getTagSettings)
+	v1.PUT("/tag", s.putTagSettings)
 	v1.POST("/imports", s.createImport)
 	return r
 }

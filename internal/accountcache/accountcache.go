@@ -28,6 +28,7 @@ type Reader struct {
 	mu    sync.Mutex
 	accts map[string]entry[store.Account]
 	integ map[string]entry[store.Integration]
+	tags  map[string]entry[store.TagSettings]
 }
 
 type entry[T any] struct {
@@ -42,7 +43,8 @@ func New(st *store.Store, ttl time.Duration) *Reader {
 		ttl = DefaultTTL
 	}
 	return &Reader{store: st, ttl: ttl, now: time.Now,
-		accts: map[string]entry[store.Account]{}, integ: map[string]entry[store.Integration]{}}
+		accts: map[string]entry[store.Account]{}, integ: map[string]entry[store.Integration]{},
+		tags: map[string]entry[store.TagSettings]{}}
 }
 
 // Account reads an account.
@@ -57,10 +59,17 @@ func (r *Reader) Integration(ctx context.Context, account, slug string) (store.I
 	})
 }
 
-// ForgetAccount drops an account after its settings changed.
+// TagSettings reads an account's first-party tag settings (the browser
+// endpoints read them on every request).
+func (r *Reader) TagSettings(ctx context.Context, id string) (store.TagSettings, error) {
+	return read(r, r.tags, id, func() (store.TagSettings, error) { return r.store.GetTagSettings(ctx, id) })
+}
+
+// ForgetAccount drops an account (and its tag settings) after its settings changed.
 func (r *Reader) ForgetAccount(id string) {
 	r.mu.Lock()
 	delete(r.accts, id)
+	delete(r.tags, id)
 	r.mu.Unlock()
 }
 

@@ -116,3 +116,24 @@ func IsSubName(name string) bool {
 	}
 	return false
 }
+
+// TagConflict says why the browser tag may not send a conversion of value
+// (nil: none sent) for a transaction in state st, or "". A browser may create
+// a transaction, or repeat an approved one as it stands (a duplicate); a
+// rejection, a pending status and a value are a network's to change. The
+// intake's browser door refuses on it, and the workflow's prepare step reads a
+// browser postback that reached a transaction changed in between as a
+// duplicate of the state.
+func TagConflict(st State, value *decimal.Decimal) string {
+	switch {
+	case st.Status == StatusNone:
+		return ""
+	case st.Status == StatusRejected:
+		return "the transaction was reported rejected; a browser cannot approve it"
+	case st.Status != StatusApproved:
+		return "the transaction is " + string(st.Status) + "; a browser cannot change its status"
+	case value != nil && !value.Equal(st.Value):
+		return "the transaction's value is " + st.Value.String() + "; a browser cannot change it"
+	}
+	return ""
+}

@@ -38,7 +38,11 @@ type Conversion struct {
 	TransactionID string
 	// PixelEventID is the postback's own event_id: the browser pixel's id
 	// for the same conversion (see event_id_source).
-	PixelEventID  string
+	PixelEventID string
+	// FromTag: the conversion came from the browser tag, whose PixelEventID
+	// the page was given for its fbq/ttq call: Meta and TikTok send it
+	// unless the destination chose the transaction id.
+	FromTag       bool
 	ClickID       string
 	ExternalID    string // the network's reference id ({external_id} macro)
 	CampaignID    string

@@ -22,16 +22,18 @@ const (
 
 var eventIDSources = map[string]bool{"": true, EventIDInternal: true, EventIDPostback: true, EventIDTransaction: true}
 
-// pixelEventID is the event_id for Meta and TikTok. A chosen source that is
+// pixelEventID is the event_id for Meta and TikTok. A conversion from the
+// browser tag sends the id the tag returned to the page (deduplication by
+// construction) unless the destination chose the transaction id. A chosen source that is
 // empty for this conversion falls back to the internal key: an event without
 // an id could not be deduplicated against its own retries.
 func pixelEventID(d Destination, c Conversion) string {
 	var id string
-	switch d.cfg("event_id_source") {
-	case EventIDPostback:
-		id = trimmed(c.PixelEventID)
-	case EventIDTransaction:
+	switch src := d.cfg("event_id_source"); {
+	case src == EventIDTransaction:
 		id = trimmed(c.TransactionID)
+	case src == EventIDPostback || c.FromTag:
+		id = trimmed(c.PixelEventID)
 	}
 	if id == "" {
 		return c.EventID

@@ -16,6 +16,9 @@ var (
 	ErrUnprocessable      = errors.New("unprocessable postback")
 	ErrUnavailable        = errors.New("temporarily unavailable")
 	ErrTooMany            = errors.New("too many requests")
+	// ErrConflict: a browser conversion that would change what a network
+	// reported (browser.go).
+	ErrConflict = errors.New("conflicts with the transaction's recorded state")
 )
 
 // Error is one step's refusal: its kind, the field at fault, the message safe to
@@ -75,6 +78,7 @@ var statuses = []struct {
 	{ErrUnprocessable, http.StatusUnprocessableEntity},
 	{ErrUnavailable, http.StatusServiceUnavailable},
 	{ErrTooMany, http.StatusTooManyRequests},
+	{ErrConflict, http.StatusConflict},
 }
 
 // Status is the HTTP status of a refusal kind; an unknown one is a passing failure.

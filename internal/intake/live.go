@@ -126,13 +126,19 @@ func (p *Pipeline) admit(ctx context.Context, r Request, out *Live, gate Account
 	if err != nil {
 		return err
 	}
+	return p.logAccepted(ctx, out, d)
+}
+
+// logAccepted writes the log row of an accepted decision: from here the
+// postback is the dispatcher's to hand to its workflow.
+func (p *Pipeline) logAccepted(ctx context.Context, out *Live, d Decision) error {
 	out.Decision = d
 	out.Entry.Canonical = d.Canonical
-	out.Entry.TransactionID = pb.TransactionID
+	out.Entry.TransactionID = d.Postback.TransactionID
 	out.Entry.WorkflowID = d.WorkflowID
 	out.Entry.Outcome = string(conv.OutcomeAccepted)
 	if err := p.Store.InsertLog(ctx, &out.Entry); err != nil {
-		// Not durably accepted: the network must retry.
+		// Not durably accepted: the sender must retry.
 		return Refuse(ErrUnavailable, "", "", fmt.Errorf("record postback: %w", err))
 	}
 	return nil

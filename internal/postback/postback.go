@@ -53,6 +53,10 @@ type Postback struct {
 	// EventID is the id the browser pixel sent with the same conversion,
 	// so Meta and TikTok can count the pair once.
 	EventID string `json:"event_id,omitempty"`
+	// Tag: the conversion came from the browser tag (set by the intake's
+	// browser door, never read from a parameter); its EventID is the one the
+	// tag returned to the page, so Meta and TikTok deliveries send it.
+	Tag bool `json:"tag,omitempty"`
 
 	EventName      string `json:"event_name"`
 	EventSource    string `json:"event_source"`

@@ -113,10 +113,15 @@ func clickValues(k Click, from int) (string, []any) {
 
 // InsertClick records a click and slides its visitor's session forward.
 func (s *Store) InsertClick(ctx context.Context, k Click) (Click, error) {
+	return insertClick(ctx, s.Pool, k)
+}
+
+// insertClick is InsertClick on a pool or inside a transaction.
+func insertClick(ctx context.Context, q querier, k Click) (Click, error) {
 	normalizeClick(&k)
 	ph, vals := clickValues(k, 4)
 	var id string
-	err := s.Pool.QueryRow(ctx, `WITH k AS (`+clickInsert+` VALUES ($1, $2, $3, `+ph+`)
+	err := q.QueryRow(ctx, `WITH k AS (`+clickInsert+` VALUES ($1, $2, $3, `+ph+`)
 			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
 		SELECT id FROM k`, append([]any{k.ID, k.AccountID, k.CampaignID}, vals...)...).Scan(&id)
 	if err != nil {

@@ -721,6 +721,7 @@ var ErasureColumns = map[string]string{
 	"integrations.*": "configuration, no personal data",
 
 	"clicks.*":   "erasure deletes the person's clicks and every click of the same visitors; retention deletes clicks",
+	"tag_hits.*": "a tag hit's consent flag and page URL go with its click (ON DELETE CASCADE): erasure and retention delete them",
 	"visitors.*": "erasure deletes the person's visitor sessions; retention deletes them with the clicks",
 
 	"postback_log.raw_query":      "erased: emptied; retention deletes the row",
