@@ -74,8 +74,8 @@ func (s *server) deleteCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Store.DeleteCampaign(c.Request.Context(), c.Param("account"), id); err != nil {
-		s.failErr(c, "campaign", err)
+	if err := s.admin.DeleteCampaign(c.Request.Context(), c.Param("account"), id); err != nil {
+		s.answer(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

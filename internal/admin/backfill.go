@@ -72,13 +72,15 @@ func (s *Service) Backfill(ctx context.Context, account string, id int64, days i
 	}
 	s.Logger.Info("backfill", "account_id", account, "destination_id", id, "days", used, "found", res.Found,
 		"created", len(res.Created), "handover_failed", failed)
-	return BackfillResult{
+	out := BackfillResult{
 		DestinationID: id, DaysRequested: days, Days: used, WindowDays: w.Days(), Window: w.Why, Since: p.Since.UTC(),
 		ConversionsFound: res.Found, DeliveriesCreated: len(res.Created), AlreadyDelivered: res.AlreadyDelivered,
 		Skipped: BackfillSkipped{FireOn: res.SkippedFireOn, Suppressed: res.SkippedSuppressed, FailedBefore: res.SkippedFailed,
 			ClickTooOld: res.SkippedClickTooOld},
 		HandoverFailed: failed,
-	}, nil
+	}
+	s.Record(ctx, account, AuditBackfill, target("destination", id), nil, out)
+	return out, nil
 }
 
 // handOverBackfill hands each delivery to its transaction's workflow. One whose

@@ -37,6 +37,7 @@ func (s *Service) CreateDestination(ctx context.Context, account string, req Des
 	if err != nil {
 		return SavedDestination{}, fromStore("create destination", err)
 	}
+	s.Record(ctx, account, AuditDestinationCreate, target("destination", out.ID), nil, destinationAudit(out))
 	return SavedDestination{Destination: out, GeneratedSecret: generated}, nil
 }
 
@@ -74,7 +75,21 @@ func (s *Service) UpdateDestination(ctx context.Context, account string, id int6
 	if err != nil {
 		return out, fromStore("destination", err)
 	}
+	s.Record(ctx, account, AuditDestinationUpdate, target("destination", id), destinationAudit(old), destinationAudit(out))
 	return out, nil
+}
+
+// DeleteDestination removes destination id.
+func (s *Service) DeleteDestination(ctx context.Context, account string, id int64) error {
+	old, err := s.Store.GetDestination(ctx, account, id)
+	if err != nil {
+		return fromStore("destination", err)
+	}
+	if err := s.Store.DeleteDestination(ctx, account, id); err != nil {
+		return fromStore("destination", err)
+	}
+	s.Record(ctx, account, AuditDestinationDelete, target("destination", id), destinationAudit(old), nil)
+	return nil
 }
 
 // validDestination checks a request and turns it into a store row. A webhook

@@ -44,5 +44,7 @@ func (s *Service) Erase(ctx context.Context, account string, req ErasureRequest)
 		total += n
 	}
 	s.Logger.Info("personal data erased", "account_id", account, "by", kind, "rows", total, "tables", counts)
+	// The audit names what kind of identifier was erased, never its value.
+	s.Record(ctx, account, AuditErasure, "", nil, map[string]any{"erased_by": kind, "rows": counts})
 	return Erasure{By: kind, Rows: counts}, nil
 }

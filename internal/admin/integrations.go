@@ -56,15 +56,18 @@ func (s *Service) CreateIntegration(ctx context.Context, account string, req Int
 	if !in.Open && len(in.Tokens) > 0 {
 		shown = in.Tokens[len(in.Tokens)-1].Secret // the answer that creates a token shows it, once
 	}
+	s.Record(ctx, account, AuditIntegrationCreate, "integration:"+in.Slug, nil, in) // tokens never marshal
 	return in, shown, nil
 }
 
 // DeleteIntegration removes an integration.
 func (s *Service) DeleteIntegration(ctx context.Context, account, slug string) error {
+	before, _ := s.Store.GetIntegration(ctx, account, slug)
 	if err := s.Store.DeleteIntegration(ctx, account, slug); err != nil {
 		return fromStore("integration "+intake.Quote(slug), err)
 	}
 	s.Accounts.ForgetIntegration(account, slug)
+	s.Record(ctx, account, AuditIntegrationDelete, "integration:"+slug, before, nil)
 	return nil
 }
 
@@ -80,6 +83,7 @@ func (s *Service) AddIntegrationToken(ctx context.Context, account, slug string)
 	}
 	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
 	s.Logger.Info("integration token added", "account_id", in.AccountID, "integration", in.Slug, "token_id", t.ID)
+	s.Record(ctx, account, AuditTokenAdd, "integration:"+in.Slug, nil, map[string]any{"token_id": t.ID, "token": MaskToken(t.Secret)})
 	return in, t, nil
 }
 
@@ -94,5 +98,6 @@ func (s *Service) RevokeIntegrationToken(ctx context.Context, account, slug stri
 	}
 	s.Accounts.ForgetIntegration(account, slug)
 	s.Logger.Info("integration token revoked", "account_id", account, "integration", slug, "token_id", id)
+	s.Record(ctx, account, AuditTokenRevoke, "integration:"+slug, map[string]any{"token_id": id}, nil)
 	return nil
 }

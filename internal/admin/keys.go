@@ -13,13 +13,48 @@ func (s *Service) CreateAPIKey(ctx context.Context, account, label, role string)
 	if role == "" {
 		role = store.RoleRead
 	}
-	if role != store.RoleAdmin && role != store.RoleRead {
-		return store.APIKey{}, "", Invalid("role", "role must be admin or read")
+	return s.CreateKey(ctx, account, KeyRequest{Label: label, Role: role})
+}
+
+// KeyRequest creates a key: its role (owner, admin, buyer, viewer, or read:
+// the pre-roles read-only key), its campaigns (buyer and viewer) and the user
+// it belongs to (0: the account).
+type KeyRequest struct {
+	Label     string
+	Role      string
+	Campaigns []int64
+	UserID    int64
+}
+
+// CreateKey makes a key. Only an owner makes an owner key.
+func (s *Service) CreateKey(ctx context.Context, account string, req KeyRequest) (store.APIKey, string, error) {
+	role := req.Role
+	if role == "" {
+		role = store.RoleRead
 	}
-	k, key, err := s.Store.CreateAPIKey(ctx, account, label, role)
+	if role != store.RoleRead && !ValidRole(role) {
+		return store.APIKey{}, "", Invalid("role", "role must be owner, admin, buyer, viewer or read")
+	}
+	if p, ok := PrincipalFrom(ctx); ok && role == RoleOwner && p.Role != RoleOwner {
+		return store.APIKey{}, "", refuse(KindForbidden, "only an owner makes an owner key")
+	}
+	if len(req.Campaigns) > 0 && role != RoleBuyer && role != RoleViewer {
+		return store.APIKey{}, "", Invalid("campaign_ids", "only a buyer or viewer key is limited to campaigns")
+	}
+	for _, id := range req.Campaigns {
+		if _, err := s.Store.GetCampaign(ctx, account, id); err != nil {
+			return store.APIKey{}, "", fromStore("campaign", err)
+		}
+	}
+	k := store.APIKey{AccountID: account, Label: req.Label, Role: role, Campaigns: req.Campaigns}
+	if req.UserID != 0 {
+		k.UserID = &req.UserID
+	}
+	k, key, err := s.Store.CreateScopedAPIKey(ctx, k)
 	if err != nil {
 		return k, "", fromStore("create admin key", err)
 	}
+	s.Record(ctx, account, AuditKeyCreate, target("key", k.ID), nil, k)
 	s.Logger.Info("admin key created", "account_id", k.AccountID, "key_id", k.ID, "role", k.Role)
 	return k, key, nil
 }
@@ -33,5 +68,6 @@ func (s *Service) RevokeAPIKey(ctx context.Context, account string, id int64) er
 		return fromStore("admin key", err)
 	}
 	s.Logger.Info("admin key revoked", "account_id", account, "key_id", id)
+	s.Record(ctx, account, AuditKeyRevoke, target("key", id), nil, map[string]any{"revoked": true})
 	return nil
 }

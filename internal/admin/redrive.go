@@ -21,6 +21,7 @@ func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (
 	}
 	s.poke()
 	s.Logger.Info("postback re-driven", "account_id", e.AccountID, "postback_id", e.ID)
+	s.Record(ctx, account, AuditPostbackRedrive, target("postback", id), map[string]any{"outcome": "failed"}, map[string]any{"outcome": e.Outcome})
 	return e, nil
 }
 
@@ -47,6 +48,7 @@ func (s *Service) RetryDelivery(ctx context.Context, account string, id int64) (
 		return d, fromStore("delivery", err)
 	}
 	s.Logger.Info("delivery re-driven", "account_id", account, "delivery_id", id)
+	s.Record(ctx, account, AuditDeliveryRedrive, target("delivery", id), map[string]any{"status": "failed"}, map[string]any{"status": d.Status})
 	return d, nil
 }
 
