@@ -31,19 +31,6 @@ func (s *server) authenticate(c *gin.Context) {
 		fail(c, http.StatusForbidden, "this key does not belong to account "+quote(c.Param("account")))
 		return
 	}
-	c.Request = c.Request.WithContext(admin.WithPrincipal(c.Request.Context(), KeyPrincipal(k)))
+	c.Request = c.Request.WithContext(admin.WithPrincipal(c.Request.Context(), admin.KeyPrincipal(k)))
 	c.Next()
-}
-
-// KeyPrincipal is who an API key is: its role (a pre-roles "read" key is a
-// viewer with the reads such keys always had), its campaigns and its user.
-func KeyPrincipal(k store.APIKey) admin.Principal {
-	p := admin.Principal{Account: k.AccountID, KeyID: k.ID, Role: k.Role, Campaigns: k.Campaigns}
-	if k.UserID != nil {
-		p.UserID = *k.UserID
-	}
-	if k.Role == store.RoleRead {
-		p.Role, p.LegacyReads = admin.RoleViewer, true
-	}
-	return p
 }

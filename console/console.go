@@ -258,9 +258,10 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		c.AbortWithStatus(http.StatusForbidden)
 		return
 	}
-	// A read-only key reads: every form but sign-out needs an admin key.
-	if c.Request.Method == http.MethodPost && key.Role != store.RoleAdmin && !strings.HasSuffix(c.Request.URL.Path, "/logout") {
-		c.String(http.StatusForbidden, "this key is read-only")
+	p := admin.KeyPrincipal(key)
+	c.Request = c.Request.WithContext(admin.WithPrincipal(ctx, p))
+	// Each page names its action; admin's rule table decides (console/roles.go).
+	if !s.allowed(c, p) {
 		c.Abort()
 		return
 	}
@@ -289,8 +290,11 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 	data["Account"] = consoleAccount(c)
 	data["CSRF"], _ = c.Get("csrf")
 	data["Base"] = consoleBase
-	if k, ok := c.Get(keyContext); ok {
-		data["ReadOnly"] = k.(store.APIKey).Role != store.RoleAdmin
+	if p, ok := admin.PrincipalFrom(c.Request.Context()); ok {
+		data["ReadOnly"] = !admin.Allowed(p, admin.ActChangeSetup)
+		data["Role"] = p.Role
+		data["Who"] = p.Who()
+		data["Can"] = func(a string) bool { return admin.Allowed(p, admin.Action(a)) }
 	}
 	var buf bytes.Buffer
 	if err := tmpls[page].ExecuteTemplate(&buf, "layout.html", data); err != nil {
@@ -304,6 +308,16 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 }
 
 func (s *Console) consoleError(c *gin.Context, what string, err error) {
+	var ae *admin.Error
+	if errors.As(err, &ae) && ae.Kind != admin.KindInternal {
+		status := map[admin.Kind]int{admin.KindForbidden: http.StatusForbidden, admin.KindNotFound: http.StatusNotFound,
+			admin.KindInvalid: http.StatusBadRequest}[ae.Kind]
+		if status == 0 {
+			status = http.StatusConflict
+		}
+		c.String(status, ae.Message)
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		c.String(http.StatusNotFound, what+": not found")
 		return

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strconv"
+
+	"github.com/convrelay/convrelay/internal/store"
 )
 
 // Roles of the people and keys of an account. The role decides what a
@@ -199,4 +201,17 @@ func inScope(p Principal, campaign *int64, what string) error {
 		return refuse(KindForbidden, what+" belongs to a campaign outside your scope")
 	}
 	return nil
+}
+
+// KeyPrincipal is who an API key is: its role (a pre-roles "read" key is a
+// viewer with the reads such keys always had), its campaigns and its user.
+func KeyPrincipal(k store.APIKey) Principal {
+	p := Principal{Account: k.AccountID, KeyID: k.ID, Role: k.Role, Campaigns: k.Campaigns}
+	if k.UserID != nil {
+		p.UserID = *k.UserID
+	}
+	if k.Role == store.RoleRead {
+		p.Role, p.LegacyReads = RoleViewer, true
+	}
+	return p
 }

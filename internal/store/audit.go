@@ -82,3 +82,11 @@ func optTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// orEmpty passes a nil list to PostgreSQL as an empty array.
+func orEmpty(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
+}
