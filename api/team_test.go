@@ -11,8 +11,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/store"
 )
 
 // personalConversion records a conversion of campaign (0: none) whose postback
