@@ -50,6 +50,9 @@ var routeActions = map[string]admin.Action{
 	"PUT /v1/accounts/:account/settings":                         admin.ActChangeSetup,
 	"POST /v1/accounts/:account/imports":                         admin.ActImport,
 	"GET /v1/accounts/:account/audit":                            admin.ActReadAudit,
+	"GET /v1/accounts/:account/users":                            admin.ActReadUsers,
+	"POST /v1/accounts/:account/users":                           admin.ActManageUsers,
+	"DELETE /v1/accounts/:account/users/:id":                     admin.ActManageUsers,
 }
 
 // authorize lets a request through when its principal may do its route's action.

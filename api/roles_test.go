@@ -54,6 +54,9 @@ var allowedRoles = map[string]string{
 	"PUT /v1/accounts/:account/settings":                         "owner admin",
 	"POST /v1/accounts/:account/imports":                         "owner admin",
 	"GET /v1/accounts/:account/audit":                            "owner admin read",
+	"GET /v1/accounts/:account/users":                            "owner admin read",
+	"POST /v1/accounts/:account/users":                           "owner",
+	"DELETE /v1/accounts/:account/users/:id":                     "owner",
 }
 
 // Every /v1 route against every role: a role the table allows is never

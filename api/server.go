@@ -127,6 +127,9 @@ func NewHandler(d Deps) http.Handler {
 	v1.PUT("/settings", s.putSettings)
 	v1.POST("/imports", s.createImport)
 	v1.GET("/audit", s.listAudit)
+	v1.GET("/users", s.listUsers)
+	v1.POST("/users", s.inviteUser)
+	v1.DELETE("/users/:id", s.revokeUser)
 	return r
 }
 
