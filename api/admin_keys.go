@@ -31,12 +31,13 @@ func (s *server) createAPIKey(c *gin.Context) {
 		Label     string  `json:"label"`
 		Role      string  `json:"role"`
 		Campaigns []int64 `json:"campaign_ids"`
+		UserID    int64   `json:"user_id"`
 	}
 	if !bindJSON(c, &req) {
 		return
 	}
 	k, key, err := s.admin.CreateKey(c.Request.Context(), c.Param("account"),
-		admin.KeyRequest{Label: req.Label, Role: req.Role, Campaigns: req.Campaigns})
+		admin.KeyRequest{Label: req.Label, Role: req.Role, Campaigns: req.Campaigns, UserID: req.UserID})
 	if err != nil {
 		s.answer(c, err)
 		return

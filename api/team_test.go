@@ -147,3 +147,38 @@ func TestAuditRecordsADestinationChangeWithSecretsMasked(t *testing.T) {
 		t.Errorf("buyer reads the audit log: %d, want 403", code)
 	}
 }
+
+// A key can belong to a person; revoking the person ends the key at once.
+func TestRevokedUsersKeyRefused(t *testing.T) {
+	h := newHarness(t)
+	owner := h.keyOf("owner")
+	code, body := statusOf(t, h, "POST", "/v1/accounts/"+h.account.ID+"/users", `{"email":"ann@example.com","role":"admin"}`, owner)
+	if code != http.StatusCreated {
+		t.Fatalf("invite: %d %s", code, body)
+	}
+	var u struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	code, body = statusOf(t, h, "POST", "/v1/accounts/"+h.account.ID+"/keys", `{"label":"ann's","role":"admin","user_id":`+strconv.FormatInt(u.ID, 10)+`}`, owner)
+	var k struct {
+		Key string `json:"key"`
+	}
+	if code != http.StatusCreated || json.Unmarshal([]byte(body), &k) != nil || k.Key == "" {
+		t.Fatalf("key for a user: %d %s", code, body)
+	}
+	if code, body := h.as(k.Key, "GET", "/settings"); code != http.StatusOK {
+		t.Fatalf("the user's key: %d %s", code, body)
+	}
+	if code, body := h.as(owner, "DELETE", "/users/"+strconv.FormatInt(u.ID, 10)); code != http.StatusNoContent {
+		t.Fatalf("revoke user: %d %s", code, body)
+	}
+	if code, _ := h.as(k.Key, "GET", "/settings"); code != http.StatusUnauthorized {
+		t.Errorf("a revoked user's key: %d, want 401", code)
+	}
+	if code, body := h.as(owner, "GET", "/audit?action=user."); code != http.StatusOK || !strings.Contains(body, "user.revoke") || !strings.Contains(body, "user.invite") {
+		t.Errorf("audit of the user's invitation and revocation: %d %s", code, body)
+	}
+}

@@ -42,6 +42,9 @@ type BackfillSkipped struct {
 // dispatcher's delivery hand-over: a completed workflow starts a new run). A
 // repeated backfill delivers nothing twice.
 func (s *Service) Backfill(ctx context.Context, account string, id int64, days int) (BackfillResult, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return BackfillResult{}, err
+	}
 	if days < 1 {
 		return BackfillResult{}, Invalid("days", "days: a whole number of days, at least 1")
 	}

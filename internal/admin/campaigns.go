@@ -23,6 +23,9 @@ type CampaignRequest struct {
 
 // SaveCampaign creates a campaign (id 0) or replaces campaign id.
 func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, req CampaignRequest) (store.Campaign, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Campaign{}, err
+	}
 	cp, err := validCampaign(account, req)
 	if err != nil {
 		return cp, err
@@ -50,6 +53,9 @@ func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, re
 
 // DeleteCampaign removes campaign id.
 func (s *Service) DeleteCampaign(ctx context.Context, account string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
 	before, err := s.Store.GetCampaign(ctx, account, id)
 	if err != nil {
 		return fromStore("campaign", err)

@@ -26,6 +26,9 @@ type IntegrationRequest struct {
 // CreateIntegration creates an integration; it gets a random token unless one is
 // given or it is created open. Shown is the token to show once ("" when none).
 func (s *Service) CreateIntegration(ctx context.Context, account string, req IntegrationRequest) (in store.Integration, shown string, err error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return in, "", err
+	}
 	if !slugPattern.MatchString(req.Slug) {
 		return in, "", Invalid("slug", "slug must be 1-63 lower-case letters, digits, '-' or '_'")
 	}
@@ -62,6 +65,9 @@ func (s *Service) CreateIntegration(ctx context.Context, account string, req Int
 
 // DeleteIntegration removes an integration.
 func (s *Service) DeleteIntegration(ctx context.Context, account, slug string) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
 	before, _ := s.Store.GetIntegration(ctx, account, slug)
 	if err := s.Store.DeleteIntegration(ctx, account, slug); err != nil {
 		return fromStore("integration "+intake.Quote(slug), err)
@@ -73,6 +79,9 @@ func (s *Service) DeleteIntegration(ctx context.Context, account, slug string) e
 
 // AddIntegrationToken adds a token beside the live ones (rotation with overlap).
 func (s *Service) AddIntegrationToken(ctx context.Context, account, slug string) (store.Integration, store.IntegrationToken, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Integration{}, store.IntegrationToken{}, err
+	}
 	in, err := s.Store.GetIntegration(ctx, account, slug)
 	if err != nil {
 		return in, store.IntegrationToken{}, fromStore("integration "+intake.Quote(slug), err)
@@ -90,6 +99,9 @@ func (s *Service) AddIntegrationToken(ctx context.Context, account, slug string)
 // RevokeIntegrationToken revokes one token; the last live one of a closed
 // integration cannot be revoked (conflict).
 func (s *Service) RevokeIntegrationToken(ctx context.Context, account, slug string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
 	if err := s.Store.RevokeIntegrationToken(ctx, account, slug, id); err != nil {
 		if errors.Is(err, store.ErrLastToken) {
 			return refuse(KindConflict, store.ErrLastToken.Error())

@@ -28,6 +28,9 @@ type KeyRequest struct {
 
 // CreateKey makes a key. Only an owner makes an owner key.
 func (s *Service) CreateKey(ctx context.Context, account string, req KeyRequest) (store.APIKey, string, error) {
+	if _, err := s.authorize(ctx, account, ActManageKeys); err != nil {
+		return store.APIKey{}, "", err
+	}
 	role := req.Role
 	if role == "" {
 		role = store.RoleRead
@@ -48,6 +51,14 @@ func (s *Service) CreateKey(ctx context.Context, account string, req KeyRequest)
 	}
 	k := store.APIKey{AccountID: account, Label: req.Label, Role: role, Campaigns: req.Campaigns}
 	if req.UserID != 0 {
+		// A person's key: it ends when they are revoked, and acts as them in the audit log.
+		u, err := s.Store.GetUser(ctx, account, req.UserID)
+		if err != nil {
+			return store.APIKey{}, "", fromStore("user", err)
+		}
+		if u.RevokedAt != nil {
+			return store.APIKey{}, "", Invalid("user_id", "this user is revoked")
+		}
 		k.UserID = &req.UserID
 	}
 	k, key, err := s.Store.CreateScopedAPIKey(ctx, k)
@@ -61,6 +72,9 @@ func (s *Service) CreateKey(ctx context.Context, account string, req KeyRequest)
 
 // RevokeAPIKey revokes a key; the account's last admin key cannot be revoked.
 func (s *Service) RevokeAPIKey(ctx context.Context, account string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActManageKeys); err != nil {
+		return err
+	}
 	if err := s.Store.RevokeAPIKey(ctx, account, id); err != nil {
 		if errors.Is(err, store.ErrLastAdminKey) {
 			return refuse(KindConflict, store.ErrLastAdminKey.Error())

@@ -52,6 +52,9 @@ func (p Principal) Who() string {
 	who := ""
 	if p.UserID != 0 {
 		who = "user:" + p.Email
+		if p.Email == "" {
+			who = "user:#" + strconv.FormatInt(p.UserID, 10)
+		}
 	}
 	if p.KeyID != 0 {
 		if who != "" {

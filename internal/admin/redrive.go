@@ -12,6 +12,9 @@ import (
 // the operator) back in the hand-over queue, through its transaction's workflow
 // again. Applying it is still exactly once: the store refuses a second effect.
 func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (store.LogEntry, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return store.LogEntry{}, err
+	}
 	e, err := s.Store.RetryFailed(ctx, account, id)
 	if errors.Is(err, store.ErrConflict) {
 		return e, refuse(KindConflict, "postback is not failed; only a failed postback can be re-driven")
@@ -30,6 +33,9 @@ func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (
 // started again, with the conversion's attributes and memo, if the workflow has
 // completed). A hand-over that fails leaves the delivery failed.
 func (s *Service) RetryDelivery(ctx context.Context, account string, id int64) (store.Delivery, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return store.Delivery{}, err
+	}
 	if s.Temporal == nil {
 		return store.Delivery{}, refuse(KindUnavailable, "re-drive needs Temporal")
 	}
