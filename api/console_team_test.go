@@ -96,3 +96,26 @@ func TestConsoleTeamInviteScopeMaskAuditRevoke(t *testing.T) {
 		t.Errorf("a revoked user signs in: %d, want 401", code)
 	}
 }
+
+// The keys page lists the keys, makes one (shown once) and revokes it; a buyer
+// cannot open it.
+func TestConsoleKeysPage(t *testing.T) {
+	h := newHarness(t)
+	a := h.createCampaign(`{"name":"alpha","offer_url":"https://offer.example/?c={click_id}"}`)
+	owner := newConsoleClient(t, h)
+	owner.post("/console/login", url.Values{"key": {h.keyOf("owner")}})
+	code, page, _ := owner.post("/console/keys", url.Values{"csrf": {owner.csrf("/console/keys")}, "label": {"agency"},
+		"role": {"buyer"}, "campaign_id": {strconv.FormatInt(a, 10)}})
+	m := regexp.MustCompile(`<code id="new-key">(cr_[A-Za-z0-9_-]+)</code>`).FindStringSubmatch(page)
+	if code != http.StatusOK || m == nil {
+		t.Fatalf("create a key in the console: %d\n%s", code, page)
+	}
+	if code, body := h.as(m[1], "GET", "/conversions"); code != http.StatusOK {
+		t.Errorf("the new buyer key: %d %s", code, body)
+	}
+	buyer := newConsoleClient(t, h)
+	buyer.post("/console/login", url.Values{"key": {m[1]}})
+	if code, _, _ := buyer.get("/console/keys"); code != http.StatusForbidden {
+		t.Errorf("buyer opens the keys page: %d, want 403", code)
+	}
+}

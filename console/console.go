@@ -59,7 +59,7 @@ var (
 
 // consolePages lists the page templates; each is parsed with the layout.
 var consolePages = []string{"login", "home", "integrations", "postbacks", "postback", "conversions", "conversion",
-	"deliveries", "campaigns", "destinations", "reports", "users", "audit", "invite"}
+	"deliveries", "campaigns", "destinations", "reports", "users", "audit", "invite", "keys"}
 
 func loadConsoleTemplates() (map[string]*template.Template, error) {
 	consoleTemplatesOnce.Do(func() {
@@ -134,6 +134,9 @@ func (s *Console) Mount(r *gin.Engine) {
 	g.GET("/reports.csv", s.consoleReportsCSV)
 	g.GET("/audit", s.consoleAudit)
 	g.GET("/users", s.consoleUsers)
+	g.GET("/keys", s.consoleKeys)
+	g.POST("/keys", s.consoleCreateKey)
+	g.POST("/keys/:id/revoke", s.consoleRevokeKey)
 	g.POST("/users", s.consoleInviteUser)
 	g.POST("/users/:id/revoke", s.consoleRevokeUser)
 	g.POST("/signout-everywhere", s.consoleSignOutEverywhere)

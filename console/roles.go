@@ -37,6 +37,9 @@ var pageActions = map[string]admin.Action{
 	"GET /console/users":                                 admin.ActReadUsers,
 	"POST /console/users":                                admin.ActManageUsers,
 	"POST /console/users/:id/revoke":                     admin.ActManageUsers,
+	"GET /console/keys":                                  admin.ActReadSetup,
+	"POST /console/keys":                                 admin.ActManageKeys,
+	"POST /console/keys/:id/revoke":                      admin.ActManageKeys,
 	"POST /console/signout-everywhere":                   "",
 	"POST /console/logout":                               "",
 }

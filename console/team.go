@@ -150,3 +150,54 @@ func (s *Console) userSession(c *gin.Context, cookie string) (admin.Principal, c
 	}
 	return p, consoleSessionInfo{AccountID: p.Account, Expires: time.Now().Add(admin.SessionTTL)}, true, nil
 }
+
+func (s *Console) consoleKeys(c *gin.Context) { s.renderKeys(c, http.StatusOK, gin.H{}) }
+
+func (s *Console) renderKeys(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	keys, err := s.Admin.ListKeys(ctx, consoleAccount(c))
+	if err != nil {
+		s.consoleError(c, "keys", err)
+		return
+	}
+	p := consolePrincipal(c)
+	data["Title"], data["Keys"], data["Roles"] = "API keys", keys, admin.Roles
+	data["CanManage"] = admin.Allowed(p, admin.ActManageKeys)
+	if data["CanManage"] == true {
+		if data["Campaigns"], err = s.Admin.ListCampaigns(ctx, consoleAccount(c)); err != nil {
+			s.consoleError(c, "campaigns", err)
+			return
+		}
+	}
+	if _, ok := data["Flash"]; !ok {
+		data["Flash"] = c.Query("flash")
+	}
+	s.renderConsole(c, status, "keys", data)
+}
+
+// consoleCreateKey makes a key and shows it once.
+func (s *Console) consoleCreateKey(c *gin.Context) {
+	req := admin.KeyRequest{Label: c.PostForm("label"), Role: c.PostForm("role"), UserID: consolePrincipal(c).UserID}
+	if v := strings.TrimSpace(c.PostForm("campaign_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.renderKeys(c, http.StatusBadRequest, gin.H{"Error": "Choose a campaign from the list."})
+			return
+		}
+		req.Campaigns = []int64{id}
+	}
+	_, key, err := s.Admin.CreateKey(c.Request.Context(), consoleAccount(c), req)
+	if err != nil {
+		s.renderKeys(c, http.StatusBadRequest, gin.H{"Error": "Not created: " + s.consoleFailure(err)})
+		return
+	}
+	s.renderKeys(c, http.StatusOK, gin.H{"NewKey": key})
+}
+
+func (s *Console) consoleRevokeKey(c *gin.Context) {
+	msg := "Revoked."
+	if err := s.Admin.RevokeAPIKey(c.Request.Context(), consoleAccount(c), atoi64(c.Param("id"))); err != nil {
+		msg = "Not revoked: " + s.consoleFailure(err)
+	}
+	flashRedirect(c, consoleBase+"/keys", msg)
+}

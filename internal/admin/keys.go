@@ -85,3 +85,12 @@ func (s *Service) RevokeAPIKey(ctx context.Context, account string, id int64) er
 	s.Record(ctx, account, AuditKeyRevoke, target("key", id), nil, map[string]any{"revoked": true})
 	return nil
 }
+
+// ListKeys lists the account's keys (never the key itself), revoked ones included.
+func (s *Service) ListKeys(ctx context.Context, account string) ([]store.APIKey, error) {
+	if _, err := s.authorize(ctx, account, ActReadSetup); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.ListAPIKeys(ctx, account)
+	return out, fromStore("keys", err)
+}
