@@ -114,6 +114,24 @@ func (s *Service) Report(ctx context.Context, account string, req ReportRequest)
 	if err != nil {
 		return Report{}, fromStore("report", err)
 	}
+	if !p.SeesPersonalData() {
+		// A sub can carry an email: grouped by it, the row shows it masked.
+		for i := range rows {
+			changed := false
+			for dim, v := range rows[i].Group {
+				if m := maskIfPersonal(dim, v); m != v {
+					rows[i].Group[dim], changed = m, true
+				}
+			}
+			if changed {
+				parts := make([]string, len(q.GroupBy))
+				for j, dim := range q.GroupBy {
+					parts[j] = rows[i].Group[dim]
+				}
+				rows[i].Key = strings.Join(parts, " / ")
+			}
+		}
+	}
 	return Report{GroupBy: q.GroupBy, Filters: q.Filters, From: from, To: to.AddDate(0, 0, -1), Location: loc,
 		Currency: acct.Currency, Rows: rows}, nil
 }
