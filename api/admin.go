@@ -6,11 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/store"
 )
-
-// apiKeyContext is where authenticate leaves the request's store.APIKey.
-const apiKeyContext = "convrelay.api_key"
 
 // authenticate checks the Bearer admin key and that it belongs to the account in
 // the path: accounts never see each other's data.
@@ -33,11 +31,6 @@ func (s *server) authenticate(c *gin.Context) {
 		fail(c, http.StatusForbidden, "this key does not belong to account "+quote(c.Param("account")))
 		return
 	}
-	// A read-only key reads; anything that changes state needs an admin key.
-	if k.Role != store.RoleAdmin && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-		fail(c, http.StatusForbidden, "this admin key is read-only")
-		return
-	}
-	c.Set(apiKeyContext, k)
+	c.Request = c.Request.WithContext(admin.WithPrincipal(c.Request.Context(), admin.KeyPrincipal(k)))
 	c.Next()
 }

@@ -46,9 +46,9 @@ func (s *server) getCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cp, err := s.Store.GetCampaign(c.Request.Context(), c.Param("account"), id)
+	cp, err := s.admin.GetCampaign(c.Request.Context(), c.Param("account"), id)
 	if err != nil {
-		s.failErr(c, "campaign", err)
+		s.answer(c, err)
 		return
 	}
 	view := s.newAPICampaign(cp)
@@ -63,9 +63,9 @@ func (s *server) getCampaign(c *gin.Context) {
 
 // listCampaigns is GET /v1/accounts/{account}/campaigns.
 func (s *server) listCampaigns(c *gin.Context) {
-	cps, err := s.Store.ListCampaigns(c.Request.Context(), c.Param("account"))
+	cps, err := s.admin.ListCampaigns(c.Request.Context(), c.Param("account"))
 	if err != nil {
-		s.failErr(c, "list campaigns", err)
+		s.answer(c, err)
 		return
 	}
 	out := make([]apiCampaign, 0, len(cps))
@@ -81,8 +81,8 @@ func (s *server) deleteCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Store.DeleteCampaign(c.Request.Context(), c.Param("account"), id); err != nil {
-		s.failErr(c, "campaign", err)
+	if err := s.admin.DeleteCampaign(c.Request.Context(), c.Param("account"), id); err != nil {
+		s.answer(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -20,10 +20,10 @@ func (s *server) listConversions(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "status must be pending, approved or rejected")
 		return
 	}
-	rows, err := s.Store.ListConversions(c.Request.Context(), c.Param("account"), store.ConversionFilter{
+	rows, err := s.admin.ListConversions(c.Request.Context(), c.Param("account"), store.ConversionFilter{
 		TransactionID: c.Query("transaction_id"), ClickID: c.Query("click_id"), Status: c.Query("status"), Before: cursor, Limit: limit})
 	if err != nil {
-		s.failErr(c, "list conversions", err)
+		s.answer(c, err)
 		return
 	}
 	out := make([]apiConversion, 0, len(rows))
@@ -40,9 +40,9 @@ func (s *server) getConversion(c *gin.Context) {
 	if !ok {
 		return
 	}
-	conv, err := s.Store.GetConversion(c.Request.Context(), c.Param("account"), id)
+	conv, err := s.admin.GetConversion(c.Request.Context(), c.Param("account"), id)
 	if err != nil {
-		s.failErr(c, "conversion", err)
+		s.answer(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newAPIConversion(conv))

@@ -30,10 +30,10 @@ func (s *server) listDeliveries(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "status must be pending, delivered, failed, suppressed, skipped, capped or cap_rejected")
 		return
 	}
-	rows, err := s.Store.ListDeliveries(c.Request.Context(), c.Param("account"), store.DeliveryFilter{
+	rows, err := s.admin.ListDeliveries(c.Request.Context(), c.Param("account"), store.DeliveryFilter{
 		Status: c.Query("status"), DestinationID: destID, TransactionID: c.Query("transaction_id"), Before: cursor, Limit: limit})
 	if err != nil {
-		s.failErr(c, "list deliveries", err)
+		s.answer(c, err)
 		return
 	}
 	out := make([]apiDelivery, 0, len(rows))

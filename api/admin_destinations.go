@@ -76,8 +76,8 @@ func (s *server) deleteDestination(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Store.DeleteDestination(c.Request.Context(), c.Param("account"), id); err != nil {
-		s.failErr(c, "destination", err)
+	if err := s.admin.DeleteDestination(c.Request.Context(), c.Param("account"), id); err != nil {
+		s.answer(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
@@ -263,6 +264,8 @@ func (s *server) runImport(c *gin.Context, r *csv.Reader, width int, cols []impo
 	}
 	out.raw("}\n")
 	out.flush()
+	s.admin.Record(ctx, account, admin.AuditImport, "", nil, map[string]any{"preset": opts.Preset, "rows": row,
+		"accepted": counts["accepted"], "duplicates": counts["duplicate"], "rejected": counts["rejected"], "complete": failure == ""})
 }
 
 // rowValues are a row's mapped columns as postback parameters (empty cells left out).

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/convrelay/convrelay/internal/admin"
 )
 
 // listAPIKeys is GET /v1/accounts/{account}/keys: every key's handle, role and
@@ -21,17 +23,21 @@ func (s *server) listAPIKeys(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"keys": out})
 }
 
-// createAPIKey is POST /v1/accounts/{account}/keys {"label","role":"admin"|"read"}:
+// createAPIKey is POST /v1/accounts/{account}/keys {"label","role","campaign_ids"}
+// (role owner, admin, buyer, viewer, or read: the pre-roles read-only key):
 // the key is in the answer once; only its hash is kept.
 func (s *server) createAPIKey(c *gin.Context) {
 	var req struct {
-		Label string `json:"label"`
-		Role  string `json:"role"`
+		Label     string  `json:"label"`
+		Role      string  `json:"role"`
+		Campaigns []int64 `json:"campaign_ids"`
+		UserID    int64   `json:"user_id"`
 	}
 	if !bindJSON(c, &req) {
 		return
 	}
-	k, key, err := s.admin.CreateAPIKey(c.Request.Context(), c.Param("account"), req.Label, req.Role)
+	k, key, err := s.admin.CreateKey(c.Request.Context(), c.Param("account"),
+		admin.KeyRequest{Label: req.Label, Role: req.Role, Campaigns: req.Campaigns, UserID: req.UserID})
 	if err != nil {
 		s.answer(c, err)
 		return

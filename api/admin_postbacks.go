@@ -25,10 +25,10 @@ func (s *server) listPostbacks(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "outcome must be accepted, rejected, duplicate, suppressed or failed")
 		return
 	}
-	rows, err := s.Store.ListLog(c.Request.Context(), c.Param("account"), store.LogFilter{
+	rows, err := s.admin.ListPostbacks(c.Request.Context(), c.Param("account"), store.LogFilter{
 		Outcome: c.Query("outcome"), TransactionID: c.Query("transaction_id"), Before: cursor, Limit: limit})
 	if err != nil {
-		s.failErr(c, "list postbacks", err)
+		s.answer(c, err)
 		return
 	}
 	out := make([]apiLogEntry, 0, len(rows))

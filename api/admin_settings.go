@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/text/language"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
@@ -94,6 +95,7 @@ func (s *server) putSettings(c *gin.Context) {
 		s.failErr(c, "settings", err)
 		return
 	}
+	s.admin.Record(ctx, a.ID, admin.AuditSettingsUpdate, "settings", viewSettings(a), viewSettings(updated))
 	if updated.Currency != a.Currency {
 		// Best effort now; the rates schedule converts whatever is still pending.
 		if _, err := s.Store.ConvertPending(ctx, a.ID); err != nil {

@@ -97,7 +97,7 @@ func NewHandler(d Deps) http.Handler {
 
 	(&console.Console{Store: d.Store, Admin: s.admin, Intake: s.intake, Config: d.Config, Logger: d.Logger}).Mount(r)
 
-	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate)
+	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate, s.authorize)
 	v1.GET("/presets", s.listPresets)
 	v1.GET("/integrations", s.listIntegrations)
 	v1.POST("/integrations", s.createIntegration)
@@ -138,6 +138,10 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/tag", s.getTagSettings)
 	v1.PUT("/tag", s.putTagSettings)
 	v1.POST("/imports", s.createImport)
+	v1.GET("/audit", s.listAudit)
+	v1.GET("/users", s.listUsers)
+	v1.POST("/users", s.inviteUser)
+	v1.DELETE("/users/:id", s.revokeUser)
 	return r
 }
 

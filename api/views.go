@@ -191,11 +191,13 @@ type apiKey struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	Key        string     `json:"key,omitempty"`
+	Campaigns  []int64    `json:"campaign_ids,omitempty"`
+	UserID     *int64     `json:"user_id,omitempty"`
 }
 
 func newAPIKey(k store.APIKey) apiKey {
 	return apiKey{ID: k.ID, AccountID: k.AccountID, Label: k.Label, Role: k.Role, CreatedAt: k.CreatedAt,
-		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, Campaigns: k.Campaigns, UserID: k.UserID}
 }
 
 // apiCampaign is a campaign with its tracking link.

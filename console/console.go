@@ -59,7 +59,7 @@ var (
 
 // consolePages lists the page templates; each is parsed with the layout.
 var consolePages = []string{"login", "home", "integrations", "postbacks", "postback", "conversions", "conversion",
-	"deliveries", "campaigns", "destinations", "reports"}
+	"deliveries", "campaigns", "destinations", "reports", "users", "audit", "invite", "keys"}
 
 func loadConsoleTemplates() (map[string]*template.Template, error) {
 	consoleTemplatesOnce.Do(func() {
@@ -106,6 +106,8 @@ func (s *Console) Mount(r *gin.Engine) {
 	r.StaticFS(consoleBase+"/static", http.FS(static))
 	r.GET(consoleBase+"/login", s.consoleLoginPage)
 	r.POST(consoleBase+"/login", s.consoleLogin)
+	r.GET(consoleBase+"/invite/:token", s.consoleInvitePage)
+	r.POST(consoleBase+"/invite/:token", s.consoleAcceptInvite)
 	g := r.Group(consoleBase, s.consoleAuth)
 	g.POST("/logout", s.consoleLogout)
 	g.GET("", s.consoleHome)
@@ -130,6 +132,14 @@ func (s *Console) Mount(r *gin.Engine) {
 	g.POST("/destinations/:id/backfill", s.consoleBackfill)
 	g.GET("/reports", s.consoleReports)
 	g.GET("/reports.csv", s.consoleReportsCSV)
+	g.GET("/audit", s.consoleAudit)
+	g.GET("/users", s.consoleUsers)
+	g.GET("/keys", s.consoleKeys)
+	g.POST("/keys", s.consoleCreateKey)
+	g.POST("/keys/:id/revoke", s.consoleRevokeKey)
+	g.POST("/users", s.consoleInviteUser)
+	g.POST("/users/:id/revoke", s.consoleRevokeUser)
+	g.POST("/signout-everywhere", s.consoleSignOutEverywhere)
 }
 
 // sessionKey is the installation secret that signs console sessions and CSRF tokens.
@@ -188,6 +198,10 @@ func (s *Console) consoleLoginPage(c *gin.Context) {
 // consoleLogin signs in with an admin key: the session cookie carries the key's
 // hash (never the key), so revoking the key ends the session.
 func (s *Console) consoleLogin(c *gin.Context) {
+	if c.PostForm("email") != "" {
+		s.signInWithEmail(c)
+		return
+	}
 	key := strings.TrimSpace(c.PostForm("key"))
 	ctx := c.Request.Context()
 	k, err := s.Store.AuthenticateKey(ctx, key)
@@ -214,6 +228,11 @@ func (s *Console) consoleLogin(c *gin.Context) {
 }
 
 func (s *Console) consoleLogout(c *gin.Context) {
+	if cookie, err := c.Cookie(sessionCookie); err == nil && strings.HasPrefix(cookie, userSessionPrefix) {
+		if err := s.Admin.SignOut(c.Request.Context(), strings.TrimPrefix(cookie, userSessionPrefix)); err != nil {
+			s.Logger.Error("console sign-out", "error", err)
+		}
+	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: consoleBase, MaxAge: -1,
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
 	c.Redirect(http.StatusSeeOther, consoleBase+"/login")
@@ -235,6 +254,21 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	if strings.HasPrefix(cookie, userSessionPrefix) {
+		p, info, ok, err := s.userSession(c, cookie)
+		if err != nil {
+			s.consoleError(c, "session", err)
+			c.Abort()
+			return
+		}
+		if !ok {
+			c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+			c.Abort()
+			return
+		}
+		s.admit(c, skey, cookie, info, p)
+		return
+	}
 	info, ok := parseSession(skey, cookie, time.Now())
 	var key store.APIKey
 	if ok {
@@ -253,19 +287,25 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Set(keyContext, key)
+	s.admit(c, skey, cookie, info, admin.KeyPrincipal(key))
+}
+
+// admit checks the CSRF token of a form post, carries the principal in the
+// request's context and lets the page through when its action is allowed.
+func (s *Console) admit(c *gin.Context, skey []byte, cookie string, info consoleSessionInfo, p admin.Principal) {
 	csrf := csrfToken(skey, cookie)
 	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
 		c.AbortWithStatus(http.StatusForbidden)
 		return
 	}
-	// A read-only key reads: every form but sign-out needs an admin key.
-	if c.Request.Method == http.MethodPost && key.Role != store.RoleAdmin && !strings.HasSuffix(c.Request.URL.Path, "/logout") {
-		c.String(http.StatusForbidden, "this key is read-only")
+	c.Request = c.Request.WithContext(admin.WithPrincipal(c.Request.Context(), p))
+	// Each page names its action; admin's rule table decides (console/roles.go).
+	if !s.allowed(c, p) {
 		c.Abort()
 		return
 	}
 	c.Set(consoleSession, info)
-	c.Set(keyContext, key)
 	c.Set("csrf", csrf)
 	c.Next()
 }
@@ -289,8 +329,11 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 	data["Account"] = consoleAccount(c)
 	data["CSRF"], _ = c.Get("csrf")
 	data["Base"] = consoleBase
-	if k, ok := c.Get(keyContext); ok {
-		data["ReadOnly"] = k.(store.APIKey).Role != store.RoleAdmin
+	if p, ok := admin.PrincipalFrom(c.Request.Context()); ok {
+		data["ReadOnly"] = !admin.Allowed(p, admin.ActChangeSetup)
+		data["Role"] = p.Role
+		data["Who"] = p.Who()
+		data["Can"] = func(a string) bool { return admin.Allowed(p, admin.Action(a)) }
 	}
 	var buf bytes.Buffer
 	if err := tmpls[page].ExecuteTemplate(&buf, "layout.html", data); err != nil {
@@ -304,6 +347,16 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 }
 
 func (s *Console) consoleError(c *gin.Context, what string, err error) {
+	var ae *admin.Error
+	if errors.As(err, &ae) && ae.Kind != admin.KindInternal {
+		status := map[admin.Kind]int{admin.KindForbidden: http.StatusForbidden, admin.KindNotFound: http.StatusNotFound,
+			admin.KindInvalid: http.StatusBadRequest}[ae.Kind]
+		if status == 0 {
+			status = http.StatusConflict
+		}
+		c.String(status, ae.Message)
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		c.String(http.StatusNotFound, what+": not found")
 		return

@@ -47,20 +47,30 @@ func (s *Console) consoleIntegrationsOf(c *gin.Context) ([]consoleIntegration, e
 func (s *Console) consoleHome(c *gin.Context) {
 	ctx := c.Request.Context()
 	account := consoleAccount(c)
-	ins, err := s.consoleIntegrationsOf(c)
-	if err != nil {
-		s.consoleError(c, "integrations", err)
-		return
+	p := consolePrincipal(c)
+	// The overview shows what the principal may read: a buyer or viewer sees
+	// no integrations or postback log.
+	var ins []consoleIntegration
+	var rows []store.LogEntry
+	var failedDel []store.Delivery
+	var err error
+	if admin.Allowed(p, admin.ActReadSetup) {
+		if ins, err = s.consoleIntegrationsOf(c); err != nil {
+			s.consoleError(c, "integrations", err)
+			return
+		}
 	}
-	rows, err := s.Store.ListLog(ctx, account, store.LogFilter{Limit: 200})
-	if err != nil {
-		s.consoleError(c, "postback log", err)
-		return
+	if admin.Allowed(p, admin.ActReadPostbacks) && !p.Scoped() {
+		if rows, err = s.Admin.ListPostbacks(ctx, account, store.LogFilter{Limit: 200}); err != nil {
+			s.consoleError(c, "postback log", err)
+			return
+		}
 	}
-	failedDel, err := s.Store.ListDeliveries(ctx, account, store.DeliveryFilter{Status: "failed", Limit: 200})
-	if err != nil {
-		s.consoleError(c, "deliveries", err)
-		return
+	if admin.Allowed(p, admin.ActReadDeliveries) {
+		if failedDel, err = s.Admin.ListDeliveries(ctx, account, store.DeliveryFilter{Status: "failed", Limit: 200}); err != nil {
+			s.consoleError(c, "deliveries", err)
+			return
+		}
 	}
 	failed, rejected := 0, 0
 	for _, r := range rows {
@@ -196,7 +206,7 @@ func (s *Console) consolePostbacks(c *gin.Context) {
 		lf.To = t.AddDate(0, 0, 1)
 	}
 	lf.Before = consoleCursor(c)
-	rows, err := s.Store.ListLog(c.Request.Context(), consoleAccount(c), lf)
+	rows, err := s.Admin.ListPostbacks(c.Request.Context(), consoleAccount(c), lf)
 	if err != nil {
 		s.consoleError(c, "postback log", err)
 		return
@@ -223,7 +233,7 @@ func (s *Console) consolePostback(c *gin.Context) {
 		c.String(http.StatusNotFound, "no such postback")
 		return
 	}
-	e, err := s.Store.GetLog(c.Request.Context(), consoleAccount(c), id)
+	e, err := s.Admin.GetPostback(c.Request.Context(), consoleAccount(c), id)
 	if err != nil {
 		s.consoleError(c, "postback", err)
 		return
@@ -242,7 +252,7 @@ func (s *Console) consoleRetryPostback(c *gin.Context) {
 func (s *Console) consoleConversions(c *gin.Context) {
 	f := store.ConversionFilter{TransactionID: c.Query("transaction_id"), Status: c.Query("status"), Limit: 50}
 	f.Before = consoleCursor(c)
-	rows, err := s.Store.ListConversions(c.Request.Context(), consoleAccount(c), f)
+	rows, err := s.Admin.ListConversions(c.Request.Context(), consoleAccount(c), f)
 	if err != nil {
 		s.consoleError(c, "conversions", err)
 		return
@@ -265,7 +275,7 @@ func (s *Console) consoleConversion(c *gin.Context) {
 		c.String(http.StatusNotFound, "no such conversion")
 		return
 	}
-	cv, err := s.Store.GetConversion(c.Request.Context(), consoleAccount(c), id)
+	cv, err := s.Admin.GetConversion(c.Request.Context(), consoleAccount(c), id)
 	if err != nil {
 		s.consoleError(c, "conversion", err)
 		return
@@ -275,12 +285,12 @@ func (s *Console) consoleConversion(c *gin.Context) {
 
 func (s *Console) consoleDeliveries(c *gin.Context) {
 	ctx := c.Request.Context()
-	failed, err := s.Store.ListDeliveries(ctx, consoleAccount(c), store.DeliveryFilter{Status: "failed", Limit: 100})
+	failed, err := s.Admin.ListDeliveries(ctx, consoleAccount(c), store.DeliveryFilter{Status: "failed", Limit: 100})
 	if err != nil {
 		s.consoleError(c, "deliveries", err)
 		return
 	}
-	recent, err := s.Store.ListDeliveries(ctx, consoleAccount(c), store.DeliveryFilter{Limit: 100})
+	recent, err := s.Admin.ListDeliveries(ctx, consoleAccount(c), store.DeliveryFilter{Limit: 100})
 	if err != nil {
 		s.consoleError(c, "deliveries", err)
 		return
@@ -312,7 +322,7 @@ func (s *Console) consoleRetryDelivery(c *gin.Context) {
 func (s *Console) consoleCampaigns(c *gin.Context) { s.renderCampaigns(c, gin.H{}) }
 
 func (s *Console) renderCampaigns(c *gin.Context, data gin.H) {
-	rows, err := s.Store.ListCampaigns(c.Request.Context(), consoleAccount(c))
+	rows, err := s.Admin.ListCampaigns(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		s.consoleError(c, "campaigns", err)
 		return

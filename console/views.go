@@ -109,6 +109,7 @@ type conversionView struct {
 	Attributed, Deleted                  bool
 	ConvertedAt                          time.Time
 	WorkflowID, WorkflowURL              string
+	Email                                string // masked by the admin layer for roles without personal data
 	AccountValue, Rate, RateDate         string // "" while the rate is not known
 	History                              []historyView
 	Deliveries                           []deliveryView
@@ -124,7 +125,7 @@ func (s *Console) newConversionView(c store.Conversion) conversionView {
 	v := conversionView{ID: c.ID, TransactionID: c.TransactionID, Status: c.Status, EventName: c.EventName, Value: c.Value.String(),
 		Currency: c.Currency, Integration: c.Integration, ClickID: c.ClickID, TrafficSource: c.TrafficSource,
 		Unattributed: c.UnattributedReason, Attributed: c.Attributed, Deleted: c.DeletedAt != nil, ConvertedAt: c.ConvertedAt,
-		WorkflowID: c.WorkflowID}
+		WorkflowID: c.WorkflowID, Email: postbackEmail(c.Postback)}
 	if c.ValueAccount != nil && c.AccountCurrency != nil {
 		v.AccountValue = c.ValueAccount.String() + " " + *c.AccountCurrency
 		if c.Rate != nil {
@@ -179,3 +180,20 @@ func (d destinationView) Receives(e string) bool {
 }
 
 type configField struct{ Name, Value string }
+
+// postbackEmail is the email a conversion's stored postback carries ("" when none).
+func postbackEmail(raw []byte) string {
+	var pb struct {
+		Email  string `json:"email"`
+		Traits struct {
+			Email string `json:"email"`
+		} `json:"traits"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &pb) != nil {
+		return ""
+	}
+	if pb.Email != "" {
+		return pb.Email
+	}
+	return pb.Traits.Email
+}

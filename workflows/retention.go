@@ -27,6 +27,8 @@ type RetentionInput struct {
 	// ConversionPersonal: a conversion's personal data (not the conversion)
 	// after its last change. 0 in a schedule made before it: kept.
 	ConversionPersonal time.Duration `json:"conversion_personal,omitempty"`
+	// AuditLog: the audit trail (issue 27). 0 in a schedule made before it: kept.
+	AuditLog time.Duration `json:"audit_log,omitempty"`
 	// Visitors are sessions (ids only); they go with the clicks.
 	Batch int `json:"batch"`
 }
@@ -68,6 +70,16 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) (RetentionResult
 			table string
 			keep  time.Duration
 		}{store.RetainConversionPersonal, in.ConversionPersonal})
+	}
+	// The audit log and expired console sessions came with the team (issue 27).
+	if workflow.GetVersion(ctx, "retention-audit", workflow.DefaultVersion, 1) >= 1 {
+		steps = append(steps, struct {
+			table string
+			keep  time.Duration
+		}{store.RetainAuditLog, in.AuditLog}, struct {
+			table string
+			keep  time.Duration
+		}{store.RetainSessions, time.Nanosecond}) // expired: any age past expires_at
 	}
 	for _, t := range steps {
 		if t.keep <= 0 {

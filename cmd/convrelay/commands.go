@@ -47,6 +47,7 @@ func commands() []command {
 		{"worker", "", "run the Temporal worker (conversion workflows and deliveries)", join(dbEnv, temporalEnv, workerEnv)},
 		{"all", "", "api and worker in one process", join(dbEnv, temporalEnv, apiEnv, workerEnv)},
 		{"create-account", "NAME", "create an account (with its pb integration) and print its id and admin key", dbEnv},
+		{"invite-user", "ACCOUNT EMAIL [ROLE]", "invite a person to an account (role owner, admin, buyer or viewer; default owner) and print the one-time sign-up link", join(dbEnv, []string{"CONVRELAY_PUBLIC_URL"})},
 		{"version", "", "print the version", nil},
 		{"help", "[COMMAND]", "print this help, or a command's", nil},
 	}

@@ -6,6 +6,7 @@
 //	convrelay worker    run the Temporal worker (workflows and deliveries)
 //	convrelay all       api and worker in one process
 //	convrelay create-account NAME   create an account and print its admin key
+//	convrelay invite-user ACCOUNT EMAIL [ROLE]   invite a person (default owner) and print the one-time link
 //	convrelay version | help [COMMAND] | COMMAND --help
 //
 // It does not link the Temporal server: the embedded development stack is
@@ -23,6 +24,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/convrelay/convrelay/internal/admin"
 	"github.com/convrelay/convrelay/internal/app"
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/metrics"
@@ -40,7 +42,7 @@ func main() {
 	}
 }
 
-const usage = "usage: convrelay migrate|api|worker|all|create-account NAME|version|help"
+const usage = "usage: convrelay migrate|api|worker|all|create-account NAME|invite-user ACCOUNT EMAIL [ROLE]|version|help"
 
 func realMain(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -117,6 +119,25 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "account_id=%s\nadmin_key=%s\npb_url=%s/%s/pb?token=%s\n", a.ID, key, cfg.PublicURL, a.ID, pb.Tokens[0].Secret)
+		return nil
+	case "invite-user":
+		if len(args) < 3 {
+			return errors.New(usage)
+		}
+		role := admin.RoleOwner
+		if len(args) > 3 {
+			role = args[3]
+		}
+		// The command line acts as the installation: its invitations are
+		// audited as "system".
+		svc := &admin.Service{Store: st, Config: cfg, Logger: logger}
+		inv, err := svc.InviteUser(admin.WithPrincipal(ctx, admin.Principal{Account: args[1], Role: admin.RoleOwner}), args[1],
+			admin.InviteRequest{Email: args[2], Role: role})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "user_id=%d\nrole=%s\ninvite_link=%s\nexpires_at=%s\n", inv.User.ID, inv.User.Role,
+			admin.InviteLink(cfg.PublicURL, inv.Token), inv.User.InviteExpiresAt.UTC().Format("2006-01-02T15:04:05Z"))
 		return nil
 	case "api", "worker", "all":
 	default:

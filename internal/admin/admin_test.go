@@ -36,7 +36,7 @@ func kindOf(err error) admin.Kind { return admin.AsError(err).Kind }
 // without Temporal; a database failure is internal, never not found.
 func TestUseCaseErrorKinds(t *testing.T) {
 	s, acct := newService(t)
-	ctx := context.Background()
+	ctx := admin.WithPrincipal(context.Background(), admin.Principal{Account: acct.ID, Role: admin.RoleOwner})
 	_, _, err := s.CreateIntegration(ctx, acct.ID, admin.IntegrationRequest{Slug: "Bad Slug"})
 	if ae := admin.AsError(err); ae.Kind != admin.KindInvalid || ae.Field != "slug" {
 		t.Errorf("bad slug: %+v, want invalid slug", ae)

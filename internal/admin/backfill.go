@@ -44,6 +44,9 @@ type BackfillSkipped struct {
 // dispatcher's delivery hand-over: a completed workflow starts a new run). A
 // repeated backfill delivers nothing twice.
 func (s *Service) Backfill(ctx context.Context, account string, id int64, days int) (BackfillResult, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return BackfillResult{}, err
+	}
 	if days < 1 {
 		return BackfillResult{}, Invalid("days", "days: a whole number of days, at least 1")
 	}
@@ -74,13 +77,15 @@ func (s *Service) Backfill(ctx context.Context, account string, id int64, days i
 	}
 	s.Logger.Info("backfill", "account_id", account, "destination_id", id, "days", used, "found", res.Found,
 		"created", len(res.Created), "handover_failed", failed)
-	return BackfillResult{
+	out := BackfillResult{
 		DestinationID: id, DaysRequested: days, Days: used, WindowDays: w.Days(), Window: w.Why, Since: p.Since.UTC(),
 		ConversionsFound: res.Found, DeliveriesCreated: len(res.Created), AlreadyDelivered: res.AlreadyDelivered,
 		Skipped: BackfillSkipped{FireOn: res.SkippedFireOn, Suppressed: res.SkippedSuppressed, FailedBefore: res.SkippedFailed,
 			ClickTooOld: res.SkippedClickTooOld, Capped: res.Capped, Routing: res.SkippedRouting},
 		HandoverFailed: failed,
-	}, nil
+	}
+	s.Record(ctx, account, AuditBackfill, target("destination", id), nil, out)
+	return out, nil
 }
 
 // handOverBackfill hands each delivery to its transaction's workflow. One whose

@@ -30,17 +30,48 @@ type CampaignRequest struct {
 
 // SaveCampaign creates a campaign (id 0) or replaces campaign id.
 func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, req CampaignRequest) (store.Campaign, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Campaign{}, err
+	}
 	cp, err := validCampaign(account, req)
 	if err != nil {
 		return cp, err
 	}
 	if id == 0 {
 		out, err := s.Store.CreateCampaign(ctx, cp)
-		return out, fromStore("create campaign", err)
+		if err != nil {
+			return out, fromStore("create campaign", err)
+		}
+		s.Record(ctx, account, AuditCampaignCreate, target("campaign", out.ID), nil, out)
+		return out, nil
+	}
+	before, err := s.Store.GetCampaign(ctx, account, id)
+	if err != nil {
+		return before, fromStore("campaign", err)
 	}
 	cp.ID = id
 	out, err := s.Store.UpdateCampaign(ctx, cp)
-	return out, fromStore("campaign", err)
+	if err != nil {
+		return out, fromStore("campaign", err)
+	}
+	s.Record(ctx, account, AuditCampaignUpdate, target("campaign", id), before, out)
+	return out, nil
+}
+
+// DeleteCampaign removes campaign id.
+func (s *Service) DeleteCampaign(ctx context.Context, account string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
+	before, err := s.Store.GetCampaign(ctx, account, id)
+	if err != nil {
+		return fromStore("campaign", err)
+	}
+	if err := s.Store.DeleteCampaign(ctx, account, id); err != nil {
+		return fromStore("campaign", err)
+	}
+	s.Record(ctx, account, AuditCampaignDelete, target("campaign", id), before, nil)
+	return nil
 }
 
 func validCampaign(account string, req CampaignRequest) (store.Campaign, error) {

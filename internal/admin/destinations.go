@@ -29,6 +29,9 @@ type SavedDestination struct {
 
 // CreateDestination validates and stores a new destination.
 func (s *Service) CreateDestination(ctx context.Context, account string, req DestinationRequest) (SavedDestination, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return SavedDestination{}, err
+	}
 	d, generated, err := s.validDestination(ctx, account, req, nil)
 	if err != nil {
 		return SavedDestination{}, err
@@ -37,6 +40,7 @@ func (s *Service) CreateDestination(ctx context.Context, account string, req Des
 	if err != nil {
 		return SavedDestination{}, fromStore("create destination", err)
 	}
+	s.Record(ctx, account, AuditDestinationCreate, target("destination", out.ID), nil, destinationAudit(out))
 	return SavedDestination{Destination: out, GeneratedSecret: generated}, nil
 }
 
@@ -44,6 +48,9 @@ func (s *Service) CreateDestination(ctx context.Context, account string, req Des
 // form keeps the stored value, but never follows the destination to another
 // host: whoever changes where it goes must enter the secret again.
 func (s *Service) UpdateDestination(ctx context.Context, account string, id int64, req DestinationRequest) (store.Destination, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Destination{}, err
+	}
 	old, err := s.Store.GetDestination(ctx, account, id)
 	if err != nil {
 		return old, fromStore("destination", err)
@@ -74,7 +81,24 @@ func (s *Service) UpdateDestination(ctx context.Context, account string, id int6
 	if err != nil {
 		return out, fromStore("destination", err)
 	}
+	s.Record(ctx, account, AuditDestinationUpdate, target("destination", id), destinationAudit(old), destinationAudit(out))
 	return out, nil
+}
+
+// DeleteDestination removes destination id.
+func (s *Service) DeleteDestination(ctx context.Context, account string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
+	old, err := s.Store.GetDestination(ctx, account, id)
+	if err != nil {
+		return fromStore("destination", err)
+	}
+	if err := s.Store.DeleteDestination(ctx, account, id); err != nil {
+		return fromStore("destination", err)
+	}
+	s.Record(ctx, account, AuditDestinationDelete, target("destination", id), destinationAudit(old), nil)
+	return nil
 }
 
 // validDestination checks a request and turns it into a store row. A webhook
@@ -131,6 +155,9 @@ type TestEvent = destinations.TestEvent
 // would (through the same outbound guard) and returns what the platform said.
 // Nothing is recorded. A currency left empty is the account's.
 func (s *Service) TestDestination(ctx context.Context, account string, id int64, ev TestEvent) (destinations.TestOutcome, error) {
+	if _, err := s.authorize(ctx, account, ActTestDestinations); err != nil {
+		return destinations.TestOutcome{}, err
+	}
 	d, err := s.Store.GetDestination(ctx, account, id)
 	if err != nil {
 		return destinations.TestOutcome{}, fromStore("destination", err)

@@ -22,6 +22,9 @@ type Erasure struct {
 // Erase removes or anonymises everything about one person in the account
 // (store.Erase). It is logged with its kind and counts, never the value.
 func (s *Service) Erase(ctx context.Context, account string, req ErasureRequest) (Erasure, error) {
+	if _, err := s.authorize(ctx, account, ActErase); err != nil {
+		return Erasure{}, err
+	}
 	var kind, value string
 	given := 0
 	for _, f := range []struct{ kind, value string }{
@@ -44,5 +47,7 @@ func (s *Service) Erase(ctx context.Context, account string, req ErasureRequest)
 		total += n
 	}
 	s.Logger.Info("personal data erased", "account_id", account, "by", kind, "rows", total, "tables", counts)
+	// The audit names what kind of identifier was erased, never its value.
+	s.Record(ctx, account, AuditErasure, "", nil, map[string]any{"erased_by": kind, "rows": counts})
 	return Erasure{By: kind, Rows: counts}, nil
 }

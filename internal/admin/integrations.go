@@ -62,6 +62,9 @@ func (s *Service) SetIntegrationStatusRules(ctx context.Context, account, slug s
 // CreateIntegration creates an integration; it gets a random token unless one is
 // given or it is created open. Shown is the token to show once ("" when none).
 func (s *Service) CreateIntegration(ctx context.Context, account string, req IntegrationRequest) (in store.Integration, shown string, err error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return in, "", err
+	}
 	if !slugPattern.MatchString(req.Slug) {
 		return in, "", Invalid("slug", "slug must be 1-63 lower-case letters, digits, '-' or '_'")
 	}
@@ -96,20 +99,29 @@ func (s *Service) CreateIntegration(ctx context.Context, account string, req Int
 	if !in.Open && len(in.Tokens) > 0 {
 		shown = in.Tokens[len(in.Tokens)-1].Secret // the answer that creates a token shows it, once
 	}
+	s.Record(ctx, account, AuditIntegrationCreate, "integration:"+in.Slug, nil, in) // tokens never marshal
 	return in, shown, nil
 }
 
 // DeleteIntegration removes an integration.
 func (s *Service) DeleteIntegration(ctx context.Context, account, slug string) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
+	before, _ := s.Store.GetIntegration(ctx, account, slug)
 	if err := s.Store.DeleteIntegration(ctx, account, slug); err != nil {
 		return fromStore("integration "+intake.Quote(slug), err)
 	}
 	s.Accounts.ForgetIntegration(account, slug)
+	s.Record(ctx, account, AuditIntegrationDelete, "integration:"+slug, before, nil)
 	return nil
 }
 
 // AddIntegrationToken adds a token beside the live ones (rotation with overlap).
 func (s *Service) AddIntegrationToken(ctx context.Context, account, slug string) (store.Integration, store.IntegrationToken, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Integration{}, store.IntegrationToken{}, err
+	}
 	in, err := s.Store.GetIntegration(ctx, account, slug)
 	if err != nil {
 		return in, store.IntegrationToken{}, fromStore("integration "+intake.Quote(slug), err)
@@ -120,12 +132,16 @@ func (s *Service) AddIntegrationToken(ctx context.Context, account, slug string)
 	}
 	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
 	s.Logger.Info("integration token added", "account_id", in.AccountID, "integration", in.Slug, "token_id", t.ID)
+	s.Record(ctx, account, AuditTokenAdd, "integration:"+in.Slug, nil, map[string]any{"token_id": t.ID, "token": MaskToken(t.Secret)})
 	return in, t, nil
 }
 
 // RevokeIntegrationToken revokes one token; the last live one of a closed
 // integration cannot be revoked (conflict).
 func (s *Service) RevokeIntegrationToken(ctx context.Context, account, slug string, id int64) error {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return err
+	}
 	if err := s.Store.RevokeIntegrationToken(ctx, account, slug, id); err != nil {
 		if errors.Is(err, store.ErrLastToken) {
 			return refuse(KindConflict, store.ErrLastToken.Error())
@@ -134,5 +150,6 @@ func (s *Service) RevokeIntegrationToken(ctx context.Context, account, slug stri
 	}
 	s.Accounts.ForgetIntegration(account, slug)
 	s.Logger.Info("integration token revoked", "account_id", account, "integration", slug, "token_id", id)
+	s.Record(ctx, account, AuditTokenRevoke, "integration:"+slug, map[string]any{"token_id": id}, nil)
 	return nil
 }

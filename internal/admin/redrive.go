@@ -12,6 +12,9 @@ import (
 // the operator) back in the hand-over queue, through its transaction's workflow
 // again. Applying it is still exactly once: the store refuses a second effect.
 func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (store.LogEntry, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return store.LogEntry{}, err
+	}
 	e, err := s.Store.RetryFailed(ctx, account, id)
 	if errors.Is(err, store.ErrConflict) {
 		return e, refuse(KindConflict, "postback is not failed; only a failed postback can be re-driven")
@@ -21,6 +24,7 @@ func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (
 	}
 	s.poke()
 	s.Logger.Info("postback re-driven", "account_id", e.AccountID, "postback_id", e.ID)
+	s.Record(ctx, account, AuditPostbackRedrive, target("postback", id), map[string]any{"outcome": "failed"}, map[string]any{"outcome": e.Outcome})
 	return e, nil
 }
 
@@ -30,6 +34,9 @@ func (s *Service) RetryPostback(ctx context.Context, account string, id int64) (
 // conversion's attributes and memo, if the workflow has completed). A
 // hand-over that fails leaves the delivery failed.
 func (s *Service) RetryDelivery(ctx context.Context, account string, id int64) (store.Delivery, error) {
+	if _, err := s.authorize(ctx, account, ActRedrive); err != nil {
+		return store.Delivery{}, err
+	}
 	if s.Temporal == nil {
 		return store.Delivery{}, refuse(KindUnavailable, "re-drive needs Temporal")
 	}
@@ -48,6 +55,7 @@ func (s *Service) RetryDelivery(ctx context.Context, account string, id int64) (
 		return d, fromStore("delivery", err)
 	}
 	s.Logger.Info("delivery re-driven", "account_id", account, "delivery_id", id)
+	s.Record(ctx, account, AuditDeliveryRedrive, target("delivery", id), map[string]any{"status": "failed"}, map[string]any{"status": d.Status})
 	return d, nil
 }
 

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +68,31 @@ type Report struct {
 
 // Report counts clicks, conversions and revenue (in the account's currency)
 // by the requested dimensions.
+//
+// A principal scoped to campaigns sees its campaigns only: its one campaign is
+// the filter; with several, the request must name one of them.
 func (s *Service) Report(ctx context.Context, account string, req ReportRequest) (Report, error) {
+	p, err := s.authorize(ctx, account, ActReports)
+	if err != nil {
+		return Report{}, err
+	}
+	if p.Scoped() {
+		if req.Filters == nil {
+			req.Filters = map[string]string{}
+		}
+		c, given := req.Filters["campaign"]
+		switch {
+		case !given && len(p.Campaigns) == 1:
+			req.Filters["campaign"] = strconv.FormatInt(p.Campaigns[0], 10)
+		case !given:
+			return Report{}, refuse(KindForbidden, "you see some campaigns only: name one with campaign=")
+		default:
+			id, err := strconv.ParseInt(c, 10, 64)
+			if err != nil || !p.InScope(&id) {
+				return Report{}, refuse(KindForbidden, "campaign "+c+" is outside your scope")
+			}
+		}
+	}
 	acct, err := s.Accounts.Account(ctx, account)
 	if err != nil {
 		return Report{}, fromStore("account", err)
@@ -88,6 +113,24 @@ func (s *Service) Report(ctx context.Context, account string, req ReportRequest)
 	rows, err := s.Store.Report(ctx, q)
 	if err != nil {
 		return Report{}, fromStore("report", err)
+	}
+	if !p.SeesPersonalData() {
+		// A sub can carry an email: grouped by it, the row shows it masked.
+		for i := range rows {
+			changed := false
+			for dim, v := range rows[i].Group {
+				if m := maskIfPersonal(dim, v); m != v {
+					rows[i].Group[dim], changed = m, true
+				}
+			}
+			if changed {
+				parts := make([]string, len(q.GroupBy))
+				for j, dim := range q.GroupBy {
+					parts[j] = rows[i].Group[dim]
+				}
+				rows[i].Key = strings.Join(parts, " / ")
+			}
+		}
 	}
 	return Report{GroupBy: q.GroupBy, Filters: q.Filters, From: from, To: to.AddDate(0, 0, -1), Location: loc,
 		Currency: acct.Currency, Rows: rows}, nil

@@ -195,7 +195,8 @@ func (a *App) foldReportCounts(ctx context.Context) error {
 // each time so a schedule that cannot be set does not go unnoticed.
 func (a *App) ensureRetentionSchedule(ctx context.Context) {
 	in := workflows.RetentionInput{PostbackLog: a.Config.RetentionPostbackLog, Clicks: a.Config.RetentionClicks,
-		Deliveries: a.Config.RetentionDeliveries, ConversionPersonal: a.Config.RetentionConversionPersonal, Batch: a.Config.RetentionBatchSize}
+		Deliveries: a.Config.RetentionDeliveries, ConversionPersonal: a.Config.RetentionConversionPersonal,
+		AuditLog: a.Config.RetentionAuditLog, Batch: a.Config.RetentionBatchSize}
 	wait := time.Second
 	for {
 		err := worker.EnsureRetentionSchedule(ctx, a.Temporal, a.Config.TaskQueue, a.Config.RetentionSchedule, in)

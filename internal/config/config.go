@@ -85,6 +85,7 @@ type Config struct {
 	RetentionPostbackLog  time.Duration // CONVRELAY_RETENTION_POSTBACK_LOG
 	RetentionClicks       time.Duration // CONVRELAY_RETENTION_CLICKS
 	RetentionDeliveries   time.Duration // CONVRELAY_RETENTION_DELIVERIES
+	RetentionAuditLog     time.Duration // CONVRELAY_RETENTION_AUDIT_LOG
 	RetentionBatchSize    int
 	RetentionSchedule     string // cron spec of the retention schedule
 
@@ -150,6 +151,7 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		RetentionPostbackLog:   r.duration("CONVRELAY_RETENTION_POSTBACK_LOG", 90*24*time.Hour),
 		RetentionClicks:        r.duration("CONVRELAY_RETENTION_CLICKS", 180*24*time.Hour),
 		RetentionDeliveries:    r.duration("CONVRELAY_RETENTION_DELIVERIES", 180*24*time.Hour),
+		RetentionAuditLog:      r.duration("CONVRELAY_RETENTION_AUDIT_LOG", 400*24*time.Hour),
 		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH", 1000),
 		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
 	}

@@ -26,22 +26,34 @@ type APIKey struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Campaigns limits a buyer or viewer key; empty: every campaign.
+	Campaigns []int64 `json:"campaign_ids,omitempty"`
+	// UserID is the user the key belongs to (nil: the account's).
+	UserID *int64 `json:"user_id,omitempty"`
 }
 
-const apiKeyColumns = `id, account_id, label, role, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, account_id, label, role, created_at, last_used_at, revoked_at, campaign_ids, user_id`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (APIKey, error) {
 	var k APIKey
-	err := row.Scan(&k.ID, &k.AccountID, &k.Label, &k.Role, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
+	err := row.Scan(&k.ID, &k.AccountID, &k.Label, &k.Role, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt, &k.Campaigns, &k.UserID)
 	return k, err
 }
 
 // CreateAPIKey makes a new admin key; the key itself is returned once and only
 // its SHA-256 is kept.
 func (s *Store) CreateAPIKey(ctx context.Context, accountID, label, role string) (APIKey, string, error) {
+	return s.CreateScopedAPIKey(ctx, APIKey{AccountID: accountID, Label: label, Role: role})
+}
+
+// CreateScopedAPIKey is CreateAPIKey with a campaign scope and an owning user.
+func (s *Store) CreateScopedAPIKey(ctx context.Context, k APIKey) (APIKey, string, error) {
 	key := "cr_" + RandomID(32)
-	k, err := scanAPIKey(s.Pool.QueryRow(ctx, `INSERT INTO api_keys (key_hash, account_id, label, role) VALUES ($1, $2, $3, $4)
-		RETURNING `+apiKeyColumns, HashKey(key), accountID, label, role))
+	if k.Campaigns == nil {
+		k.Campaigns = []int64{}
+	}
+	k, err := scanAPIKey(s.Pool.QueryRow(ctx, `INSERT INTO api_keys (key_hash, account_id, label, role, campaign_ids, user_id)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+apiKeyColumns, HashKey(key), k.AccountID, k.Label, k.Role, k.Campaigns, k.UserID))
 	if err != nil {
 		return APIKey{}, "", fmt.Errorf("create api key: %w", err)
 	}
@@ -96,11 +108,14 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountID string, id int64) er
 	}
 }
 
+// liveOwner keeps the keys of a revoked user out: revoking a person ends their keys too.
+const liveOwner = ` AND (user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = api_keys.user_id AND u.revoked_at IS NULL))`
+
 // AuthenticateKey returns the live key a presented admin key is, and notes its
 // use (at most once a minute per key, so reads do not turn into writes).
 func (s *Store) AuthenticateKey(ctx context.Context, key string) (APIKey, error) {
 	hash := HashKey(key)
-	k, err := scanAPIKey(s.Pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, hash))
+	k, err := scanAPIKey(s.Pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`+liveOwner, hash))
 	if err != nil {
 		return APIKey{}, fmt.Errorf("look up api key: %w", notFound(err))
 	}

@@ -571,6 +571,8 @@ type ConversionFilter struct {
 	Status        string
 	Before        int64
 	Limit         int
+	// Campaigns limits the listing to these campaigns (a scoped principal); empty: all.
+	Campaigns []int64
 }
 
 // ListConversions lists an account's conversions, newest first, each with its deliveries.
@@ -578,7 +580,8 @@ func (s *Store) ListConversions(ctx context.Context, accountID string, f Convers
 	rows, err := s.Pool.Query(ctx, `SELECT `+conversionColumns+conversionFrom+`
 		WHERE v.account_id = $1 AND ($2 = '' OR v.transaction_id = $2) AND ($3 = '' OR v.click_id = $3)
 		  AND ($4 = '' OR v.status = $4) AND ($5 = 0 OR v.id < $5)
-		ORDER BY v.id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit)
+		  AND (cardinality($7::bigint[]) = 0 OR v.campaign_id = ANY($7::bigint[]))
+		ORDER BY v.id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit, orEmpty(f.Campaigns))
 	if err != nil {
 		return nil, fmt.Errorf("list conversions: %w", err)
 	}

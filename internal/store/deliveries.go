@@ -75,6 +75,8 @@ type DeliveryFilter struct {
 	TransactionID string
 	Before        int64
 	Limit         int
+	// Campaigns limits the listing to these campaigns' conversions; empty: all.
+	Campaigns []int64
 }
 
 // ListDeliveries lists an account's deliveries, newest first.
@@ -82,7 +84,8 @@ func (s *Store) ListDeliveries(ctx context.Context, accountID string, f Delivery
 	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
 		WHERE x.account_id = $1 AND ($2 = '' OR x.status = $2) AND ($3 = 0 OR x.destination_id = $3)
 		  AND ($4 = '' OR c.transaction_id = $4) AND ($5 = 0 OR x.id < $5)
-		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit)
+		  AND (cardinality($7::bigint[]) = 0 OR c.campaign_id = ANY($7::bigint[]))
+		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit, orEmpty(f.Campaigns))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}

@@ -719,6 +719,8 @@ var ErasureColumns = map[string]string{
 	"campaigns.*":    "configuration, no personal data",
 	"destinations.*": "configuration, no personal data",
 	"integrations.*": "configuration, no personal data",
+	"users.*":        "team members, not customers: a customer's erasure does not touch them; revoking keeps the row for the audit log",
+	"audit_log.*":    "changes to configuration, by team members: no customer personal data (an erasure records the kind of identifier and counts, never the value; secrets masked); retention deletes entries after CONVRELAY_RETENTION_AUDIT_LOG",
 
 	"clicks.*":   "erasure deletes the person's clicks and every click of the same visitors; retention deletes clicks",
 	"tag_hits.*": "a tag hit's consent flag and page URL go with its click (ON DELETE CASCADE): erasure and retention delete them",

@@ -14,6 +14,10 @@ const (
 	RetainClicks      = "clicks"
 	RetainDeliveries  = "deliveries"
 	RetainVisitors    = "visitors"
+	// RetainAuditLog deletes audit entries older than the audit retention.
+	RetainAuditLog = "audit_log"
+	// RetainSessions deletes expired console sessions (any age past expiry).
+	RetainSessions = "user_sessions"
 	// RetainConversionPersonal keeps the conversion (the account's record) and
 	// removes its personal data: the stored postback's identity, traits and
 	// parameters (personalKeys), the click id, subs, and the ids an
@@ -40,6 +44,10 @@ var purgeStatements = map[string]string{
 	RetainDeliveries: `DELETE FROM deliveries WHERE id IN (
 		SELECT id FROM deliveries WHERE created_at < $1 AND status IN ('delivered', 'failed', 'suppressed', 'skipped', 'capped', 'cap_rejected')
 		ORDER BY created_at LIMIT $2)`,
+	RetainAuditLog: `DELETE FROM audit_log WHERE id IN (
+		SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)`,
+	RetainSessions: `DELETE FROM user_sessions WHERE id_hash IN (
+		SELECT id_hash FROM user_sessions WHERE expires_at < $1 LIMIT $2)`,
 	RetainVisitors: `DELETE FROM visitors WHERE (account_id, id) IN (
 		SELECT account_id, id FROM visitors WHERE last_seen_at < $1 LIMIT $2)`,
 }
