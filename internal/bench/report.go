@@ -21,8 +21,10 @@ type Results struct {
 	CeilingPostgres CeilingResult  `json:"ceiling_postgres"`
 	EndToEnd        EndToEndResult `json:"end_to_end"`
 	// Cost is the end-to-end phase's Temporal Cloud actions and bytes per conversion.
-	Cost    CostResult         `json:"cost"`
-	Steady  SteadyResult       `json:"steady"`
+	Cost   CostResult   `json:"cost"`
+	Steady SteadyResult `json:"steady"`
+	// Open is the end-to-end mix on a population of open transactions (-open).
+	Open    OpenResult         `json:"open_population"`
 	Ratios  map[string]float64 `json:"ratios"`
 	Targets []Verdict          `json:"targets"`
 }
@@ -55,7 +57,8 @@ func (r *Results) Print(w io.Writer) {
 			s.TargetRate, s.Drain.Round(time.Millisecond), steadyP99Target, status(r.Targets, "steady"))
 		printCPU(w, s.CPU)
 	}
-	if n := e.DuplicateRequests + r.Steady.DuplicateRequests; n > 0 {
+	printOpen(w, r.Open)
+	if n := e.DuplicateRequests + r.Steady.DuplicateRequests + r.Open.EndToEnd.DuplicateRequests; n > 0 {
 		fmt.Fprintf(w, "WARNING: %d deliveries were received more than once\n", n)
 	}
 	fmt.Fprintf(w, "\ntargets (issue 16)\n")

@@ -27,9 +27,13 @@ type Options struct {
 	EndToEnd       int
 	Steady         time.Duration // the steady-rate phase's sending window; 0 skips it
 	Conns          int
-	DataDir        string // a fresh stack lives here
-	CPUProfile     string // when set, a CPU profile of this process during the end-to-end phase
-	Logger         *slog.Logger
+	// Open, when > 0, runs the open-population phase last: this many
+	// transactions opened (workflows waiting on their settle timer), then the
+	// end-to-end mix again on top of them.
+	Open       int
+	DataDir    string // a fresh stack lives here
+	CPUProfile string // when set, a CPU profile of this process during the end-to-end phase
+	Logger     *slog.Logger
 }
 
 // Run starts the embedded stack and measures every phase in turn.
@@ -160,6 +164,16 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if o.Open > 0 {
+		fmt.Fprintf(os.Stderr, "bench: open population, %d transactions through the intake...\n", o.Open)
+		res.Open, err = openPopulation(ctx, stackHandles{store: stack.Store, temporal: stack.Temporal, registry: stack.App.Metrics.Registry,
+			apiBase: info.APIBase, accountID: info.AccountID, temporalDir: temporalDir, cacheSize: cfg.WorkflowCacheSize, meter: meter},
+			o.Open, o.EndToEnd, o.Conns, res.EndToEnd.PerSecond)
+		if err != nil {
+			return nil, err
+		}
+		res.Ratios["open_end_to_end_vs_empty"] = res.Open.VsEmpty
 	}
 	res.Targets = Verdicts(res)
 	cancel()
