@@ -33,7 +33,7 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&o.EndToEnd, "e2e", 2000, "conversions in the end-to-end mix")
 	flag.DurationVar(&o.Steady, "steady", 60*time.Second, "sending window of the steady phase, at half the end-to-end rate (0 skips it)")
 	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
-	flag.IntVar(&o.Open, "open", 0, "open this many transactions (workflows waiting on their settle timer) after the other phases, then run the end-to-end mix again on top (0 skips it; issue 28 asks 100000)")
+	flag.IntVar(&o.Open, "open", 0, "open this many transactions (workflows waiting on their settle timer) after the other phases, then run the end-to-end mix again on top (0 skips it; issue 28 asks 100000); with -scale, a last phase on the scaled layout")
 	out := flag.String("out", "bench-results.json", "where to write the JSON results")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")
 	ro := bench.ReportOptions{}
@@ -72,7 +72,7 @@ func realMain(ctx context.Context) error {
 		if so.Self, err = os.Executable(); err != nil {
 			return err
 		}
-		so.DataDir, so.Logger, so.EndToEnd, so.Conns = dir, o.Logger, o.EndToEnd, o.Conns
+		so.DataDir, so.Logger, so.EndToEnd, so.Conns, so.Open = dir, o.Logger, o.EndToEnd, o.Conns, o.Open
 		if !isFlagSet("out") {
 			*out = "bench-scale-results.json"
 		}

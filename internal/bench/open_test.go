@@ -26,3 +26,20 @@ func TestMemSampleString(t *testing.T) {
 		t.Fatalf("String() = %q, want %q", got, want)
 	}
 }
+
+func TestParseWorkerMetrics(t *testing.T) {
+	text := `# HELP temporal_sticky_cache_size x
+# TYPE temporal_sticky_cache_size gauge
+temporal_sticky_cache_size{namespace="default",task_queue="convrelay",worker_type="WorkflowWorker"} 1999
+temporal_sticky_cache_size{namespace="default",task_queue="other",worker_type="WorkflowWorker"} 12
+go_memstats_heap_inuse_bytes 4.194304e+07
+go_memstats_heap_inuse_bytes_other 1
+`
+	cache, heap := parseWorkerMetrics(text)
+	if cache != 1999 || heap != 41943040 {
+		t.Fatalf("parseWorkerMetrics = %d, %d; want 1999, 41943040", cache, heap)
+	}
+	if cache, _ := parseWorkerMetrics("go_goroutines 12\n"); cache != -1 {
+		t.Fatalf("no sticky cache series: %d, want -1", cache)
+	}
+}

@@ -46,7 +46,11 @@ type ScaleOptions struct {
 	// Experiment, when set, adds a phase: the single process again with these
 	// extra variables (space separated NAME=VALUE), for item 5's experiments.
 	Experiment string
-	Logger     *slog.Logger
+	// Open, when > 0, adds a last phase: the scaled layout again, which first
+	// opens this many transactions (workflows waiting on their settle timer)
+	// and then runs the end-to-end mix on top of them.
+	Open   int
+	Logger *slog.Logger
 }
 
 // ScalePhase is one arrangement of product processes measured on the same
@@ -67,6 +71,10 @@ type ScalePhase struct {
 	// life; TemporalCPU the Temporal server process's CPU during the phase.
 	Procs       []ProcUsage `json:"processes"`
 	TemporalCPU float64     `json:"temporal_cpu_seconds"`
+	// Opened is the population the phase opened before its mix (the open
+	// phase), at OpenedPerSec through the intake.
+	Opened       int     `json:"opened,omitempty"`
+	OpenedPerSec float64 `json:"opened_per_second,omitempty"`
 }
 
 // ScaleResults is one `make bench-scale` run.
@@ -85,8 +93,8 @@ type ScaleResults struct {
 
 // ScaleOptionsOut is the part of the options worth keeping with the figures.
 type ScaleOptionsOut struct {
-	EndToEnd, Intake, Conns, APIs, Workers, Shards, DispatchShards, DBConns int
-	Experiment                                                              string
+	EndToEnd, Intake, Conns, APIs, Workers, Shards, DispatchShards, DBConns, Open int
+	Experiment                                                                    string
 }
 
 // scaleLogLevel is the product processes' CONVRELAY_LOG_LEVEL.
@@ -108,7 +116,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 	}
 	host, _ := os.Hostname()
 	res := &ScaleResults{Machine: host, CPUs: runtime.NumCPU(), Started: time.Now().UTC(), Ratios: map[string]float64{},
-		Options: ScaleOptionsOut{o.EndToEnd, o.Intake, o.Conns, o.APIs, o.Workers, o.Shards, o.DispatchShards, o.DBConns, o.Experiment}}
+		Options: ScaleOptionsOut{o.EndToEnd, o.Intake, o.Conns, o.APIs, o.Workers, o.Shards, o.DispatchShards, o.DBConns, o.Open, o.Experiment}}
 	step := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "bench-scale: "+format+"\n", args...)
 	}
@@ -206,12 +214,16 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		apis, workers int
 		all           bool
 		extra         []string
+		open          int
 	}
 	layouts := []layout{{name: "single", apis: 1, workers: 1, all: true}}
 	if o.Experiment != "" {
 		layouts = append(layouts, layout{name: "experiment", apis: 1, workers: 1, all: true, extra: strings.Fields(o.Experiment)})
 	}
 	layouts = append(layouts, layout{name: "scaled", apis: o.APIs, workers: o.Workers})
+	if o.Open > 0 {
+		layouts = append(layouts, layout{name: "open", apis: o.APIs, workers: o.Workers, open: o.Open})
+	}
 	for i, l := range layouts {
 		ph := ScalePhase{Name: l.name, APIs: l.apis, Workers: l.workers, Env: l.extra}
 		t0, err := tproc.usage()
@@ -220,6 +232,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		}
 		var procs []*proc
 		var bases []string
+		metricsOf := map[*proc]string{} // where each process serves /metrics
 		stopAll := func() {
 			for _, p := range procs {
 				if err := p.stop(30 * time.Second); err != nil {
@@ -235,11 +248,16 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			addr := "127.0.0.1:" + strconv.Itoa(port)
 			e := env(l.extra...)
 			e = append(e, "HTTP_ADDR="+addr)
+			if args[0] == "worker" {
+				// A worker-only process serves /metrics on its own address.
+				e = append(e, "CONVRELAY_METRICS_ADDR="+addr)
+			}
 			p, err := startProc(name, o.Bin, args, e, filepath.Join(o.DataDir, l.name+"-"+name+".log"))
 			if err != nil {
 				return nil, err
 			}
 			procs = append(procs, p)
+			metricsOf[p] = "http://" + addr + "/metrics"
 			if args[0] != "worker" {
 				bases = append(bases, "http://"+addr)
 			}
@@ -270,17 +288,28 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			return nil, err
 		}
 		prefix := fmt.Sprintf("SC%d-", i)
+		if l.open > 0 {
+			step("phase %s: opening %d transactions through the intake", l.name, l.open)
+			_, ph.OpenedPerSec, err = scaleIntake(ctx, st, bases, acct.ID, l.open, o.Conns, prefix+"OPEN-")
+			if err != nil {
+				stopAll()
+				return nil, fmt.Errorf("phase %s: %w", l.name, err)
+			}
+			ph.Opened = l.open
+		}
 		step("phase %s: end to end, %d conversions", l.name, o.EndToEnd)
 		ph.EndToEnd, err = endToEnd(ctx, st, bases, acct.ID, o.EndToEnd, o.Conns, meter, prefix, "bench scale "+l.name)
 		if err != nil {
 			stopAll()
 			return nil, fmt.Errorf("phase %s: %w", l.name, err)
 		}
-		step("phase %s: intake, %d postbacks", l.name, o.Intake)
-		ph.Intake, ph.IntakeApplied, err = scaleIntake(ctx, st, bases, acct.ID, o.Intake, o.Conns, prefix+"IN-")
-		if err != nil {
-			stopAll()
-			return nil, fmt.Errorf("phase %s: %w", l.name, err)
+		if l.open == 0 {
+			step("phase %s: intake, %d postbacks", l.name, o.Intake)
+			ph.Intake, ph.IntakeApplied, err = scaleIntake(ctx, st, bases, acct.ID, o.Intake, o.Conns, prefix+"IN-")
+			if err != nil {
+				stopAll()
+				return nil, fmt.Errorf("phase %s: %w", l.name, err)
+			}
 		}
 		for _, p := range procs {
 			u, err := p.usage()
@@ -288,6 +317,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 				stopAll()
 				return nil, err
 			}
+			u.StickyCache, u.HeapInuse = scrapeWorkerMetrics(ctx, metricsOf[p])
 			ph.Procs = append(ph.Procs, u)
 		}
 		t1, err := tproc.usage()
@@ -298,12 +328,24 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		stopAll()
 		res.Phases = append(res.Phases, ph)
 		res.Transactions += o.EndToEnd + o.Intake
+		if l.open > 0 {
+			res.Transactions += l.open - o.Intake
+		}
 	}
-	single, scaled := res.Phases[0], res.Phases[len(res.Phases)-1]
+	single, scaled := res.Phases[0], res.Phases[0]
+	for _, p := range res.Phases {
+		switch p.Name {
+		case "scaled":
+			scaled = p
+		case "open":
+			res.Ratios["open_end_to_end_vs_scaled"] = p.EndToEnd.PerSecond / scaled.EndToEnd.PerSecond
+		}
+	}
 	res.Ratios["scaled_end_to_end_vs_single"] = scaled.EndToEnd.PerSecond / single.EndToEnd.PerSecond
 	res.Ratios["scaled_intake_vs_single"] = scaled.Intake.PerSecond / single.Intake.PerSecond
-	if len(res.Phases) == 3 {
+	if len(res.Phases) > 1 && res.Phases[1].Name == "experiment" {
 		res.Ratios["experiment_end_to_end_vs_single"] = res.Phases[1].EndToEnd.PerSecond / single.EndToEnd.PerSecond
+		res.Ratios["experiment_intake_vs_single"] = res.Phases[1].Intake.PerSecond / single.Intake.PerSecond
 	}
 	if err := st.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database
 		WHERE datname IN ('convrelay_temporal', 'convrelay_temporal_visibility')`).Scan(&res.TemporalBytes); err != nil {
@@ -446,12 +488,16 @@ func (r *ScaleResults) Print(w io.Writer) {
 	single := r.Phases[0]
 	for _, p := range r.Phases {
 		procs := fmt.Sprintf("%d api %d wk", p.APIs, p.Workers)
-		if p.Name != "scaled" {
+		if p.Name == "single" || p.Name == "experiment" {
 			procs = "1 all"
 		}
 		e := p.EndToEnd
 		note := fmt.Sprintf("%.0f%% / %.0f%% of single; intake applied %.1f/s; Temporal CPU %.1f s", 100*e.PerSecond/single.EndToEnd.PerSecond,
 			100*p.Intake.PerSecond/single.Intake.PerSecond, p.IntakeApplied, p.TemporalCPU)
+		if p.Opened > 0 {
+			note = fmt.Sprintf("%.0f%% of single, %.0f%% of scaled, on %d open transactions (opened at %.1f/s); Temporal CPU %.1f s",
+				100*e.PerSecond/single.EndToEnd.PerSecond, 100*r.Ratios["open_end_to_end_vs_scaled"], p.Opened, p.OpenedPerSec, p.TemporalCPU)
+		}
 		if len(p.Env) > 0 {
 			note += "; " + strings.Join(p.Env, " ")
 		}
@@ -459,7 +505,11 @@ func (r *ScaleResults) Print(w io.Writer) {
 			p.Intake.PerSecond, ms(p.Intake.P99), note)
 		var parts []string
 		for _, u := range p.Procs {
-			parts = append(parts, fmt.Sprintf("%s RSS %s CPU %.1f s", u.Name, mib(u.RSS), u.CPUSeconds))
+			x := fmt.Sprintf("%s RSS %s CPU %.1f s", u.Name, mib(u.RSS), u.CPUSeconds)
+			if u.StickyCache >= 0 {
+				x += fmt.Sprintf(" heap %s cache %d", mib(u.HeapInuse), u.StickyCache)
+			}
+			parts = append(parts, x)
 		}
 		fmt.Fprintf(w, "%-11s %-12s %s; PostgreSQL CPU %.1f s in the end-to-end mix\n", "", "", strings.Join(parts, ", "), e.CPU.PostgresSeconds)
 	}
@@ -469,6 +519,53 @@ func (r *ScaleResults) Print(w io.Writer) {
 		fmt.Fprintf(w, "WARNING: %d deliveries were received more than once\n", n)
 	}
 	fmt.Fprintln(w)
+}
+
+// scrapeWorkerMetrics reads a process's /metrics: the SDK's sticky cache
+// occupancy and the Go heap in use (-1, 0 when unreadable or not served).
+func scrapeWorkerMetrics(ctx context.Context, url string) (cache int, heap int64) {
+	cache = -1
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return cache, 0
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return cache, 0
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return cache, 0
+	}
+	return parseWorkerMetrics(string(raw))
+}
+
+// parseWorkerMetrics finds temporal_sticky_cache_size (the largest of its
+// series) and go_memstats_heap_inuse_bytes in a Prometheus text exposition.
+func parseWorkerMetrics(text string) (cache int, heap int64) {
+	cache = -1
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name := line
+		if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name = line[:i]
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.Contains(name, "sticky_cache_size"):
+			cache = max(cache, int(v))
+		case name == "go_memstats_heap_inuse_bytes":
+			heap = int64(v)
+		}
+	}
+	return cache, heap
 }
 
 func duplicates(ps []ScalePhase) int {

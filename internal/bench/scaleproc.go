@@ -107,6 +107,10 @@ type ProcUsage struct {
 	PID        int     `json:"pid"`
 	RSS        int64   `json:"rss_bytes"`
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// From the process's /metrics: the SDK's sticky cache occupancy (-1: not
+	// served, an API process) and the Go heap in use.
+	StickyCache int   `json:"sticky_cache_workflows"`
+	HeapInuse   int64 `json:"go_heap_inuse_bytes"`
 }
 
 func (p *proc) usage() (ProcUsage, error) {
