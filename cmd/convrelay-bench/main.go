@@ -33,6 +33,7 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&o.EndToEnd, "e2e", 2000, "conversions in the end-to-end mix")
 	flag.DurationVar(&o.Steady, "steady", 60*time.Second, "sending window of the steady phase, at half the end-to-end rate (0 skips it)")
 	flag.IntVar(&o.Conns, "conns", 32, "concurrent connections")
+	flag.BoolVar(&o.Eager, "eager", false, "also start ceiling0's empty workflow by ExecuteWorkflow, plainly and with eager start (issue 28 item 5's experiment)")
 	flag.IntVar(&o.Open, "open", 0, "open this many transactions (workflows waiting on their settle timer) after the other phases, then run the end-to-end mix again on top (0 skips it; issue 28 asks 100000); with -scale, a last phase on the scaled layout")
 	out := flag.String("out", "bench-results.json", "where to write the JSON results")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here")

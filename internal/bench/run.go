@@ -30,7 +30,10 @@ type Options struct {
 	// Open, when > 0, runs the open-population phase last: this many
 	// transactions opened (workflows waiting on their settle timer), then the
 	// end-to-end mix again on top of them.
-	Open       int
+	Open int
+	// Eager adds item 5's start experiment: StartedWorkflow started with
+	// ExecuteWorkflow, plainly and eagerly, beside ceiling0's SignalWithStart.
+	Eager      bool
 	DataDir    string // a fresh stack lives here
 	CPUProfile string // when set, a CPU profile of this process during the end-to-end phase
 	Logger     *slog.Logger
@@ -107,6 +110,17 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	res.Ceiling0, err = Ceiling(ctx, stack.Temporal, EmptyWorkflow, o.CeilingFlows, o.Conns, cfg.WorkerConcurrency)
 	if err != nil {
 		return nil, fmt.Errorf("ceiling0: %w", err)
+	}
+	if o.Eager {
+		fmt.Fprintf(os.Stderr, "bench: start experiment, %d workflows started without a signal, plainly then eagerly...\n", o.CeilingFlows)
+		if res.StartPlain, err = ceiling(ctx, stack.Temporal, StartedWorkflow, o.CeilingFlows, o.Conns, cfg.WorkerConcurrency, plainStart); err != nil {
+			return nil, fmt.Errorf("start experiment: %w", err)
+		}
+		if res.StartEager, err = ceiling(ctx, stack.Temporal, StartedWorkflow, o.CeilingFlows, o.Conns, cfg.WorkerConcurrency, eagerStart); err != nil {
+			return nil, fmt.Errorf("start experiment: %w", err)
+		}
+		res.Ratios["start_eager_vs_ceiling0"] = res.StartEager.PerSecond / res.Ceiling0.PerSecond
+		res.Ratios["start_eager_vs_plain"] = res.StartEager.PerSecond / res.StartPlain.PerSecond
 	}
 	fmt.Fprintf(os.Stderr, "bench: ceiling on PostgreSQL persistence for comparison, %d trivial workflows...\n", o.CeilingFlows)
 	res.CeilingPostgres, err = postgresCeiling(ctx, o, info.DatabaseURL, cfg.WorkerConcurrency)
