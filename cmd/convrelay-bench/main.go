@@ -47,6 +47,7 @@ func realMain(ctx context.Context) error {
 	flag.IntVar(&so.Workers, "workers", 2, "-scale: `convrelay worker` processes of the scaled phase")
 	flag.IntVar(&so.Shards, "shards", 16, "-scale: the Temporal server's history shards")
 	flag.IntVar(&so.DispatchShards, "dispatch-shards", 0, "-scale: CONVRELAY_DISPATCH_SHARDS of the product processes (0: the product's default)")
+	flag.IntVar(&so.WorkflowCache, "workflow-cache", 0, "-scale: CONVRELAY_WORKFLOW_CACHE_SIZE of the product processes (0: the product's default)")
 	flag.IntVar(&so.DBConns, "db-conns", 20, "-scale: CONVRELAY_DB_MAX_CONNS of each product process")
 	flag.IntVar(&so.Intake, "scale-intake", 2000, "-scale: postbacks of each phase's intake burst")
 	flag.StringVar(&so.Experiment, "experiment", "", "-scale: also run the single process with these variables (\"NAME=VALUE ...\") and compare")

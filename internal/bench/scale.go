@@ -43,6 +43,9 @@ type ScaleOptions struct {
 	// for the first, 20 for the second).
 	DispatchShards int
 	DBConns        int
+	// WorkflowCache is CONVRELAY_WORKFLOW_CACHE_SIZE of every product process
+	// (0: the product's default, 2000).
+	WorkflowCache int
 	// Experiment, when set, adds a phase: the single process again with these
 	// extra variables (space separated NAME=VALUE), for item 5's experiments.
 	Experiment string
@@ -93,8 +96,8 @@ type ScaleResults struct {
 
 // ScaleOptionsOut is the part of the options worth keeping with the figures.
 type ScaleOptionsOut struct {
-	EndToEnd, Intake, Conns, APIs, Workers, Shards, DispatchShards, DBConns, Open int
-	Experiment                                                                    string
+	EndToEnd, Intake, Conns, APIs, Workers, Shards, DispatchShards, DBConns, Open, WorkflowCache int
+	Experiment                                                                                   string
 }
 
 // scaleLogLevel is the product processes' CONVRELAY_LOG_LEVEL.
@@ -116,7 +119,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 	}
 	host, _ := os.Hostname()
 	res := &ScaleResults{Machine: host, CPUs: runtime.NumCPU(), Started: time.Now().UTC(), Ratios: map[string]float64{},
-		Options: ScaleOptionsOut{o.EndToEnd, o.Intake, o.Conns, o.APIs, o.Workers, o.Shards, o.DispatchShards, o.DBConns, o.Open, o.Experiment}}
+		Options: ScaleOptionsOut{o.EndToEnd, o.Intake, o.Conns, o.APIs, o.Workers, o.Shards, o.DispatchShards, o.DBConns, o.Open, o.WorkflowCache, o.Experiment}}
 	step := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "bench-scale: "+format+"\n", args...)
 	}
@@ -183,6 +186,9 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			"CONVRELAY_DB_MAX_CONNS="+strconv.Itoa(o.DBConns))
 		if o.DispatchShards > 0 {
 			e = append(e, "CONVRELAY_DISPATCH_SHARDS="+strconv.Itoa(o.DispatchShards))
+		}
+		if o.WorkflowCache > 0 {
+			e = append(e, "CONVRELAY_WORKFLOW_CACHE_SIZE="+strconv.Itoa(o.WorkflowCache))
 		}
 		return append(e, extra...)
 	}
@@ -483,7 +489,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Print writes the scale-out table.
 func (r *ScaleResults) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nConvrelay scale-out bench on %s (%d CPUs), %s\n", r.Machine, r.CPUs, r.Started.Format(time.RFC3339))
-	fmt.Fprintf(w, "Temporal: its own process, PostgreSQL persistence, %d history shards; product: the production binary as separate processes\n\n", r.Options.Shards)
+	cache := "2000 (default)"
+	if r.Options.WorkflowCache > 0 {
+		cache = strconv.Itoa(r.Options.WorkflowCache)
+	}
+	fmt.Fprintf(w, "Temporal: its own process, PostgreSQL persistence, %d history shards; product: the production binary as separate processes (workflow cache %s)\n\n",
+		r.Options.Shards, cache)
 	fmt.Fprintf(w, "%-11s %-12s %14s %10s %10s %12s %10s %s\n", "phase", "processes", "end to end", "p50", "p99", "intake", "p99", "notes")
 	single := r.Phases[0]
 	for _, p := range r.Phases {
@@ -501,8 +512,12 @@ func (r *ScaleResults) Print(w io.Writer) {
 		if len(p.Env) > 0 {
 			note += "; " + strings.Join(p.Env, " ")
 		}
-		fmt.Fprintf(w, "%-11s %-12s %10.1f c/s %10s %10s %8.0f r/s %10s %s\n", p.Name, procs, e.PerSecond, ms(e.P50), ms(e.P99),
-			p.Intake.PerSecond, ms(p.Intake.P99), note)
+		intake, intakeP99 := fmt.Sprintf("%8.0f r/s", p.Intake.PerSecond), ms(p.Intake.P99)
+		if p.Intake.Requests == 0 {
+			intake, intakeP99 = "-", "-"
+		}
+		fmt.Fprintf(w, "%-11s %-12s %10.1f c/s %10s %10s %12s %10s %s\n", p.Name, procs, e.PerSecond, ms(e.P50), ms(e.P99),
+			intake, intakeP99, note)
 		var parts []string
 		for _, u := range p.Procs {
 			x := fmt.Sprintf("%s RSS %s CPU %.1f s", u.Name, mib(u.RSS), u.CPUSeconds)
