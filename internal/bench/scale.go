@@ -78,6 +78,8 @@ type ScalePhase struct {
 	// phase), at OpenedPerSec through the intake.
 	Opened       int     `json:"opened,omitempty"`
 	OpenedPerSec float64 `json:"opened_per_second,omitempty"`
+	// OpenedBytes is the Temporal databases' growth per opened transaction.
+	OpenedBytes float64 `json:"temporal_postgres_bytes_per_opened,omitempty"`
 }
 
 // ScaleResults is one `make bench-scale` run.
@@ -296,12 +298,22 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		prefix := fmt.Sprintf("SC%d-", i)
 		if l.open > 0 {
 			step("phase %s: opening %d transactions through the intake", l.name, l.open)
+			before, err := temporalPostgresBytes(ctx, st)
+			if err != nil {
+				stopAll()
+				return nil, err
+			}
 			_, ph.OpenedPerSec, err = scaleIntake(ctx, st, bases, acct.ID, l.open, o.Conns, prefix+"OPEN-")
 			if err != nil {
 				stopAll()
 				return nil, fmt.Errorf("phase %s: %w", l.name, err)
 			}
-			ph.Opened = l.open
+			after, err := temporalPostgresBytes(ctx, st)
+			if err != nil {
+				stopAll()
+				return nil, err
+			}
+			ph.Opened, ph.OpenedBytes = l.open, float64(after-before)/float64(l.open)
 		}
 		step("phase %s: end to end, %d conversions", l.name, o.EndToEnd)
 		ph.EndToEnd, err = endToEnd(ctx, st, bases, acct.ID, o.EndToEnd, o.Conns, meter, prefix, "bench scale "+l.name)
@@ -353,15 +365,24 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		res.Ratios["experiment_end_to_end_vs_single"] = res.Phases[1].EndToEnd.PerSecond / single.EndToEnd.PerSecond
 		res.Ratios["experiment_intake_vs_single"] = res.Phases[1].Intake.PerSecond / single.Intake.PerSecond
 	}
-	if err := st.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database
-		WHERE datname IN ('convrelay_temporal', 'convrelay_temporal_visibility')`).Scan(&res.TemporalBytes); err != nil {
-		return nil, fmt.Errorf("Temporal database sizes: %w", err)
+	if res.TemporalBytes, err = temporalPostgresBytes(ctx, st); err != nil {
+		return nil, err
 	}
 	res.TemporalPerWF = float64(res.TemporalBytes) / float64(res.Transactions)
 	if res.TemporalServer, err = tproc.usage(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// temporalPostgresBytes is the size of the Temporal server's two databases.
+func temporalPostgresBytes(ctx context.Context, st *store.Store) (int64, error) {
+	var n int64
+	if err := st.Pool.QueryRow(ctx, `SELECT coalesce(sum(pg_database_size(datname)), 0)::bigint FROM pg_database
+		WHERE datname IN ('convrelay_temporal', 'convrelay_temporal_visibility')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("Temporal database sizes: %w", err)
+	}
+	return n, nil
 }
 
 // waitFile waits for the Temporal process's ready file.
@@ -506,8 +527,8 @@ func (r *ScaleResults) Print(w io.Writer) {
 		note := fmt.Sprintf("%.0f%% / %.0f%% of single; intake applied %.1f/s; Temporal CPU %.1f s", 100*e.PerSecond/single.EndToEnd.PerSecond,
 			100*p.Intake.PerSecond/single.Intake.PerSecond, p.IntakeApplied, p.TemporalCPU)
 		if p.Opened > 0 {
-			note = fmt.Sprintf("%.0f%% of single, %.0f%% of scaled, on %d open transactions (opened at %.1f/s); Temporal CPU %.1f s",
-				100*e.PerSecond/single.EndToEnd.PerSecond, 100*r.Ratios["open_end_to_end_vs_scaled"], p.Opened, p.OpenedPerSec, p.TemporalCPU)
+			note = fmt.Sprintf("%.0f%% of single, %.0f%% of scaled, on %d open transactions (opened at %.1f/s, Temporal's databases +%.0f B each); Temporal CPU %.1f s",
+				100*e.PerSecond/single.EndToEnd.PerSecond, 100*r.Ratios["open_end_to_end_vs_scaled"], p.Opened, p.OpenedPerSec, p.OpenedBytes, p.TemporalCPU)
 		}
 		if len(p.Env) > 0 {
 			note += "; " + strings.Join(p.Env, " ")
