@@ -5,7 +5,7 @@ GOFLAGS   ?=
 TEST_TIMEOUT ?= 45m
 FUZZTIME  ?= 20s
 
-.PHONY: run test unit fuzz build bench drill soak clean mutate
+.PHONY: run test unit fuzz build bench bench-scale drill soak clean mutate
 
 run: ## whole product in one process on embedded defaults
 	@bash scripts/deps.sh run
@@ -36,6 +36,9 @@ clean:
 
 bench: ## one table: raw insert, intake, Temporal ceiling, end to end (writes bench-results.json)
 	$(GO) run ./cmd/convrelay-bench $(BENCHFLAGS)
+
+bench-scale: ## Temporal as its own process on PostgreSQL, the production binary as 1 `all` then 2 api + 2 worker processes (writes bench-scale-results.json)
+	$(GO) run ./cmd/convrelay-bench -scale $(SCALEFLAGS)
 
 drill: ## fault drills against the production binary, full form (about 30 minutes on 2 cores)
 	$(GO) run ./cmd/convrelay-drill $(DRILLFLAGS)

@@ -36,6 +36,23 @@ func EmptyWorkflow(ctx workflow.Context, n int) error {
 	return nil
 }
 
+// StartedWorkflow is the start experiments' yardstick: started with its input
+// (no signal), it returns at once. Started with ExecuteWorkflow, eagerly or not,
+// against ceiling0's SignalWithStart, it measures what eager start (the first
+// workflow task returned in the start's answer, skipping matching) would save
+// a first postback if the dispatcher started workflows with the postback as
+// input where the worker shares its process.
+func StartedWorkflow(ctx workflow.Context, n int) error { return nil }
+
+// startMode is how Ceiling starts its yardstick workflows.
+type startMode int
+
+const (
+	signalWithStart startMode = iota // what the dispatcher does
+	plainStart                       // ExecuteWorkflow
+	eagerStart                       // ExecuteWorkflow with EnableEagerStart
+)
+
 // NoopActivity does nothing.
 func NoopActivity(context.Context, int) error { return nil }
 
@@ -50,12 +67,17 @@ type CeilingResult struct {
 // SignalWithStart from conns senders and measures completed workflows per second,
 // first start to last completion.
 func Ceiling(ctx context.Context, c client.Client, yardstick func(workflow.Context, int) error, n, conns int, maxConcurrent int) (CeilingResult, error) {
+	return ceiling(ctx, c, yardstick, n, conns, maxConcurrent, signalWithStart)
+}
+
+func ceiling(ctx context.Context, c client.Client, yardstick func(workflow.Context, int) error, n, conns int, maxConcurrent int, mode startMode) (CeilingResult, error) {
 	w := worker.New(c, ceilingQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize: maxConcurrent, MaxConcurrentWorkflowTaskExecutionSize: maxConcurrent,
 		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 8,
 	})
 	w.RegisterWorkflow(TrivialWorkflow)
 	w.RegisterWorkflow(EmptyWorkflow)
+	w.RegisterWorkflow(StartedWorkflow)
 	w.RegisterActivity(NoopActivity)
 	if err := w.Start(); err != nil {
 		return CeilingResult{}, fmt.Errorf("start ceiling worker: %w", err)
@@ -87,8 +109,16 @@ func Ceiling(ctx context.Context, c client.Client, yardstick func(workflow.Conte
 					return
 				}
 				id := fmt.Sprintf("bench-ceiling-%d-%d", runID, i)
-				run, err := c.SignalWithStartWorkflow(ctx, id, "go", nil,
-					client.StartWorkflowOptions{ID: id, TaskQueue: ceilingQueue}, yardstick, i)
+				var run client.WorkflowRun
+				var err error
+				switch mode {
+				case signalWithStart:
+					run, err = c.SignalWithStartWorkflow(ctx, id, "go", nil,
+						client.StartWorkflowOptions{ID: id, TaskQueue: ceilingQueue}, yardstick, i)
+				default:
+					run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: ceilingQueue,
+						EnableEagerStart: mode == eagerStart}, yardstick, i)
+				}
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {

@@ -85,13 +85,20 @@ func (m mix) count() int {
 // received, then reads the per-postback timings from the store. meter measures the
 // CPU spent from the first postback to the drain.
 func EndToEnd(ctx context.Context, st *store.Store, apiBase, accountID string, n, conns int, meter CPUMeter) (EndToEndResult, error) {
+	return endToEnd(ctx, st, []string{apiBase}, accountID, n, conns, meter, e2ePrefix, "bench")
+}
+
+// endToEnd is EndToEnd with the postbacks spread over apiBases, the
+// transaction ids prefix0..prefix<n-1> and the fixture's campaign called name,
+// so that several end-to-end phases of one run do not meet.
+func endToEnd(ctx context.Context, st *store.Store, apiBases []string, accountID string, n, conns int, meter CPUMeter, prefix, name string) (EndToEndResult, error) {
 	var res EndToEndResult
-	f, err := newFixture(ctx, st, apiBase, accountID, "bench", n)
+	f, err := newFixtureOn(ctx, st, apiBases, accountID, name, n)
 	if err != nil {
 		return res, fmt.Errorf("end to end: %w", err)
 	}
 	defer f.close()
-	m := buildMix("E2E-", n, f.clicks)
+	m := buildMix(prefix, n, f.clicks)
 	startID, err := lastPostbackID(ctx, st)
 	if err != nil {
 		return res, fmt.Errorf("end to end: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
@@ -19,10 +20,19 @@ import (
 type fixture struct {
 	hook, source *fakeDestination
 	clicks       []string
-	intakeURL    string // ends in "&": a postback's query string is appended
+	// intakeURLs end in "&": a postback's query string is appended. With more
+	// than one API process, requests take them in turn (the load generator is
+	// the split; there is no load balancer).
+	intakeURLs []string
+	next       atomic.Uint64
 }
 
 func newFixture(ctx context.Context, st *store.Store, apiBase, accountID, name string, clicks int) (f *fixture, err error) {
+	return newFixtureOn(ctx, st, []string{apiBase}, accountID, name, clicks)
+}
+
+// newFixtureOn is newFixture with postbacks spread over several API bases.
+func newFixtureOn(ctx context.Context, st *store.Store, apiBases []string, accountID, name string, clicks int) (f *fixture, err error) {
 	f = &fixture{}
 	defer func() {
 		if err != nil {
@@ -65,13 +75,16 @@ func newFixture(ctx context.Context, st *store.Store, apiBase, accountID, name s
 	if len(demo.Tokens) == 0 {
 		return nil, fmt.Errorf("%s: the demo integration has no token", name)
 	}
-	f.intakeURL = apiBase + "/" + accountID + "/collect/demo?token=" + demo.Tokens[0].Secret + "&"
+	for _, base := range apiBases {
+		f.intakeURLs = append(f.intakeURLs, base+"/"+accountID+"/collect/demo?token="+demo.Tokens[0].Secret+"&")
+	}
 	return f, nil
 }
 
 // request builds the GET of one postback.
 func (f *fixture) request(query string) (*http.Request, error) {
-	return http.NewRequest(http.MethodGet, f.intakeURL+query, nil)
+	u := f.intakeURLs[int(f.next.Add(1)-1)%len(f.intakeURLs)]
+	return http.NewRequest(http.MethodGet, u+query, nil)
 }
 
 // received is every delivery both destinations got, and how many of them repeated

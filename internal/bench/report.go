@@ -18,11 +18,20 @@ type Results struct {
 	Ceiling0 CeilingResult `json:"ceiling0"`
 	// CeilingPostgres is the same yardstick with Temporal persisting in
 	// PostgreSQL (16 shards), the alternative to the stack's SQLite (WAL).
-	CeilingPostgres CeilingResult  `json:"ceiling_postgres"`
-	EndToEnd        EndToEndResult `json:"end_to_end"`
+	CeilingPostgres CeilingResult `json:"ceiling_postgres"`
+	// StartSWS, StartPlain and StartEager are item 5's start experiment
+	// (-eager), interleaved in rounds: ceiling0's empty workflow by
+	// SignalWithStart, and a workflow started with its input and returning at
+	// once by ExecuteWorkflow, without and with eager start.
+	StartSWS   CeilingResult  `json:"start_signal_with_start,omitempty"`
+	StartPlain CeilingResult  `json:"start_plain,omitempty"`
+	StartEager CeilingResult  `json:"start_eager,omitempty"`
+	EndToEnd   EndToEndResult `json:"end_to_end"`
 	// Cost is the end-to-end phase's Temporal Cloud actions and bytes per conversion.
-	Cost    CostResult         `json:"cost"`
-	Steady  SteadyResult       `json:"steady"`
+	Cost   CostResult   `json:"cost"`
+	Steady SteadyResult `json:"steady"`
+	// Open is the end-to-end mix on a population of open transactions (-open).
+	Open    OpenResult         `json:"open_population"`
 	Ratios  map[string]float64 `json:"ratios"`
 	Targets []Verdict          `json:"targets"`
 }
@@ -43,6 +52,14 @@ func (r *Results) Print(w io.Writer) {
 		r.CeilingPostgres.PerSecond, "-", "-", r.CeilingPostgres.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "%-11s %10.1f wf/s %10s %10s %10s %d workflows that take their signal and return (no activity): Temporal's floor\n", "ceiling0",
 		r.Ceiling0.PerSecond, "-", "-", r.Ceiling0.Duration.Round(time.Millisecond), r.Ceiling0.Workflows)
+	if r.StartEager.Workflows > 0 {
+		fmt.Fprintf(w, "%-11s %10.1f wf/s %10s %10s %10s item 5, %d rounds interleaved: ceiling0's empty workflow by SignalWithStart (the dispatcher's way)\n", "  sws",
+			r.StartSWS.PerSecond, "-", "-", r.StartSWS.Duration.Round(time.Millisecond), eagerRounds)
+		fmt.Fprintf(w, "%-11s %10.1f wf/s %10s %10s %10s the same floor started by ExecuteWorkflow with its input, no signal\n", "  start",
+			r.StartPlain.PerSecond, "-", "-", r.StartPlain.Duration.Round(time.Millisecond))
+		fmt.Fprintf(w, "%-11s %10.1f wf/s %10s %10s %10s ... with EnableEagerStart (first task in the start's answer, worker in this process): %.0f%% of plain, %.0f%% of SignalWithStart\n", "  eager",
+			r.StartEager.PerSecond, "-", "-", r.StartEager.Duration.Round(time.Millisecond), 100*r.Ratios["start_eager_vs_plain"], 100*r.Ratios["start_eager_vs_signal_with_start"])
+	}
 	e := r.EndToEnd
 	fmt.Fprintf(w, "%-11s %10.1f c/s %10s %10s %10s %d conversions, %d postbacks, %d deliveries, %d suppressed, %d duplicates; drain %s; %.0f%% of ceiling, %.0f%% of ceiling0\n",
 		"end to end", e.PerSecond, ms(e.P50), ms(e.P99), e.Duration.Round(time.Millisecond), e.Conversions, e.Postbacks, e.Deliveries,
@@ -55,7 +72,8 @@ func (r *Results) Print(w io.Writer) {
 			s.TargetRate, s.Drain.Round(time.Millisecond), steadyP99Target, status(r.Targets, "steady"))
 		printCPU(w, s.CPU)
 	}
-	if n := e.DuplicateRequests + r.Steady.DuplicateRequests; n > 0 {
+	printOpen(w, r.Open)
+	if n := e.DuplicateRequests + r.Steady.DuplicateRequests + r.Open.EndToEnd.DuplicateRequests; n > 0 {
 		fmt.Fprintf(w, "WARNING: %d deliveries were received more than once\n", n)
 	}
 	fmt.Fprintf(w, "\ntargets (issue 16)\n")

@@ -14,6 +14,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/internal/devstack"
@@ -27,9 +28,16 @@ type Options struct {
 	EndToEnd       int
 	Steady         time.Duration // the steady-rate phase's sending window; 0 skips it
 	Conns          int
-	DataDir        string // a fresh stack lives here
-	CPUProfile     string // when set, a CPU profile of this process during the end-to-end phase
-	Logger         *slog.Logger
+	// Open, when > 0, runs the open-population phase last: this many
+	// transactions opened (workflows waiting on their settle timer), then the
+	// end-to-end mix again on top of them.
+	Open int
+	// Eager adds item 5's start experiment: StartedWorkflow started with
+	// ExecuteWorkflow, plainly and eagerly, beside ceiling0's SignalWithStart.
+	Eager      bool
+	DataDir    string // a fresh stack lives here
+	CPUProfile string // when set, a CPU profile of this process during the end-to-end phase
+	Logger     *slog.Logger
 }
 
 // Run starts the embedded stack and measures every phase in turn.
@@ -104,6 +112,13 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ceiling0: %w", err)
 	}
+	if o.Eager {
+		fmt.Fprintf(os.Stderr, "bench: start experiment, %d rounds of SignalWithStart, ExecuteWorkflow and eager ExecuteWorkflow, %d workflows each...\n",
+			eagerRounds, o.CeilingFlows/eagerRounds)
+		if err := startExperiment(ctx, stack.Temporal, res, o.CeilingFlows/eagerRounds, o.Conns, cfg.WorkerConcurrency); err != nil {
+			return nil, fmt.Errorf("start experiment: %w", err)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "bench: ceiling on PostgreSQL persistence for comparison, %d trivial workflows...\n", o.CeilingFlows)
 	res.CeilingPostgres, err = postgresCeiling(ctx, o, info.DatabaseURL, cfg.WorkerConcurrency)
 	if err != nil {
@@ -161,6 +176,16 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 			return nil, err
 		}
 	}
+	if o.Open > 0 {
+		fmt.Fprintf(os.Stderr, "bench: open population, %d transactions through the intake...\n", o.Open)
+		res.Open, err = openPopulation(ctx, stackHandles{store: stack.Store, temporal: stack.Temporal, registry: stack.App.Metrics.Registry,
+			apiBase: info.APIBase, accountID: info.AccountID, temporalDir: temporalDir, cacheSize: cfg.WorkflowCacheSize, meter: meter},
+			o.Open, o.EndToEnd, o.Conns, res.EndToEnd.PerSecond)
+		if err != nil {
+			return nil, err
+		}
+		res.Ratios["open_end_to_end_vs_empty"] = res.Open.VsEmpty
+	}
 	res.Targets = Verdicts(res)
 	cancel()
 	<-runErr
@@ -200,4 +225,39 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("start CPU profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// eagerRounds: the start experiment alternates its three ways of starting in
+// rounds, so that a machine whose load drifts (a shared one) does not favour
+// whichever runs first.
+const eagerRounds = 3
+
+// startExperiment is item 5's: the empty workflow's floor started by
+// SignalWithStart (ceiling0's way, the dispatcher's), by ExecuteWorkflow, and
+// by ExecuteWorkflow with eager start, n workflows each per round.
+func startExperiment(ctx context.Context, c client.Client, res *Results, n, conns, maxConcurrent int) error {
+	if n < 1 {
+		return fmt.Errorf("-ceiling %d is too few for %d rounds", n*eagerRounds, eagerRounds)
+	}
+	add := func(into *CeilingResult, r CeilingResult) {
+		into.Workflows += r.Workflows
+		into.Duration += r.Duration
+		into.PerSecond = float64(into.Workflows) / into.Duration.Seconds()
+	}
+	for round := 0; round < eagerRounds; round++ {
+		for _, m := range []struct {
+			into  *CeilingResult
+			wf    func(workflow.Context, int) error
+			start startMode
+		}{{&res.StartSWS, EmptyWorkflow, signalWithStart}, {&res.StartPlain, StartedWorkflow, plainStart}, {&res.StartEager, StartedWorkflow, eagerStart}} {
+			r, err := ceiling(ctx, c, m.wf, n, conns, maxConcurrent, m.start)
+			if err != nil {
+				return err
+			}
+			add(m.into, r)
+		}
+	}
+	res.Ratios["start_eager_vs_signal_with_start"] = res.StartEager.PerSecond / res.StartSWS.PerSecond
+	res.Ratios["start_eager_vs_plain"] = res.StartEager.PerSecond / res.StartPlain.PerSecond
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/shopspring/decimal"
 
@@ -107,6 +108,12 @@ func Start(ctx context.Context, cfg config.Config, opts Options, logger *slog.Lo
 	temporalAddr := cfg.TemporalAddress
 	uiAddr := ""
 	if temporalAddr == "" {
+		// The SDK's sticky cache is one per process, sized when the first worker
+		// starts: here that is the embedded server's own system worker, which
+		// would fix it at the SDK's default (10,000) before Convrelay's worker
+		// asks for CONVRELAY_WORKFLOW_CACHE_SIZE. Size it first, so the bound
+		// holds in the dev stack as it does in `convrelay worker`.
+		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
 		grpc, ui := opts.GRPCPort, opts.UIPort
 		grpc = pick(grpc, devtemporal.DefaultGRPCPort)
 		switch ui {

@@ -19,11 +19,13 @@ import (
 
 // Options configure a local cluster.
 type Options struct {
-	Dir    string // cluster directory (created by initdb when empty)
-	Host   string // listen address, default 127.0.0.1
-	Port   int    // 0 picks a free port
-	Fast   bool   // fsync off: for throwaway test clusters only
-	Logger *slog.Logger
+	Dir  string // cluster directory (created by initdb when empty)
+	Host string // listen address, default 127.0.0.1
+	Port int    // 0 picks a free port
+	Fast bool   // fsync off: for throwaway test clusters only
+	// MaxConnections is the server's max_connections; 0 means 200.
+	MaxConnections int
+	Logger         *slog.Logger
 }
 
 // Server is a running local cluster.
@@ -136,8 +138,12 @@ func chownForPostgres(dir string, cred *syscall.Credential) error {
 }
 
 func (s *Server) start(ctx context.Context, bin string, cred *syscall.Credential) error {
+	maxConns := s.opts.MaxConnections
+	if maxConns <= 0 {
+		maxConns = 200
+	}
 	args := []string{"-D", s.opts.Dir, "-h", s.opts.Host, "-p", strconv.Itoa(s.opts.Port),
-		"-k", s.opts.Dir, "-c", "max_connections=200", "-c", "shared_buffers=256MB"}
+		"-k", s.opts.Dir, "-c", "max_connections=" + strconv.Itoa(maxConns), "-c", "shared_buffers=256MB"}
 	if s.opts.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
