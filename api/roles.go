@@ -53,6 +53,9 @@ var routeActions = map[string]admin.Action{
 	"GET /v1/accounts/:account/users":                            admin.ActReadUsers,
 	"POST /v1/accounts/:account/users":                           admin.ActManageUsers,
 	"DELETE /v1/accounts/:account/users/:id":                     admin.ActManageUsers,
+	"PUT /v1/accounts/:account/integrations/:slug/status_rules":  admin.ActChangeSetup,
+	"GET /v1/accounts/:account/tag":                              admin.ActReadSetup,
+	"PUT /v1/accounts/:account/tag":                              admin.ActChangeSetup,
 }
 
 // authorize lets a request through when its principal may do its route's action.

@@ -57,6 +57,9 @@ var allowedRoles = map[string]string{
 	"GET /v1/accounts/:account/users":                            "owner admin read",
 	"POST /v1/accounts/:account/users":                           "owner",
 	"DELETE /v1/accounts/:account/users/:id":                     "owner",
+	"PUT /v1/accounts/:account/integrations/:slug/status_rules":  "owner admin",
+	"GET /v1/accounts/:account/tag":                              "owner admin read",
+	"PUT /v1/accounts/:account/tag":                              "owner admin",
 }
 
 // Every /v1 route against every role: a role the table allows is never

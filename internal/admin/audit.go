@@ -14,6 +14,8 @@ import (
 const (
 	AuditIntegrationCreate = "integration.create"
 	AuditIntegrationDelete = "integration.delete"
+	AuditIntegrationRules  = "integration.status_rules"
+	AuditTagSettings       = "tag_settings.update"
 	AuditTokenAdd          = "integration_token.add"
 	AuditTokenRevoke       = "integration_token.revoke"
 	AuditDestinationCreate = "destination.create"

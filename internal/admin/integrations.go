@@ -48,6 +48,9 @@ func (r StatusRules) valid() error {
 // SetIntegrationStatusRules replaces an integration's status_map and
 // unknown_status; its tokens are kept.
 func (s *Service) SetIntegrationStatusRules(ctx context.Context, account, slug string, r StatusRules) (store.Integration, error) {
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return store.Integration{}, err
+	}
 	if err := r.valid(); err != nil {
 		return store.Integration{}, err
 	}
@@ -56,6 +59,7 @@ func (s *Service) SetIntegrationStatusRules(ctx context.Context, account, slug s
 		return in, fromStore("integration "+intake.Quote(slug), err)
 	}
 	s.Accounts.ForgetIntegration(in.AccountID, in.Slug)
+	s.Record(ctx, account, AuditIntegrationRules, "integration:"+in.Slug, nil, r)
 	return in, nil
 }
 

@@ -14,6 +14,9 @@ const maxTagList = 50
 
 // TagSettings reads an account's first-party tag settings.
 func (s *Service) TagSettings(ctx context.Context, account string) (store.TagSettings, error) {
+	if _, err := s.authorize(ctx, account, ActReadSetup); err != nil {
+		return store.TagSettings{}, err
+	}
 	t, err := s.Store.GetTagSettings(ctx, account)
 	return t, fromStore("account", err)
 }
@@ -24,6 +27,9 @@ func (s *Service) TagSettings(ctx context.Context, account string) (store.TagSet
 // It returns them as stored.
 func (s *Service) SetTagSettings(ctx context.Context, account string, t store.TagSettings) (store.TagSettings, error) {
 	var out store.TagSettings
+	if _, err := s.authorize(ctx, account, ActChangeSetup); err != nil {
+		return out, err
+	}
 	if len(t.Origins) > maxTagList || len(t.Events) > maxTagList || len(t.OfferDomains) > maxTagList {
 		return out, Invalid("", fmt.Sprintf("at most %d origins, events and offer domains", maxTagList))
 	}
@@ -57,6 +63,7 @@ func (s *Service) SetTagSettings(ctx context.Context, account string, t store.Ta
 	if s.Accounts != nil {
 		s.Accounts.ForgetAccount(account) // this process's browser endpoints read the change at once
 	}
+	s.Record(ctx, account, AuditTagSettings, "account:"+account, nil, out)
 	s.Logger.Info("tag settings changed", "account_id", account, "origins", len(out.Origins), "events", len(out.Events),
 		"offer_domains", len(out.OfferDomains))
 	return s.TagSettings(ctx, account)
