@@ -18,6 +18,7 @@ test: ## every test, then short fuzz runs of the parser and of the intake (real 
 	@test -d "$$($(GO) env GOCACHE)/00" || echo "make test: first build (the embedded Temporal server for the end-to-end tests): about 8 minutes on 2 cores"
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@$(GO) test -count=1 -run '^TestScriptSize$$' -v ./internal/tagjs | grep 'gzipped'
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/postback
 	$(GO) test -run '^$$' -fuzz '^FuzzIntake$$' -fuzztime $(FUZZTIME) ./api
 
