@@ -58,6 +58,8 @@ CONVRELAY_DEV_UI_PORT and CONVRELAY_DEV_TEMPORAL_PERSISTENCE.`)
 		fmt.Printf(`
 Convrelay is running.
   API:              %s
+  Console:          %s/console  (sign in with the admin key below, or invite a person:
+                    convrelay invite-user ACCOUNT EMAIL [ROLE])
   Temporal Web UI:  %s
   Temporal gRPC:    %s
   PostgreSQL:       %s
@@ -68,6 +70,6 @@ Convrelay is running.
   Find it in the UI: %s/namespaces/default/workflows?query=TransactionId%%3D%%22T1%%22
   (also written to %s/dev.json; Ctrl-C stops everything)
 
-`, i.APIBase, i.TemporalUI, i.Temporal, i.DatabaseURL, i.AccountID, i.AdminKey, i.SampleURL, i.SamplePB, i.TemporalUI, cfg.DataDir)
+`, i.APIBase, i.APIBase, i.TemporalUI, i.Temporal, i.DatabaseURL, i.AccountID, i.AdminKey, i.SampleURL, i.SamplePB, i.TemporalUI, cfg.DataDir)
 	})
 }
