@@ -58,8 +58,7 @@ CONVRELAY_DEV_UI_PORT and CONVRELAY_DEV_TEMPORAL_PERSISTENCE.`)
 		fmt.Printf(`
 Convrelay is running.
   API:              %s
-  Console:          %s/console  (sign in with the admin key below, or invite a person:
-                    convrelay invite-user ACCOUNT EMAIL [ROLE])
+  Console:          %s/console  (sign in with the admin key below; invite people on its Users page)
   Temporal Web UI:  %s
   Temporal gRPC:    %s
   PostgreSQL:       %s
