@@ -11,6 +11,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
+	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/text"
@@ -41,20 +42,8 @@ func fillOfferURL(tmpl string, k store.Click) string {
 	})
 }
 
-// validVisitorID accepts the visitor ids this server hands out and any other
-// URL- and cookie-safe id of up to 64 characters.
-func validVisitorID(v string) bool {
-	if v == "" || len(v) > 64 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
-			return false
-		}
-	}
-	return true
-}
+// validVisitorID is the intake's rule for ids a browser hands back.
+func validVisitorID(v string) bool { return intake.SafeID(v) }
 
 // fbcFromFBCLID builds Meta's fbc value (fb.1.<unix ms>.<fbclid>) from a click's fbclid.
 func fbcFromFBCLID(fbclid string, at time.Time) string {

@@ -60,25 +60,33 @@ func (s *Console) consoleAcceptInvite(c *gin.Context) {
 func (s *Console) consoleUsers(c *gin.Context) { s.renderUsers(c, http.StatusOK, gin.H{}) }
 
 func (s *Console) renderUsers(c *gin.Context, status int, data gin.H) {
-	ctx := c.Request.Context()
-	users, err := s.Admin.ListUsers(ctx, consoleAccount(c))
+	users, err := s.Admin.ListUsers(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		s.consoleError(c, "users", err)
 		return
 	}
-	p := consolePrincipal(c)
-	data["Title"], data["Users"], data["Roles"] = "Users", users, admin.Roles
-	data["CanManage"] = admin.Allowed(p, admin.ActManageUsers)
-	if data["CanManage"] == true {
-		if data["Campaigns"], err = s.Admin.ListCampaigns(ctx, consoleAccount(c)); err != nil {
+	data["Title"], data["Users"] = "Users", users
+	s.renderPeoplePage(c, status, "users", admin.ActManageUsers, data)
+}
+
+// renderPeoplePage renders the users or keys page: the roles, whether the
+// signed-in principal may change them (manage) and, then, the campaigns to
+// scope a new one to.
+func (s *Console) renderPeoplePage(c *gin.Context, status int, page string, manage admin.Action, data gin.H) {
+	canManage := admin.Allowed(consolePrincipal(c), manage)
+	data["Roles"], data["CanManage"] = admin.Roles, canManage
+	if canManage {
+		campaigns, err := s.Admin.ListCampaigns(c.Request.Context(), consoleAccount(c))
+		if err != nil {
 			s.consoleError(c, "campaigns", err)
 			return
 		}
+		data["Campaigns"] = campaigns
 	}
 	if _, ok := data["Flash"]; !ok {
 		data["Flash"] = c.Query("flash")
 	}
-	s.renderConsole(c, status, "users", data)
+	s.renderConsole(c, status, page, data)
 }
 
 // consoleInviteUser invites a person and shows the one-time link.
@@ -154,25 +162,13 @@ func (s *Console) userSession(c *gin.Context, cookie string) (admin.Principal, c
 func (s *Console) consoleKeys(c *gin.Context) { s.renderKeys(c, http.StatusOK, gin.H{}) }
 
 func (s *Console) renderKeys(c *gin.Context, status int, data gin.H) {
-	ctx := c.Request.Context()
-	keys, err := s.Admin.ListKeys(ctx, consoleAccount(c))
+	keys, err := s.Admin.ListKeys(c.Request.Context(), consoleAccount(c))
 	if err != nil {
 		s.consoleError(c, "keys", err)
 		return
 	}
-	p := consolePrincipal(c)
-	data["Title"], data["Keys"], data["Roles"] = "API keys", keys, admin.Roles
-	data["CanManage"] = admin.Allowed(p, admin.ActManageKeys)
-	if data["CanManage"] == true {
-		if data["Campaigns"], err = s.Admin.ListCampaigns(ctx, consoleAccount(c)); err != nil {
-			s.consoleError(c, "campaigns", err)
-			return
-		}
-	}
-	if _, ok := data["Flash"]; !ok {
-		data["Flash"] = c.Query("flash")
-	}
-	s.renderConsole(c, status, "keys", data)
+	data["Title"], data["Keys"] = "API keys", keys
+	s.renderPeoplePage(c, status, "keys", admin.ActManageKeys, data)
 }
 
 // consoleCreateKey makes a key and shows it once.

@@ -107,7 +107,7 @@ func (p *Pipeline) admitBrowser(ctx context.Context, b BrowserConversion, out *L
 	eventID := in.EventID
 	if eventID == "" {
 		eventID = "cr_" + store.RandomID(22)
-	} else if !safeID(eventID) {
+	} else if !SafeID(eventID) {
 		return Refuse(ErrUnprocessable, "event_id", "event_id must be up to 64 letters, digits, '-', '_', '.' or '~'")
 	}
 	// The tag's names, as the FunnelFlux contract reads them; nothing else.
@@ -150,8 +150,9 @@ func (p *Pipeline) admitBrowser(ctx context.Context, b BrowserConversion, out *L
 	return p.logAccepted(ctx, out, d)
 }
 
-// safeID accepts URL- and cookie-safe ids of up to 64 characters.
-func safeID(v string) bool {
+// SafeID accepts the visitor and event ids this server hands out and any other
+// URL- and cookie-safe id of up to 64 characters.
+func SafeID(v string) bool {
 	if v == "" || len(v) > 64 {
 		return false
 	}
