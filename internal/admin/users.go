@@ -134,7 +134,9 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (Pri
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("convrelay-not-a-password"), bcrypt.DefaultCost)
 
 // SignIn checks an email and password and starts a session; the answer to a
-// wrong email and a wrong password is the same.
+// wrong email and a wrong password is the same. For a person with a second
+// factor it starts no session: its error is a *SecondFactor (NeedsSecondFactor)
+// whose challenge SignInCode takes with the code.
 func (s *Service) SignIn(ctx context.Context, email, password string) (Principal, string, error) {
 	users, err := s.Store.UsersForSignIn(ctx, strings.TrimSpace(email))
 	if err != nil {
@@ -145,6 +147,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (Principal
 	}
 	for _, u := range users {
 		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash()), []byte(password)) == nil {
+			if u.TwoFactor {
+				return UserPrincipal(u), "", s.challenge(ctx, u)
+			}
 			id, err := s.Store.CreateSession(ctx, u.ID, SessionTTL)
 			if err != nil {
 				return Principal{}, "", fromStore("session", err)
