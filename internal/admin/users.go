@@ -33,10 +33,13 @@ type InviteRequest struct {
 	Campaigns []int64 `json:"campaign_ids"`
 }
 
-// Invitation is an invited user and the one-time token of their link.
+// Invitation is an invited user and the one-time token of their link; Mailed
+// says the link was also mailed to them (CONVRELAY_SMTP_* set and the server
+// took the mail).
 type Invitation struct {
-	User  store.User
-	Token string
+	User   store.User
+	Token  string
+	Mailed bool
 }
 
 // InviteLink is the link an invited person opens to choose a password.
@@ -45,7 +48,8 @@ func InviteLink(publicURL, token string) string {
 }
 
 // InviteUser invites a person (owners only). The link is shown to the owner (the
-// console, the API answer, the CLI): no mail server is needed.
+// console, the API answer, the CLI): no mail server is needed; with one
+// configured (CONVRELAY_SMTP_*) it is mailed too.
 func (s *Service) InviteUser(ctx context.Context, account string, req InviteRequest) (Invitation, error) {
 	if _, err := s.authorize(ctx, account, ActManageUsers); err != nil {
 		return Invitation{}, err
@@ -73,7 +77,7 @@ func (s *Service) InviteUser(ctx context.Context, account string, req InviteRequ
 		return Invitation{}, fromStore("invite user", err)
 	}
 	s.Record(ctx, account, AuditUserInvite, target("user", u.ID), nil, u)
-	return Invitation{User: u, Token: token}, nil
+	return Invitation{User: u, Token: token, Mailed: s.mailInvite(ctx, u, token)}, nil
 }
 
 // ListUsers lists the account's people.
