@@ -118,6 +118,8 @@ func (s *Console) consoleImport(c *gin.Context) {
 			rows = append(rows, r)
 		}
 	}, func() {})
+	// Rejected rows are reported as they are read, accepted ones by batch: list them in file order.
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
 	s.renderImport(c, http.StatusOK, gin.H{"Done": true, "Sum": sum, "Rows": rows, "File": fh.Filename,
 		"More": sum.Accepted+sum.Duplicates+sum.Rejected > len(rows)})
 }
