@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/convrelay/convrelay/internal/config"
 )
 
 // screenshotDir is where TestConsoleScreenshots writes: the repository's
@@ -38,7 +40,8 @@ func TestConsoleScreenshots(t *testing.T) {
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t)
+	// The conversion page links its workflow in the Temporal UI when it knows where that is.
+	h := newHarness(t, func(c *config.Config) { c.TemporalUIURL = "http://127.0.0.1:8233" })
 	h.integration("network", "custom", "")
 	a := h.createCampaign(`{"name":"spring-sale","offer_url":"https://offer.example/?c={click_id}","default_payout":"4.20"}`)
 	b := h.createCampaign(`{"name":"brand-search","offer_url":"https://offer.example/b?c={click_id}"}`)

@@ -16,10 +16,19 @@ import (
 // import and erasure. Each calls the admin method the API's route calls
 // (admin.Settings/UpdateSettings, StartImport/Run, Erase): no second path.
 
-// importShown bounds the row results one import page lists (the counts cover all).
-const importShown = 1000
+const (
+	// importShown bounds the row results one import page lists (the counts cover all).
+	importShown = 1000
+	// importMaxBytes bounds an upload from the import page (the form is read
+	// whole, by the CSRF check, before the rows).
+	importMaxBytes = 64 << 20
+)
 
-func (s *Console) mountAccountPages(g *gin.RouterGroup) {
+func (s *Console) mountAccountPages(r *gin.Engine, g *gin.RouterGroup) {
+	// The upload's bound comes before the session check, which reads the form.
+	r.POST(consoleBase+"/import", func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, importMaxBytes)
+	}, s.consoleAuth, s.consoleImport)
 	g.GET("/security", s.consoleSecurity)
 	g.POST("/security/totp", s.consoleBeginTOTP)
 	g.POST("/security/totp/confirm", s.consoleConfirmTOTP)
@@ -28,7 +37,6 @@ func (s *Console) mountAccountPages(g *gin.RouterGroup) {
 	g.GET("/settings", s.consoleSettings)
 	g.POST("/settings", s.consoleSaveSettings)
 	g.GET("/import", s.consoleImportPage)
-	g.POST("/import", s.consoleImport)
 	g.GET("/erasure", s.consoleErasurePage)
 	g.POST("/erasure", s.consoleErase)
 }
@@ -86,7 +94,7 @@ func (s *Console) renderImport(c *gin.Context, status int, data gin.H) {
 func (s *Console) consoleImport(c *gin.Context) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		s.renderImport(c, http.StatusBadRequest, gin.H{"Error": "Choose a CSV file to upload."})
+		s.renderImport(c, http.StatusBadRequest, gin.H{"Error": "Choose a CSV file (at most 64 MB here; larger files go to POST /v1/accounts/{account}/imports)."})
 		return
 	}
 	opts := admin.ImportOptions{Preset: strings.TrimSpace(c.PostForm("preset"))}

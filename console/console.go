@@ -142,7 +142,7 @@ func (s *Console) Mount(r *gin.Engine) {
 	g.POST("/users", s.consoleInviteUser)
 	g.POST("/users/:id/revoke", s.consoleRevokeUser)
 	g.POST("/signout-everywhere", s.consoleSignOutEverywhere)
-	s.mountAccountPages(g)
+	s.mountAccountPages(r, g)
 }
 
 // sessionKey is the installation secret that signs console sessions and CSRF tokens.
