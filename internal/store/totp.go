@@ -83,10 +83,13 @@ func (s *Store) DisableTOTP(ctx context.Context, accountID string, userID int64)
 }
 
 // CreateMFAChallenge starts a sign-in waiting for its code; the returned token
-// goes back to the browser, only its SHA-256 is kept.
+// goes back to the browser, only its SHA-256 is kept. Expired challenges (a
+// few at a time) are swept on the way, so the table holds only live ones.
 func (s *Store) CreateMFAChallenge(ctx context.Context, userID int64, ttl time.Duration) (string, error) {
 	token := "mfa_" + RandomID(32)
-	if _, err := s.Pool.Exec(ctx, `INSERT INTO user_mfa_challenges (id_hash, user_id, expires_at) VALUES ($1, $2, now() + $3::interval)`,
+	if _, err := s.Pool.Exec(ctx, `WITH swept AS (DELETE FROM user_mfa_challenges WHERE id_hash IN (
+			SELECT id_hash FROM user_mfa_challenges WHERE expires_at < now() LIMIT 100))
+		INSERT INTO user_mfa_challenges (id_hash, user_id, expires_at) VALUES ($1, $2, now() + $3::interval)`,
 		HashKey(token), userID, ttl.String()); err != nil {
 		return "", fmt.Errorf("create sign-in challenge: %w", err)
 	}
@@ -115,7 +118,7 @@ func (s *Store) MFAChallengeUser(ctx context.Context, token string, maxAttempts 
 
 // EndMFAChallenge spends a challenge (its code was right).
 func (s *Store) EndMFAChallenge(ctx context.Context, token string) error {
-	if _, err := s.Pool.Exec(ctx, `DELETE FROM user_mfa_challenges WHERE id_hash = $1 OR expires_at < now()`, HashKey(token)); err != nil {
+	if _, err := s.Pool.Exec(ctx, `DELETE FROM user_mfa_challenges WHERE id_hash = $1`, HashKey(token)); err != nil {
 		return fmt.Errorf("end sign-in challenge: %w", err)
 	}
 	return nil
