@@ -23,14 +23,6 @@ const (
 	importMaxSmall = 64 << 10 // a multipart mapping or preset field
 )
 
-// importOptions say how to read the CSV: Mapping is canonical parameter -> CSV
-// column (nil: every column, its header taken as the parameter name); Preset
-// reads statuses and names like that network's postbacks.
-type importOptions struct {
-	Mapping map[string]string
-	Preset  string
-}
-
 // createImport is POST /v1/accounts/{account}/imports: a CSV of conversions, each
 // row becoming a postback of integration "import" in the postback log, handled by
 // the dispatcher and its transaction's workflow like a live one. The body is
@@ -44,7 +36,7 @@ func (s *server) createImport(c *gin.Context) {
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, importMaxBytes)
-	opts := importOptions{Preset: c.Query("preset")}
+	opts := admin.ImportOptions{Preset: c.Query("preset")}
 	var csvBody io.Reader
 	mediaType, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	switch mediaType {
@@ -86,7 +78,7 @@ func (s *server) createImport(c *gin.Context) {
 		fail(c, http.StatusUnsupportedMediaType, "send text/csv, or multipart/form-data with a \"file\" part")
 		return
 	}
-	im, err := s.admin.StartImport(c.Request.Context(), c.Param("account"), csvBody, admin.ImportOptions(opts))
+	im, err := s.admin.StartImport(c.Request.Context(), c.Param("account"), csvBody, opts)
 	if err != nil {
 		if ae := admin.AsError(err); ae.Kind == admin.KindInvalid && ae.Field == "file" {
 			s.answerWith(c, err, http.StatusBadRequest)
@@ -104,7 +96,7 @@ func (s *server) createImport(c *gin.Context) {
 	_, _ = io.Copy(io.Discard, csvBody)
 }
 
-func decodeMapping(c *gin.Context, raw string, opts *importOptions) bool {
+func decodeMapping(c *gin.Context, raw string, opts *admin.ImportOptions) bool {
 	if err := json.Unmarshal([]byte(raw), &opts.Mapping); err != nil || len(opts.Mapping) == 0 {
 		fail(c, http.StatusBadRequest, `mapping must be a JSON object of parameter name to CSV column, e.g. {"click_id":"Click ID"}`)
 		return false
