@@ -80,7 +80,8 @@ func TestConsoleReportsSort(t *testing.T) {
 	}
 	body := html.UnescapeString(page("&sort=roi&dir=desc"))
 	for _, want := range []string{"Cost (USD)", "Profit (USD)", ">ROI", "CPA (USD)", `aria-sort="descending"`,
-		`href="/console/reports?dir=asc&`, ">-5<", ">-0.5<", ">10<"} {
+		`href="/console/reports?dir=asc&`, ">-5<", ">-0.5<", ">10<",
+		`<select id="sort" name="sort">`, `<option value="roi" selected>ROI</option>`} { // a form sorts too, on a phone
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -67,7 +67,7 @@ func sortLinks(q url.Values, group, currency, by, dir string) []reportColumn {
 	cols := []reportColumn{{Label: group, Sort: group}}
 	for _, c := range reportColumns {
 		label := c.label
-		if c.money {
+		if c.money && currency != "" {
 			label += " (" + currency + ")"
 		}
 		cols = append(cols, reportColumn{Label: label, Sort: c.sort, Num: true})
@@ -97,7 +97,7 @@ func sortLinks(q url.Values, group, currency, by, dir string) []reportColumn {
 func (s *Console) consoleReports(c *gin.Context) {
 	q := consoleReportQuery(c)
 	group := q.Get("group_by")
-	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": store.ReportDimensions,
+	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": store.ReportDimensions, "SortChoices": sortLinks(q, group, "", "", "")[1:],
 		"From": q.Get("from"), "To": q.Get("to"), "Sort": q.Get("sort"), "Dir": q.Get("dir"),
 		"CSVURL": consoleBase + "/reports.csv?" + q.Encode()}
 	req, err := admin.ReportRequestFrom(q, "day")
