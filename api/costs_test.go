@@ -158,6 +158,10 @@ func TestPostCostsValidation(t *testing.T) {
 		out["cost"] != "12.5" || out["currency"] != "EUR" || out["cost_account"] != "13.75" {
 		t.Fatalf("a good cost: %d %v", code, out)
 	}
+	// The largest cost, converted, still fits.
+	if code, out := h.admin("POST", "/costs", `{"campaign_id":`+cp+`,"date":"2026-04-01","cost":"9999999999.999999","currency":"EUR"}`); code != http.StatusOK {
+		t.Errorf("the largest cost: %d %v", code, out)
+	}
 	if code, out := h.admin("POST", "/costs", `{"campaign_id":`+cp+`,"date":"2026-03-10","hour":5,"cost":"1"}`); code != http.StatusConflict {
 		t.Errorf("an hour of a day with a cost: %d %v, want 409", code, out)
 	}
@@ -174,8 +178,8 @@ func TestPostCostsValidation(t *testing.T) {
 		t.Errorf("the click's cost: %s %v", cost, err)
 	}
 	entries, err := h.st.ListAudit(context.Background(), h.account.ID, store.AuditFilter{Action: "cost.set", Limit: 10})
-	if err != nil || len(entries) != 1 || entries[0].Target != "campaign:"+cp {
-		t.Errorf("audit %v %v, want one cost.set of campaign:%s", entries, err, cp)
+	if err != nil || len(entries) != 2 || entries[1].Target != "campaign:"+cp {
+		t.Errorf("audit %v %v, want two cost.set of campaign:%s", entries, err, cp)
 	}
 }
 

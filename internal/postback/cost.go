@@ -6,12 +6,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// maxCost bounds a cost: what the store keeps (14 whole digits) and far above
-// anything real.
-var maxCost = decimal.New(1, 12)
+// maxCost bounds a cost far above anything real, so that the cost converted at
+// any rate between ISO currencies still fits what the store keeps (18 whole
+// digits).
+var maxCost = decimal.New(1, 10)
 
 // ErrBadCost: a cost that is not an amount, negative or too large.
-var ErrBadCost = errors.New("cost must be an amount from 0 to 999999999999.999999, like 0.35")
+var ErrBadCost = errors.New("cost must be an amount from 0 to 9999999999.999999, like 0.35")
 
 // ParseCost reads a cost (a click's cost parameter, a campaign's cost) the way
 // amounts are read (parseDecimal: a currency symbol allowed, "0,35" too),

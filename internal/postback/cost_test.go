@@ -16,7 +16,7 @@ func TestParseCost(t *testing.T) {
 			t.Errorf("ParseCost(%q) = %v %v, want no cost", in, ok, err)
 		}
 	}
-	for _, in := range []string{"-1", "abc", "1,234", "1e20", "1000000000000", "NaN", "0x10"} {
+	for _, in := range []string{"-1", "abc", "1,234", "1e20", "10000000000", "NaN", "0x10"} {
 		if _, _, err := ParseCost(in); err == nil {
 			t.Errorf("ParseCost(%q) took it", in)
 		}

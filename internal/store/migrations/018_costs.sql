@@ -9,7 +9,7 @@
 -- report by any dimension a click has (sub1, country...) gets its share of cost.
 
 -- NULL: no cost known.
-ALTER TABLE clicks ADD COLUMN cost numeric(20,6);
+ALTER TABLE clicks ADD COLUMN cost numeric(24,6);
 
 -- Campaign costs as posted: the period [period_start, period_end) is a local day
 -- or hour of the account's time zone; amount in currency, amount_account in the
@@ -20,9 +20,9 @@ CREATE TABLE costs (
     campaign_id       bigint NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
     period_start      timestamptz NOT NULL,
     period_end        timestamptz NOT NULL CHECK (period_end > period_start),
-    amount            numeric(20,6) NOT NULL CHECK (amount >= 0),
+    amount            numeric(24,6) NOT NULL CHECK (amount >= 0),
     currency          char(3) NOT NULL,
-    amount_account    numeric(20,6) NOT NULL,
+    amount_account    numeric(24,6) NOT NULL,
     account_currency  char(3) NOT NULL,
     rate              numeric(24,10) NOT NULL,
     rate_date         date NOT NULL,
