@@ -96,6 +96,9 @@ func validCost(acct store.Account, req CostRequest) (store.Cost, error) {
 			return c, Invalid("hour", "hour must be 0 to 23 (an hour of the local day), or left out for the whole day")
 		}
 		c.Start = time.Date(day.Year(), day.Month(), day.Day(), n, 0, 0, 0, loc)
+		if c.Start.Hour() != n {
+			return c, Invalid("hour", "hour "+h+" does not exist on "+req.Date+" in "+loc.String()+" (the clocks skip it)")
+		}
 		c.End = c.Start.Add(time.Hour)
 	}
 	amount, ok, err := postback.ParseCost(req.Cost)
