@@ -177,6 +177,13 @@ func TestPostCostsValidation(t *testing.T) {
 	if err := h.st.Pool.QueryRow(context.Background(), `SELECT cost FROM clicks WHERE id = $1`, out["click_id"]).Scan(&cost); err != nil || cost.String() != "0.25" {
 		t.Errorf("the click's cost: %s %v", cost, err)
 	}
+	// An hour the clocks skip in the account's time zone does not exist.
+	if code, out := h.admin("PUT", "/settings", `{"timezone":"Europe/Berlin"}`); code != http.StatusOK {
+		t.Fatalf("settings: %d %v", code, out)
+	}
+	if code, out := h.admin("POST", "/costs", `{"campaign_id":`+cp+`,"date":"2026-03-29","hour":2,"cost":"1"}`); code != http.StatusUnprocessableEntity || out["field"] != "hour" {
+		t.Errorf("02:00 on the day Berlin skips it: %d %v, want 422 naming hour", code, out)
+	}
 	entries, err := h.st.ListAudit(context.Background(), h.account.ID, store.AuditFilter{Action: "cost.set", Limit: 10})
 	if err != nil || len(entries) != 2 || entries[1].Target != "campaign:"+cp {
 		t.Errorf("audit %v %v, want two cost.set of campaign:%s", entries, err, cp)
