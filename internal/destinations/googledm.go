@@ -324,21 +324,13 @@ func (s dmStatus) text() string {
 // are permanent, since the same request would fail again.
 func dataManagerOutcome(res *http.Response, body []byte, now time.Time) *DeliveryError {
 	var a dmAnswer
-	parsed := json.Unmarshal(body, &a) == nil
+	if de, ok := readGoogleAnswer(res, body, now, &a); !ok {
+		return de
+	}
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
-		if !parsed {
-			// A 2xx that is not the API's answer (a proxy page) confirms
-			// nothing; the transaction id makes a repeat safe.
-			de := httpFailure("google_ads", res, "unexpected answer: "+nonJSONText(res, body), now)
-			de.Retryable = true
-			return de
-		}
 		return nil
 	}
-	if res.StatusCode == http.StatusUnauthorized && res.Request != nil {
-		googleTokens.invalidate(strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer "))
-	}
-	if !parsed || a.Error == nil {
+	if a.Error == nil {
 		return httpFailure("google_ads", res, nonJSONText(res, body), now)
 	}
 	de := httpFailure("google_ads", res, "data manager: "+a.Error.text(), now)
