@@ -13,59 +13,47 @@ import (
 	"github.com/convrelay/convrelay/internal/text"
 )
 
-// Delivery is one event sent (or to send) to one destination.
+// Delivery is one event sent (or to send) to one destination: a row of
+// deliveryColumns, mapped by name.
 type Delivery struct {
-	ID              int64      `json:"id"`
-	ConversionID    int64      `json:"conversion_id"`
-	DestinationID   int64      `json:"destination_id"`
-	DestinationType string     `json:"destination_type"`
-	DestinationName string     `json:"destination_name"`
-	TransactionID   string     `json:"transaction_id"`
-	WorkflowID      string     `json:"workflow_id"`
-	Kind            string     `json:"kind"`
-	EventID         string     `json:"event_id"`
-	Status          string     `json:"status"`
-	Attempts        int        `json:"attempts"`
-	LastCode        int        `json:"last_code"`
-	LastError       string     `json:"last_error,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
-	Origin          string     `json:"origin"` // "live" (a status change of its conversion) or "backfill"
+	ID              int64
+	ConversionID    int64
+	DestinationID   int64
+	DestinationType string
+	DestinationName string
+	TransactionID   string
+	WorkflowID      string
+	Kind            string
+	EventID         string
+	Status          string
+	Attempts        int
+	LastCode        int
+	LastError       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	DeliveredAt     *time.Time
+	Origin          string // "live" (a status change of its conversion) or "backfill"
 }
 
-const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type, d.name, c.transaction_id,
-	'conv/' || c.account_id || '/' || c.tx_key, x.kind, x.event_key, x.status, x.attempts, x.last_code, x.last_error,
-	x.created_at, x.updated_at, x.delivered_at, x.origin`
+const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type AS destination_type, d.name AS destination_name,
+	c.transaction_id, 'conv/' || c.account_id || '/' || c.tx_key AS workflow_id, x.kind, x.event_key AS event_id, x.status,
+	x.attempts, x.last_code, x.last_error, x.created_at, x.updated_at, x.delivered_at, x.origin`
 
 const deliveryJoins = ` FROM deliveries x JOIN destinations d ON d.id = x.destination_id JOIN conversions c ON c.id = x.conversion_id `
-
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
-	var d Delivery
-	err := row.Scan(&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
-		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&d.Origin)
-	return d, err
-}
 
 func (s *Store) deliveriesOfConversions(ctx context.Context, ids []int64) (map[int64][]Delivery, error) {
 	out := map[int64][]Delivery{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.conversion_id = ANY($1) ORDER BY x.id`, ids)
+	list, err := collectRows[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.conversion_id = ANY($1) ORDER BY x.id`, ids))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
+	for _, d := range list {
 		out[d.ConversionID] = append(out[d.ConversionID], d)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeliveryFilter narrows a delivery listing.
@@ -81,29 +69,20 @@ type DeliveryFilter struct {
 
 // ListDeliveries lists an account's deliveries, newest first.
 func (s *Store) ListDeliveries(ctx context.Context, accountID string, f DeliveryFilter) ([]Delivery, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
+	out, err := collectRows[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
 		WHERE x.account_id = $1 AND ($2 = '' OR x.status = $2) AND ($3 = 0 OR x.destination_id = $3)
 		  AND ($4 = '' OR c.transaction_id = $4) AND ($5 = 0 OR x.id < $5)
 		  AND (cardinality($7::bigint[]) = 0 OR c.campaign_id = ANY($7::bigint[]))
-		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit, orEmpty(f.Campaigns))
+		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit, orEmpty(f.Campaigns)))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetDelivery loads one delivery of an account.
 func (s *Store) GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, error) {
-	d, err := scanDelivery(s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.account_id = $1 AND x.id = $2`, accountID, id))
+	d, err := collectOneRow[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.account_id = $1 AND x.id = $2`, accountID, id))
 	if err != nil {
 		return Delivery{}, fmt.Errorf("get delivery %d: %w", id, notFound(err))
 	}
