@@ -13,42 +13,42 @@ import (
 
 // Click is one recorded visit (a FunnelFlux hit): what a conversion is attributed to.
 type Click struct {
-	ID         string `json:"click_id"`
-	AccountID  string `json:"account_id"`
-	CampaignID *int64 `json:"campaign_id"`
-	VisitorID  string `json:"visitor_id"`
-	PageID     string `json:"page_id"`
-	ExternalID string `json:"external_id"`
-	RefID      string `json:"ref_id"`
-	Email      string `json:"email"`
-	FBCLID     string `json:"fbclid"`
-	GCLID      string `json:"gclid"`
-	GBRAID     string `json:"gbraid"`
-	WBRAID     string `json:"wbraid"`
-	TTCLID     string `json:"ttclid"`
+	ID         string
+	AccountID  string
+	CampaignID *int64
+	VisitorID  string
+	PageID     string
+	ExternalID string
+	RefID      string
+	Email      string
+	FBCLID     string
+	GCLID      string
+	GBRAID     string
+	WBRAID     string
+	TTCLID     string
 	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
 	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
-	TTP        string            `json:"ttp"`
-	GAClientID string            `json:"ga_client_id"`
-	FBP        string            `json:"fbp"`
-	FBC        string            `json:"fbc"`
-	IP         string            `json:"ip"`
-	UserAgent  string            `json:"user_agent"`
-	Referrer   string            `json:"referrer"`
-	Subs       map[string]string `json:"subs"`
-	CreatedAt  time.Time         `json:"created_at"`
+	TTP        string
+	GAClientID string
+	FBP        string
+	FBC        string
+	IP         string
+	UserAgent  string
+	Referrer   string
+	Subs       map[string]string
+	CreatedAt  time.Time
 
 	// Report dimensions, set at insert: Country (ISO 3166 alpha-2) from the caller,
 	// the others parsed from UserAgent.
-	Country    string `json:"country"`
-	DeviceType string `json:"device_type"`
-	OS         string `json:"os"`
-	Browser    string `json:"browser"`
+	Country    string
+	DeviceType string
+	OS         string
+	Browser    string
 
 	// From the campaign, for attribution.
-	TrafficSource         string           `json:"traffic_source,omitempty"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout,omitempty"`
-	AttributionWindowDays int              `json:"-"`
+	TrafficSource         string
+	DefaultPayout         *decimal.Decimal
+	AttributionWindowDays int
 }
 
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,

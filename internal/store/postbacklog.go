@@ -12,25 +12,25 @@ import (
 
 // LogEntry is one request a network sent, as the postback log keeps it.
 type LogEntry struct {
-	ID            int64           `json:"id"`
-	AccountID     string          `json:"account_id"`
-	Integration   string          `json:"integration"`
-	Method        string          `json:"method"`
-	Path          string          `json:"path"`
-	RawQuery      string          `json:"raw_query"`
-	RawBody       string          `json:"raw_body"`
-	SourceIP      string          `json:"source_ip"`
-	ReceivedAt    time.Time       `json:"received_at"`
-	Canonical     json.RawMessage `json:"canonical,omitempty"`
-	TransactionID string          `json:"transaction_id"`
-	WorkflowID    string          `json:"workflow_id"`
-	Outcome       string          `json:"outcome"`
-	Error         string          `json:"error,omitempty"`
-	FailedReason  string          `json:"failed_reason,omitempty"` // class of a 'failed' outcome
-	TraceParent   string          `json:"-"`                       // W3C traceparent of the accepting request
-	Note          string          `json:"note,omitempty"`
-	DispatchedAt  *time.Time      `json:"dispatched_at,omitempty"`
-	ProcessedAt   *time.Time      `json:"processed_at,omitempty"`
+	ID            int64
+	AccountID     string
+	Integration   string
+	Method        string
+	Path          string
+	RawQuery      string
+	RawBody       string
+	SourceIP      string
+	ReceivedAt    time.Time
+	Canonical     json.RawMessage
+	TransactionID string
+	WorkflowID    string
+	Outcome       string
+	Error         string
+	FailedReason  string // class of a 'failed' outcome
+	TraceParent   string // W3C traceparent of the accepting request
+	Note          string
+	DispatchedAt  *time.Time
+	ProcessedAt   *time.Time
 }
 
 // InsertLog records a request. The row is claimed by this process at once, so other

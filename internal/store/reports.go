@@ -17,17 +17,17 @@ import (
 // adds only converted values; conversions still waiting for their rate are
 // counted in Unconverted instead.
 type ReportRow struct {
-	Key            string            `json:"key"`   // the group's values joined by " / "
-	Group          map[string]string `json:"group"` // dimension -> value
-	Clicks         int64             `json:"clicks"`
-	Pending        int64             `json:"pending"`
-	Approved       int64             `json:"approved"`
-	Rejected       int64             `json:"rejected"`
-	Conversions    int64             `json:"conversions"`     // pending + approved
-	Unconverted    int64             `json:"unconverted"`     // pending + approved without an account-currency value yet
-	Revenue        decimal.Decimal   `json:"revenue"`         // pending + approved, account currency
-	ConversionRate *decimal.Decimal  `json:"conversion_rate"` // conversions / clicks, 4 places; null without clicks
-	EPC            *decimal.Decimal  `json:"epc"`             // revenue / clicks, 4 places; null without clicks
+	Key            string            // the group's values joined by " / "
+	Group          map[string]string // dimension -> value
+	Clicks         int64
+	Pending        int64
+	Approved       int64
+	Rejected       int64
+	Conversions    int64            // pending + approved
+	Unconverted    int64            // pending + approved without an account-currency value yet
+	Revenue        decimal.Decimal  // pending + approved, account currency
+	ConversionRate *decimal.Decimal // conversions / clicks, 4 places; null without clicks
+	EPC            *decimal.Decimal // revenue / clicks, 4 places; null without clicks
 }
 
 // dimension is one way to group or filter a report: its SQL over clicks (k, with
