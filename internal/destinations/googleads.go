@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -93,26 +92,12 @@ func googleAdsRequest(ctx context.Context, d Destination, c Conversion, now time
 		}
 		body = conv
 	}
-	token := d.cfg("access_token")
-	if googleUsesOAuth(d) {
-		t, err := googleTokens.token(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		token = t
-	}
-	version := d.cfg("api_version")
-	if version == "" {
-		version = DefaultGoogleAdsVersion
-	}
-	u := d.base(DefaultGoogleAdsEndpoint) + "/" + url.PathEscape(version) + "/customers/" +
-		digitsOnly(d.cfg("customer_id")) + ":" + method
-	req, err := jsonRequest(ctx, u, body)
+	req, err := googleRequest(ctx, d, DefaultGoogleAdsEndpoint, DefaultGoogleAdsVersion,
+		"/customers/"+digitsOnly(d.cfg("customer_id"))+":"+method, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("developer-token", d.cfg("developer_token"))
-	req.Header.Set("Authorization", "Bearer "+token)
 	if id := digitsOnly(d.cfg("login_customer_id")); id != "" {
 		req.Header.Set("login-customer-id", id)
 	}

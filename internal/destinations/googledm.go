@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -113,26 +112,8 @@ func dataManagerRequest(ctx context.Context, d Destination, c Conversion, now ti
 	if err != nil {
 		return nil, err
 	}
-	token := d.cfg("access_token")
-	if googleUsesOAuth(d) {
-		t, err := googleTokens.token(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		token = t
-	}
-	version := d.cfg("api_version")
-	if version == "" {
-		version = DefaultDataManagerVersion
-	}
-	u := d.base(DefaultDataManagerEndpoint) + "/" + url.PathEscape(version) + "/events:ingest"
-	req, err := jsonRequest(ctx, u, body)
-	if err != nil {
-		return nil, err
-	}
 	// No developer-token header: Data Manager does not take one.
-	req.Header.Set("Authorization", "Bearer "+token)
-	return req, nil
+	return googleRequest(ctx, d, DefaultDataManagerEndpoint, DefaultDataManagerVersion, "/events:ingest", body)
 }
 
 func dataManagerPayload(d Destination, c Conversion, now time.Time) (dmRequest, error) {
