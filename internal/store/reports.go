@@ -509,30 +509,32 @@ func (s *Store) foldReportCounts(ctx context.Context, accountID string, f countF
 // renamed: their amount is in their day already); then a day's rows erasure
 // renamed are merged into the folded ones.
 const (
-	clickFoldSQL = `WITH fresh AS (
-			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
-		)
-		INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
+	// clickFoldInsert and conversionFoldInsert fold the rows of fresh into the
+	// quarter-hour rows.
+	clickFoldInsert = `INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
 		SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
 		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks`
-	conversionFoldSQL = `WITH fresh AS (
-			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
-			RETURNING ` + conversionCountColumns + `
-		)
-		INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+	conversionFoldInsert = `INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
 		SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
 		FROM fresh GROUP BY bucket, {conversion_keys}
 		ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
 		DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
 			converted = {conversion_counts}.converted + EXCLUDED.converted,
 			value_account = {conversion_counts}.value_account + EXCLUDED.value_account`
+	clickFoldSQL = `WITH fresh AS (
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
+		)
+		` + clickFoldInsert
+	conversionFoldSQL = `WITH fresh AS (
+			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
+			RETURNING ` + conversionCountColumns + `
+		)
+		` + conversionFoldInsert
 	utcDay           = `date_bin('1 day', bucket, timestamptz '2000-01-01 00:00:00+00')`
 	clickFoldDaysSQL = `WITH fresh AS (
 			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks, renamed
 		), quarters AS (
-			INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
-			SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
-			ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks
+			` + clickFoldInsert + `
 		)
 		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, folded)
 		SELECT $1, day, {click_keys}, sum(clicks), true FROM (SELECT ` + utcDay + ` AS day, {click_keys}, clicks FROM fresh WHERE NOT renamed) d
@@ -542,13 +544,7 @@ const (
 			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
 			RETURNING ` + conversionCountColumns + `, renamed
 		), quarters AS (
-			INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
-			SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
-			FROM fresh GROUP BY bucket, {conversion_keys}
-			ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
-			DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
-				converted = {conversion_counts}.converted + EXCLUDED.converted,
-				value_account = {conversion_counts}.value_account + EXCLUDED.value_account
+			` + conversionFoldInsert + `
 		)
 		INSERT INTO {conversion_counts}_days (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
 		SELECT $1, day, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true

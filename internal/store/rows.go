@@ -25,3 +25,15 @@ func collectOneRow[T any](rows pgx.Rows, err error) (T, error) {
 	}
 	return pgx.CollectOneRow(rows, pgx.RowToStructByName[T])
 }
+
+// collectWith is collectRows for a row type with a scan function of its own
+// (one that by-name mapping cannot fill, such as a User's unexported password
+// hash): collectWith(scanUser)(s.Pool.Query(...)).
+func collectWith[T any](scan func(row interface{ Scan(...any) error }) (T, error)) func(pgx.Rows, error) ([]T, error) {
+	return func(rows pgx.Rows, err error) ([]T, error) {
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	}
+}
