@@ -86,17 +86,10 @@ func normalizeClick(k *Click) {
 	k.DeviceType, k.OS, k.Browser = parseUserAgent(k.UserAgent)
 }
 
-// clickInsert and visitorUpsert are the CTEs shared by InsertClick and
-// InsertCampaignHit: the click, and its visitor's last activity slid forward, in
-// one statement (one round trip on the click hot path).
-const (
-	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
+// clickInsert is the INSERT shared by InsertClick and InsertCampaignHit.
+const clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
 			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at,
 			country, device_type, os, browser, ttp, ga_client_id)`
-	visitorUpsert = `v AS (
-		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
-		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
-)
 
 // clickValues are a click's columns after id, account_id and campaign_id, with
 // their placeholders numbered from 'from'.
@@ -122,7 +115,7 @@ func insertClick(ctx context.Context, q querier, k Click) (Click, error) {
 	ph, vals := clickValues(k, 4)
 	var id string
 	err := q.QueryRow(ctx, `WITH k AS (`+clickInsert+` VALUES ($1, $2, $3, `+ph+`)
-			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+			RETURNING id)
 		SELECT id FROM k`, append([]any{k.ID, k.AccountID, k.CampaignID}, vals...)...).Scan(&id)
 	if err != nil {
 		return Click{}, fmt.Errorf("insert click: %w", uniqueConflict(err))
@@ -140,7 +133,7 @@ func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click
 	err := s.Pool.QueryRow(ctx, `WITH cp AS (
 			SELECT id, account_id, offer_url FROM campaigns WHERE id = $2 AND deleted_at IS NULL
 		), k AS (`+clickInsert+` SELECT $1, cp.account_id, cp.id, `+ph+` FROM cp
-			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+			RETURNING id)
 		SELECT cp.account_id, cp.offer_url FROM cp`, append([]any{k.ID, campaignID}, vals...)...).Scan(&account, &offer)
 	if err != nil {
 		return Click{}, "", fmt.Errorf("record hit on campaign %d: %w", campaignID, uniqueConflict(notFound(err)))
