@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/convrelay/convrelay/internal/config"
 )
 
 // command is one subcommand: what it does and the variables it reads.
@@ -71,12 +73,19 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\n`convrelay COMMAND --help` lists the environment variables a command reads.")
 }
 
+// printCommandHelp prints a command's usage and, from config.Settings, each
+// variable it reads with its default and help.
 func printCommandHelp(w io.Writer, c command) {
 	fmt.Fprintf(w, "Usage: convrelay %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	if len(c.env) > 0 {
-		fmt.Fprintln(w, "\nEnvironment variables it reads (README.md, Configuration, gives defaults):")
+		fmt.Fprintln(w, "\nEnvironment variables it reads:")
 		for _, v := range c.env {
-			fmt.Fprintf(w, "  %s\n", v)
+			s, _ := config.Lookup(v)
+			line := fmt.Sprintf("  %-34s %s", v, s.Help)
+			if s.Default != "" {
+				line += " (default " + s.Default + ")"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 }
