@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 )
 
@@ -51,18 +52,19 @@ type Click struct {
 	AttributionWindowDays int
 }
 
+// clickColumns are a Click's columns, mapped by name: the click and, for
+// attribution, its campaign's.
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
-	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30),
+	coalesce(c.traffic_source, '') AS traffic_source, c.default_payout,
+	coalesce(c.attribution_window_days, 30) AS attribution_window_days,
 	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 
-func scanClick(row interface{ Scan(...any) error }) (Click, error) {
-	var k Click
-	err := row.Scan(&k.ID, &k.AccountID, &k.CampaignID, &k.VisitorID, &k.PageID, &k.ExternalID, &k.RefID, &k.Email, &k.FBCLID,
-		&k.GCLID, &k.GBRAID, &k.WBRAID, &k.TTCLID, &k.FBP, &k.FBC, &k.IP, &k.UserAgent, &k.Referrer, &k.Subs, &k.CreatedAt,
-		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser, &k.TTP, &k.GAClientID)
+// oneClick maps the one row of a query of clickColumns (pgx.ErrNoRows when none).
+func oneClick(rows pgx.Rows, err error) (Click, error) {
+	k, err := collectOneRow[Click](rows, err)
 	if k.Subs == nil {
 		k.Subs = map[string]string{}
 	}
@@ -144,7 +146,7 @@ func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click
 
 // GetClick loads a click of an account by id.
 func (s *Store) GetClick(ctx context.Context, accountID, id string) (Click, error) {
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`WHERE k.account_id = $1 AND k.id = $2`, accountID, id))
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`WHERE k.account_id = $1 AND k.id = $2`, accountID, id))
 	if err != nil {
 		return Click{}, fmt.Errorf("get click %q: %w", id, notFound(err))
 	}
@@ -232,7 +234,7 @@ func (s *Store) ClickByRef(ctx context.Context, accountID, ref string) (Click, e
 	if ref == "" {
 		return Click{}, fmt.Errorf("click with ref: no ref: %w", ErrNotFound)
 	}
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`
 		WHERE k.account_id = $1 AND (k.ref_id = $2 OR k.external_id = $2) ORDER BY k.created_at DESC LIMIT 1`, accountID, ref))
 	if err != nil {
 		return Click{}, fmt.Errorf("click with ref %q: %w", ref, notFound(err))
@@ -247,7 +249,7 @@ func (s *Store) ClickByEmail(ctx context.Context, accountID, email string, at ti
 	if email == "" {
 		return Click{}, fmt.Errorf("click with email: no email: %w", ErrNotFound)
 	}
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`
 		WHERE k.account_id = $1 AND k.email = $2 AND k.created_at <= $3
 		  AND k.created_at >= $3 - make_interval(days => coalesce(c.attribution_window_days, 30))
 		ORDER BY k.created_at DESC LIMIT 1`, accountID, email, at))
