@@ -39,13 +39,21 @@ func TestHelpAndVersionNeedNoConfiguration(t *testing.T) {
 }
 
 // Every variable a command's help lists has its line (default and help) in
-// config.Settings.
+// config.Settings, and every setting but the dev stack's is listed by a command.
 func TestCommandHelpComesFromSettings(t *testing.T) {
+	listed := map[string]bool{}
 	for _, c := range commands() {
 		for _, v := range c.env {
+			listed[v] = true
 			if s, ok := config.Lookup(v); !ok || s.Help == "" {
 				t.Errorf("%s --help lists %s, which has no line in config.Settings", c.name, v)
 			}
+		}
+	}
+	for _, s := range config.Settings {
+		dev := strings.HasPrefix(s.Name, "CONVRELAY_DEV_") || s.Name == "CONVRELAY_DATA_DIR"
+		if !dev && !listed[s.Name] {
+			t.Errorf("no command's --help lists %s", s.Name)
 		}
 	}
 }
