@@ -90,7 +90,7 @@ func printCommandHelp(w io.Writer, c command) {
 		fmt.Fprintln(w, "\nEnvironment variables it reads:")
 		for _, v := range c.env {
 			s, _ := config.Lookup(v)
-			line := fmt.Sprintf("  %-34s %s", v, s.Help)
+			line := fmt.Sprintf("  %-40s %s", v, s.Help)
 			if s.Default != "" {
 				line += " (default " + s.Default + ")"
 			}
