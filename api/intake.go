@@ -51,23 +51,35 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 		}
 		return nil
 	})
+	s.answerAccept(c, live, now, err, func(live *intake.Live) gin.H {
+		d := live.Decision
+		return gin.H{
+			"postback_id":    live.Entry.ID,
+			"transaction_id": d.Postback.TransactionID,
+			"workflow_id":    live.Entry.WorkflowID,
+			"event_name":     d.Postback.EventName,
+			"conversion":     string(d.Postback.Status),
+		}
+	})
+}
+
+// answerAccept is the answer of every door that accepts postbacks (the live
+// intake, the first-party tag): an error is answered in one place
+// (answerIntakeError); an accepted postback wakes the dispatcher, is counted,
+// and is answered 200 `{"status":"accepted",...}` with the fields the door
+// promises.
+func (s *server) answerAccept(c *gin.Context, live *intake.Live, started time.Time, err error, fields func(*intake.Live) gin.H) {
 	if err != nil {
-		s.answerIntakeError(c, live, now, err)
+		s.answerIntakeError(c, live, started, err)
 		return
 	}
 	s.Dispatcher.Poke()
-	s.observe(live, now, "accepted")
-	d := live.Decision
+	s.observe(live, started, "accepted")
 	s.Logger.Debug("postback accepted", "account_id", live.Entry.AccountID, "postback_id", live.Entry.ID,
-		"transaction_id", d.Postback.TransactionID, "workflow_id", live.Entry.WorkflowID)
-	c.JSON(http.StatusOK, gin.H{
-		"status":         "accepted",
-		"postback_id":    live.Entry.ID,
-		"transaction_id": d.Postback.TransactionID,
-		"workflow_id":    live.Entry.WorkflowID,
-		"event_name":     d.Postback.EventName,
-		"conversion":     string(d.Postback.Status),
-	})
+		"transaction_id", live.Decision.Postback.TransactionID, "workflow_id", live.Entry.WorkflowID)
+	answer := fields(live)
+	answer["status"] = "accepted"
+	c.JSON(http.StatusOK, answer)
 }
 
 // readBody reads the body within the configured bound.

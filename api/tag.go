@@ -242,19 +242,14 @@ func (s *server) tagConversion(c *gin.Context) {
 		}
 		return nil
 	})
-	if err != nil {
-		s.answerIntakeError(c, live, now, err)
-		return
-	}
-	s.Dispatcher.Poke()
-	s.observe(live, now, "accepted")
-	d := live.Decision
-	c.JSON(http.StatusOK, gin.H{
-		"status":         "accepted",
-		"event_id":       d.Postback.EventID,
-		"event_name":     d.Postback.EventName,
-		"transaction_id": d.Postback.TransactionID,
-		"postback_id":    live.Entry.ID,
+	s.answerAccept(c, live, now, err, func(live *intake.Live) gin.H {
+		d := live.Decision
+		return gin.H{
+			"event_id":       d.Postback.EventID,
+			"event_name":     d.Postback.EventName,
+			"transaction_id": d.Postback.TransactionID,
+			"postback_id":    live.Entry.ID,
+		}
 	})
 }
 

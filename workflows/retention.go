@@ -29,13 +29,18 @@ type RetentionInput struct {
 	ConversionPersonal time.Duration `json:"conversion_personal,omitempty"`
 	// AuditLog: the audit trail (issue 27). 0 in a schedule made before it: kept.
 	AuditLog time.Duration `json:"audit_log,omitempty"`
-	// Visitors are sessions (ids only); they go with the clicks.
-	Batch int `json:"batch"`
+	Batch    int           `json:"batch"`
 }
 
 // RetentionResult counts what one run deleted, per table.
 type RetentionResult struct {
 	Deleted map[string]int64 `json:"deleted"`
+}
+
+// retentionStep is one table of a run and how long its rows are kept.
+type retentionStep struct {
+	table string
+	keep  time.Duration
 }
 
 // batchesPerRun bounds one run's history; a run with more to do continues as new.
@@ -54,32 +59,25 @@ func RetentionWorkflow(ctx workflow.Context, in RetentionInput) (RetentionResult
 	res := RetentionResult{Deleted: map[string]int64{}}
 	now := workflow.Now(ctx)
 	batches := 0
-	steps := []struct {
-		table string
-		keep  time.Duration
-	}{
+	steps := []retentionStep{
 		{store.RetainPostbackLog, in.PostbackLog},
 		{store.RetainClicks, in.Clicks},
-		{store.RetainVisitors, in.Clicks},
-		{store.RetainDeliveries, in.Deliveries},
 	}
+	// The visitors table is gone (migration 021): a run recorded before that
+	// takes its step on replay (its activity now deletes nothing).
+	if workflow.GetVersion(ctx, "retention-no-visitors", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		steps = append(steps, retentionStep{store.RetainVisitors, in.Clicks})
+	}
+	steps = append(steps, retentionStep{store.RetainDeliveries, in.Deliveries})
 	// Conversions' personal data came later: a run recorded before it does not
 	// take this step on replay.
 	if workflow.GetVersion(ctx, "retention-conversion-personal", workflow.DefaultVersion, 1) >= 1 {
-		steps = append(steps, struct {
-			table string
-			keep  time.Duration
-		}{store.RetainConversionPersonal, in.ConversionPersonal})
+		steps = append(steps, retentionStep{store.RetainConversionPersonal, in.ConversionPersonal})
 	}
 	// The audit log and expired console sessions came with the team (issue 27).
 	if workflow.GetVersion(ctx, "retention-audit", workflow.DefaultVersion, 1) >= 1 {
-		steps = append(steps, struct {
-			table string
-			keep  time.Duration
-		}{store.RetainAuditLog, in.AuditLog}, struct {
-			table string
-			keep  time.Duration
-		}{store.RetainSessions, time.Nanosecond}) // expired: any age past expires_at
+		steps = append(steps, retentionStep{store.RetainAuditLog, in.AuditLog},
+			retentionStep{store.RetainSessions, time.Nanosecond}) // expired: any age past expires_at
 	}
 	for _, t := range steps {
 		if t.keep <= 0 {

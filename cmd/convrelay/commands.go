@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/convrelay/convrelay/internal/config"
 )
 
 // command is one subcommand: what it does and the variables it reads.
@@ -25,6 +27,17 @@ var (
 		"CONVRELAY_RECONCILE_AFTER", "CONVRELAY_SETTLE_WINDOW", "CONVRELAY_DELIVERY_RETRY_WINDOW", "CONVRELAY_SHUTDOWN_TIMEOUT"}
 	workerEnv = []string{"CONVRELAY_WORKER_CONCURRENCY", "CONVRELAY_WORKFLOW_CACHE_SIZE", "CONVRELAY_VISITOR_SESSION",
 		"CONVRELAY_METRICS_ADDR", "CONVRELAY_SETTLE_WINDOW", "CONVRELAY_DELIVERY_RETRY_WINDOW"}
+	// Read by api and worker alike: tracing, and the outbound guard (deliveries,
+	// and the admin API's test deliveries).
+	serveEnv = []string{"CONVRELAY_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT",
+		"CONVRELAY_DESTINATION_ALLOW"}
+	apiLimitsEnv = []string{"CONVRELAY_TEMPORAL_UI_URL", "CONVRELAY_RATE_LIMIT_IP_RPS", "CONVRELAY_RATE_LIMIT_IP_BURST",
+		"CONVRELAY_RATE_LIMIT_ACCOUNT_RPS", "CONVRELAY_RATE_LIMIT_ACCOUNT_BURST"}
+	workerJobsEnv = []string{"CONVRELAY_RATES_URL", "CONVRELAY_RATES_SCHEDULE", "CONVRELAY_RETENTION_POSTBACK_LOG",
+		"CONVRELAY_RETENTION_CLICKS", "CONVRELAY_RETENTION_DELIVERIES", "CONVRELAY_RETENTION_AUDIT_LOG",
+		"CONVRELAY_RETENTION_CONVERSION_PERSONAL", "CONVRELAY_RETENTION_BATCH", "CONVRELAY_RETENTION_SCHEDULE"}
+	// Invitation mails: read where invitations are made (the API and the CLI).
+	smtpEnv = []string{"CONVRELAY_SMTP_ADDR", "CONVRELAY_SMTP_FROM", "CONVRELAY_SMTP_USERNAME", "CONVRELAY_SMTP_PASSWORD"}
 )
 
 func commands() []command {
@@ -43,11 +56,11 @@ func commands() []command {
 	}
 	return []command{
 		{"migrate", "", "apply the database migrations not yet applied", dbEnv},
-		{"api", "", "serve the intake, click redirect, admin API and /metrics, and hand postbacks to Temporal", join(dbEnv, temporalEnv, apiEnv)},
-		{"worker", "", "run the Temporal worker (conversion workflows and deliveries)", join(dbEnv, temporalEnv, workerEnv)},
-		{"all", "", "api and worker in one process", join(dbEnv, temporalEnv, apiEnv, workerEnv)},
+		{"api", "", "serve the intake, click redirect, admin API and /metrics, and hand postbacks to Temporal", join(dbEnv, temporalEnv, apiEnv, apiLimitsEnv, serveEnv, smtpEnv)},
+		{"worker", "", "run the Temporal worker (conversion workflows and deliveries)", join(dbEnv, temporalEnv, workerEnv, workerJobsEnv, serveEnv)},
+		{"all", "", "api and worker in one process", join(dbEnv, temporalEnv, apiEnv, apiLimitsEnv, workerEnv, workerJobsEnv, serveEnv, smtpEnv)},
 		{"create-account", "NAME", "create an account (with its pb integration) and print its id and admin key", dbEnv},
-		{"invite-user", "ACCOUNT EMAIL [ROLE]", "invite a person to an account (role owner, admin, buyer or viewer; default owner) and print the one-time sign-up link", join(dbEnv, []string{"CONVRELAY_PUBLIC_URL"})},
+		{"invite-user", "ACCOUNT EMAIL [ROLE]", "invite a person to an account (role owner, admin, buyer or viewer; default owner) and print the one-time sign-up link", join(dbEnv, []string{"CONVRELAY_PUBLIC_URL"}, smtpEnv)},
 		{"version", "", "print the version", nil},
 		{"help", "[COMMAND]", "print this help, or a command's", nil},
 	}
@@ -71,12 +84,19 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\n`convrelay COMMAND --help` lists the environment variables a command reads.")
 }
 
+// printCommandHelp prints a command's usage and, from config.Settings, each
+// variable it reads with its default and help.
 func printCommandHelp(w io.Writer, c command) {
 	fmt.Fprintf(w, "Usage: convrelay %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	if len(c.env) > 0 {
-		fmt.Fprintln(w, "\nEnvironment variables it reads (README.md, Configuration, gives defaults):")
+		fmt.Fprintln(w, "\nEnvironment variables it reads:")
 		for _, v := range c.env {
-			fmt.Fprintf(w, "  %s\n", v)
+			s, _ := config.Lookup(v)
+			line := fmt.Sprintf("  %-40s %s", v, s.Help)
+			if s.Default != "" {
+				line += " (default " + s.Default + ")"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 }

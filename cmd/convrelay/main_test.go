@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/convrelay/convrelay/internal/config"
 )
 
 // Help and version work without any configuration (no DATABASE_URL).
@@ -18,7 +20,8 @@ func TestHelpAndVersionNeedNoConfiguration(t *testing.T) {
 		{[]string{"--help"}, []string{"Usage: convrelay COMMAND"}},
 		{[]string{"version"}, []string{"convrelay "}},
 		{[]string{"--version"}, []string{"convrelay "}},
-		{[]string{"api", "--help"}, []string{"Usage: convrelay api", "DATABASE_URL", "TEMPORAL_ADDRESS", "HTTP_ADDR", "CONVRELAY_DISPATCH_WINDOW"}},
+		{[]string{"api", "--help"}, []string{"Usage: convrelay api", "DATABASE_URL", "TEMPORAL_ADDRESS", "HTTP_ADDR", "CONVRELAY_DISPATCH_WINDOW",
+			"CONVRELAY_SECRET_KEY", "(default 127.0.0.1:8080)"}},
 		{[]string{"help", "worker"}, []string{"Usage: convrelay worker", "CONVRELAY_WORKER_CONCURRENCY"}},
 		{[]string{"migrate", "-h"}, []string{"Usage: convrelay migrate", "DATABASE_URL"}},
 	}
@@ -31,6 +34,26 @@ func TestHelpAndVersionNeedNoConfiguration(t *testing.T) {
 			if !strings.Contains(out.String(), w) {
 				t.Fatalf("%v printed %q, want it to contain %q", c.args, out.String(), w)
 			}
+		}
+	}
+}
+
+// Every variable a command's help lists has its line (default and help) in
+// config.Settings, and every setting but the dev stack's is listed by a command.
+func TestCommandHelpComesFromSettings(t *testing.T) {
+	listed := map[string]bool{}
+	for _, c := range commands() {
+		for _, v := range c.env {
+			listed[v] = true
+			if s, ok := config.Lookup(v); !ok || s.Help == "" {
+				t.Errorf("%s --help lists %s, which has no line in config.Settings", c.name, v)
+			}
+		}
+	}
+	for _, s := range config.Settings {
+		dev := strings.HasPrefix(s.Name, "CONVRELAY_DEV_") || s.Name == "CONVRELAY_DATA_DIR"
+		if !dev && !listed[s.Name] {
+			t.Errorf("no command's --help lists %s", s.Name)
 		}
 	}
 }

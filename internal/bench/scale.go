@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
+	"github.com/convrelay/convrelay/internal/subproc"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -143,18 +143,18 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			return nil, fmt.Errorf("go build ./cmd/convrelay (run from the repository): %w\n%s", err, out)
 		}
 	}
-	tPort, err := freePort()
+	tPort, err := subproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	ready := filepath.Join(o.DataDir, "temporal.ready")
 	step("starting the Temporal server process (PostgreSQL persistence, %d history shards)", o.Shards)
-	tproc, err := startProc("temporal", o.Self, []string{"-serve-temporal", "-serve-temporal-pg", dbURL, "-serve-temporal-port", strconv.Itoa(tPort),
+	tproc, err := subproc.Start("temporal", o.Self, []string{"-serve-temporal", "-serve-temporal-pg", dbURL, "-serve-temporal-port", strconv.Itoa(tPort),
 		"-serve-temporal-shards", strconv.Itoa(o.Shards), "-serve-temporal-ready", ready}, os.Environ(), filepath.Join(o.DataDir, "temporal.log"))
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = tproc.stop(30 * time.Second) }()
+	defer func() { _ = tproc.Stop(30 * time.Second) }()
 	if err := waitFile(ctx, ready, tproc, 3*time.Minute); err != nil {
 		return nil, err
 	}
@@ -234,22 +234,22 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 	}
 	for i, l := range layouts {
 		ph := ScalePhase{Name: l.name, APIs: l.apis, Workers: l.workers, Env: l.extra}
-		t0, err := tproc.usage()
+		t0, err := usage(tproc)
 		if err != nil {
 			return nil, err
 		}
-		var procs []*proc
+		var procs []*subproc.Proc
 		var bases []string
-		metricsOf := map[*proc]string{} // where each process serves /metrics
+		metricsOf := map[*subproc.Proc]string{} // where each process serves /metrics
 		stopAll := func() {
 			for _, p := range procs {
-				if err := p.stop(30 * time.Second); err != nil {
+				if err := p.Stop(30 * time.Second); err != nil {
 					step("%v", err)
 				}
 			}
 		}
-		start := func(name string, args ...string) (*proc, error) {
-			port, err := freePort()
+		start := func(name string, args ...string) (*subproc.Proc, error) {
+			port, err := subproc.FreePort()
 			if err != nil {
 				return nil, err
 			}
@@ -260,7 +260,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 				// A worker-only process serves /metrics on its own address.
 				e = append(e, "CONVRELAY_METRICS_ADDR="+addr)
 			}
-			p, err := startProc(name, o.Bin, args, e, filepath.Join(o.DataDir, l.name+"-"+name+".log"))
+			p, err := subproc.Start(name, o.Bin, args, e, filepath.Join(o.DataDir, l.name+"-"+name+".log"))
 			if err != nil {
 				return nil, err
 			}
@@ -330,7 +330,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			}
 		}
 		for _, p := range procs {
-			u, err := p.usage()
+			u, err := usage(p)
 			if err != nil {
 				stopAll()
 				return nil, err
@@ -338,7 +338,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 			u.StickyCache, u.HeapInuse = scrapeWorkerMetrics(ctx, metricsOf[p])
 			ph.Procs = append(ph.Procs, u)
 		}
-		t1, err := tproc.usage()
+		t1, err := usage(tproc)
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +369,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		return nil, err
 	}
 	res.TemporalPerWF = float64(res.TemporalBytes) / float64(res.Transactions)
-	if res.TemporalServer, err = tproc.usage(); err != nil {
+	if res.TemporalServer, err = usage(tproc); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -386,19 +386,19 @@ func temporalPostgresBytes(ctx context.Context, st *store.Store) (int64, error) 
 }
 
 // waitFile waits for the Temporal process's ready file.
-func waitFile(ctx context.Context, path string, p *proc, limit time.Duration) error {
+func waitFile(ctx context.Context, path string, p *subproc.Proc, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
 		if _, err := os.Stat(path); err == nil {
 			return nil
 		}
-		if p.exited() {
-			return fmt.Errorf("%s exited during start-up: %v (see %s)", p.name, p.err, p.log)
+		if ok, err := p.Exited(); ok {
+			return fmt.Errorf("%s exited during start-up: %v (see %s)", p.Name, err, p.Log)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready within %s (see %s)", p.name, limit, p.log)
+			return fmt.Errorf("%s not ready within %s (see %s)", p.Name, limit, p.Log)
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := subproc.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -406,15 +406,15 @@ func waitFile(ctx context.Context, path string, p *proc, limit time.Duration) er
 
 // waitScaleReady waits until every API answers /readyz and the task queue has
 // pollers from every worker process (each polls with its own identity).
-func waitScaleReady(ctx context.Context, tc client.Client, procs []*proc, bases []string, workers int) error {
+func waitScaleReady(ctx context.Context, tc client.Client, procs []*subproc.Proc, bases []string, workers int) error {
 	since := time.Now()
 	deadline := since.Add(2 * time.Minute)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	for {
 		var last error
 		for _, p := range procs {
-			if p.exited() {
-				return fmt.Errorf("%s exited during start-up: %v (see %s)", p.name, p.err, p.log)
+			if ok, err := p.Exited(); ok {
+				return fmt.Errorf("%s exited during start-up: %v (see %s)", p.Name, err, p.Log)
 			}
 		}
 		for _, b := range bases {
@@ -452,7 +452,7 @@ func waitScaleReady(ctx context.Context, tc client.Client, procs []*proc, bases 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("processes not ready within 2m: %v", last)
 		}
-		if err := sleepCtx(ctx, 300*time.Millisecond); err != nil {
+		if err := subproc.Sleep(ctx, 300*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -485,26 +485,6 @@ func scaleIntake(ctx context.Context, st *store.Store, bases []string, accountID
 		return r, 0, fmt.Errorf("intake: %w", err)
 	}
 	return r, float64(n) / time.Since(t0).Seconds(), nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Print writes the scale-out table.

@@ -1,5 +1,6 @@
 // Package config reads Convrelay's settings from the environment: DATABASE_URL,
 // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, HTTP_ADDR and CONVRELAY_* for the rest.
+// Every variable's default and help are written once, in Settings (settings.go).
 // A wrong value fails start-up with one line naming the variable.
 package config
 
@@ -116,61 +117,61 @@ func FromEnv() (Config, error) {
 func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		DatabaseURL:            r.str("DATABASE_URL", ""),
-		HTTPAddr:               r.str("HTTP_ADDR", "127.0.0.1:8080"),
-		MetricsAddr:            r.str("CONVRELAY_METRICS_ADDR", ""),
-		TemporalAddress:        r.str("TEMPORAL_ADDRESS", ""),
-		TemporalNamespace:      r.str("TEMPORAL_NAMESPACE", "default"),
-		TemporalAPIKey:         r.str("TEMPORAL_API_KEY", ""),
-		TemporalTLSCert:        r.str("TEMPORAL_TLS_CERT", ""),
-		TemporalTLSKey:         r.str("TEMPORAL_TLS_KEY", ""),
-		TemporalTLSCA:          r.str("TEMPORAL_TLS_CA", ""),
-		TemporalTLSServer:      r.str("TEMPORAL_TLS_SERVER_NAME", ""),
-		TemporalTLS:            r.boolean("TEMPORAL_TLS", false),
-		TaskQueue:              r.str("CONVRELAY_TASK_QUEUE", "convrelay"),
-		SettleWindow:           r.duration("CONVRELAY_SETTLE_WINDOW", 45*24*time.Hour),
-		DeliveryWindow:         r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW", 24*time.Hour),
-		VisitorSession:         r.duration("CONVRELAY_VISITOR_SESSION", 4*24*time.Hour),
-		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES", 64<<10)),
-		PublicURL:              r.str("CONVRELAY_PUBLIC_URL", ""),
-		TemporalUIURL:          strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL", ""), "/"),
-		OTLPEndpoint:           r.str("CONVRELAY_OTLP_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", r.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))),
-		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT", ""),
+		DatabaseURL:            r.str("DATABASE_URL"),
+		HTTPAddr:               r.str("HTTP_ADDR"),
+		MetricsAddr:            r.str("CONVRELAY_METRICS_ADDR"),
+		TemporalAddress:        r.str("TEMPORAL_ADDRESS"),
+		TemporalNamespace:      r.str("TEMPORAL_NAMESPACE"),
+		TemporalAPIKey:         r.str("TEMPORAL_API_KEY"),
+		TemporalTLSCert:        r.str("TEMPORAL_TLS_CERT"),
+		TemporalTLSKey:         r.str("TEMPORAL_TLS_KEY"),
+		TemporalTLSCA:          r.str("TEMPORAL_TLS_CA"),
+		TemporalTLSServer:      r.str("TEMPORAL_TLS_SERVER_NAME"),
+		TemporalTLS:            r.boolean("TEMPORAL_TLS"),
+		TaskQueue:              r.str("CONVRELAY_TASK_QUEUE"),
+		SettleWindow:           r.duration("CONVRELAY_SETTLE_WINDOW"),
+		DeliveryWindow:         r.duration("CONVRELAY_DELIVERY_RETRY_WINDOW"),
+		VisitorSession:         r.duration("CONVRELAY_VISITOR_SESSION"),
+		MaxBodyBytes:           int64(r.integer("CONVRELAY_MAX_BODY_BYTES")),
+		PublicURL:              r.str("CONVRELAY_PUBLIC_URL"),
+		TemporalUIURL:          strings.TrimRight(r.str("CONVRELAY_TEMPORAL_UI_URL"), "/"),
+		OTLPEndpoint:           r.first("CONVRELAY_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+		DefaultAccount:         r.str("CONVRELAY_DEFAULT_ACCOUNT"),
 		TrustedProxies:         r.list("CONVRELAY_TRUSTED_PROXIES"),
-		DataDir:                r.str("CONVRELAY_DATA_DIR", ".data"),
-		LogLevel:               r.str("CONVRELAY_LOG_LEVEL", "info"),
-		LogFormat:              r.str("CONVRELAY_LOG_FORMAT", "json"),
-		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS", 16),
-		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW", 32),
-		DispatchStale:          r.duration("CONVRELAY_DISPATCH_STALE_AFTER", time.Minute),
-		ReconcileAfter:         r.duration("CONVRELAY_RECONCILE_AFTER", 10*time.Minute),
-		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY", 200),
-		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE", 2000),
-		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS", 40)),
-		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT", 20*time.Second),
-		RatesURL:               r.str("CONVRELAY_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"),
-		RatesSchedule:          r.boolean("CONVRELAY_RATES_SCHEDULE", true),
-		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT", 54329),
-		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT", 7233),
-		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT", 8233),
-		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE", "sqlite"),
-		SecretKey:              r.str("CONVRELAY_SECRET_KEY", ""),
+		DataDir:                r.str("CONVRELAY_DATA_DIR"),
+		LogLevel:               r.str("CONVRELAY_LOG_LEVEL"),
+		LogFormat:              r.str("CONVRELAY_LOG_FORMAT"),
+		DispatchShards:         r.integer("CONVRELAY_DISPATCH_SHARDS"),
+		DispatchWindow:         r.integer("CONVRELAY_DISPATCH_WINDOW"),
+		DispatchStale:          r.duration("CONVRELAY_DISPATCH_STALE_AFTER"),
+		ReconcileAfter:         r.duration("CONVRELAY_RECONCILE_AFTER"),
+		WorkerConcurrency:      r.integer("CONVRELAY_WORKER_CONCURRENCY"),
+		WorkflowCacheSize:      r.integer("CONVRELAY_WORKFLOW_CACHE_SIZE"),
+		DBMaxConns:             int32(r.integer("CONVRELAY_DB_MAX_CONNS")),
+		ShutdownTimeout:        r.duration("CONVRELAY_SHUTDOWN_TIMEOUT"),
+		RatesURL:               r.str("CONVRELAY_RATES_URL"),
+		RatesSchedule:          r.boolean("CONVRELAY_RATES_SCHEDULE"),
+		DevPGPort:              r.integer("CONVRELAY_DEV_PG_PORT"),
+		DevTemporalPort:        r.integer("CONVRELAY_DEV_TEMPORAL_PORT"),
+		DevUIPort:              r.integer("CONVRELAY_DEV_UI_PORT"),
+		DevTemporalPersistence: r.str("CONVRELAY_DEV_TEMPORAL_PERSISTENCE"),
+		SecretKey:              r.str("CONVRELAY_SECRET_KEY"),
 		SecretKeysOld:          r.list("CONVRELAY_SECRET_KEY_OLD"),
 		DestinationAllow:       r.prefixes("CONVRELAY_DESTINATION_ALLOW"),
-		RateLimitIPRPS:         r.float("CONVRELAY_RATE_LIMIT_IP_RPS", 1000),
-		RateLimitIPBurst:       r.integer("CONVRELAY_RATE_LIMIT_IP_BURST", 2000),
-		RateLimitAccountRPS:    r.float("CONVRELAY_RATE_LIMIT_ACCOUNT_RPS", 5000),
-		RateLimitAccountBurst:  r.integer("CONVRELAY_RATE_LIMIT_ACCOUNT_BURST", 10000),
-		RetentionPostbackLog:   r.duration("CONVRELAY_RETENTION_POSTBACK_LOG", 90*24*time.Hour),
-		RetentionClicks:        r.duration("CONVRELAY_RETENTION_CLICKS", 180*24*time.Hour),
-		RetentionDeliveries:    r.duration("CONVRELAY_RETENTION_DELIVERIES", 180*24*time.Hour),
-		RetentionAuditLog:      r.duration("CONVRELAY_RETENTION_AUDIT_LOG", 400*24*time.Hour),
-		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH", 1000),
-		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
+		RateLimitIPRPS:         r.float("CONVRELAY_RATE_LIMIT_IP_RPS"),
+		RateLimitIPBurst:       r.integer("CONVRELAY_RATE_LIMIT_IP_BURST"),
+		RateLimitAccountRPS:    r.float("CONVRELAY_RATE_LIMIT_ACCOUNT_RPS"),
+		RateLimitAccountBurst:  r.integer("CONVRELAY_RATE_LIMIT_ACCOUNT_BURST"),
+		RetentionPostbackLog:   r.duration("CONVRELAY_RETENTION_POSTBACK_LOG"),
+		RetentionClicks:        r.duration("CONVRELAY_RETENTION_CLICKS"),
+		RetentionDeliveries:    r.duration("CONVRELAY_RETENTION_DELIVERIES"),
+		RetentionAuditLog:      r.duration("CONVRELAY_RETENTION_AUDIT_LOG"),
+		RetentionBatchSize:     r.integer("CONVRELAY_RETENTION_BATCH"),
+		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE"),
 	}
-	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL", 180*24*time.Hour)
-	c.SMTP = SMTP{Addr: r.str("CONVRELAY_SMTP_ADDR", ""), From: r.str("CONVRELAY_SMTP_FROM", ""),
-		Username: r.str("CONVRELAY_SMTP_USERNAME", ""), Password: r.str("CONVRELAY_SMTP_PASSWORD", "")}
+	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL")
+	c.SMTP = SMTP{Addr: r.str("CONVRELAY_SMTP_ADDR"), From: r.str("CONVRELAY_SMTP_FROM"),
+		Username: r.str("CONVRELAY_SMTP_USERNAME"), Password: r.str("CONVRELAY_SMTP_PASSWORD")}
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -237,16 +238,33 @@ func (c Config) validate() error {
 	return nil
 }
 
+// reader reads variables and their defaults (Settings), keeping the first error.
 type reader struct {
 	lookup func(string) (string, bool)
 	err    error
 }
 
-func (r *reader) str(name, def string) string {
+// str is the variable's value, trimmed, else its default from Settings. A name
+// Settings lacks is an error: every default is written there.
+func (r *reader) str(name string) string {
 	if v, ok := r.lookup(name); ok && strings.TrimSpace(v) != "" {
 		return strings.TrimSpace(v)
 	}
-	return def
+	s, ok := Lookup(name)
+	if !ok && r.err == nil {
+		r.err = fmt.Errorf("config: %s is read but has no line in Settings", name)
+	}
+	return s.Default
+}
+
+// first is the first of names that is set (or has a default).
+func (r *reader) first(names ...string) string {
+	for _, n := range names {
+		if v := r.str(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func (r *reader) fail(name, v, want string) {
@@ -255,48 +273,45 @@ func (r *reader) fail(name, v, want string) {
 	}
 }
 
-func (r *reader) integer(name string, def int) int {
-	v := r.str(name, "")
+func (r *reader) integer(name string) int {
+	v := r.str(name)
 	if v == "" {
-		return def
+		return 0
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		r.fail(name, v, "a whole number")
-		return def
 	}
 	return n
 }
 
-func (r *reader) boolean(name string, def bool) bool {
-	v := r.str(name, "")
+func (r *reader) boolean(name string) bool {
+	v := r.str(name)
 	if v == "" {
-		return def
+		return false
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		r.fail(name, v, "true or false")
-		return def
 	}
 	return b
 }
 
 // duration accepts Go durations (90s, 36h) and whole days (45d).
-func (r *reader) duration(name string, def time.Duration) time.Duration {
-	v := r.str(name, "")
+func (r *reader) duration(name string) time.Duration {
+	v := r.str(name)
 	if v == "" {
-		return def
+		return 0
 	}
 	d, err := ParseDuration(v)
 	if err != nil || d <= 0 {
 		r.fail(name, v, "a positive duration like 90s, 36h or 45d")
-		return def
 	}
 	return d
 }
 
 func (r *reader) list(name string) []string {
-	v := r.str(name, "")
+	v := r.str(name)
 	if v == "" {
 		return nil
 	}
@@ -309,15 +324,14 @@ func (r *reader) list(name string) []string {
 	return out
 }
 
-func (r *reader) float(name string, def float64) float64 {
-	v := r.str(name, "")
+func (r *reader) float(name string) float64 {
+	v := r.str(name)
 	if v == "" {
-		return def
+		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 {
 		r.fail(name, v, "a number, 0 or more")
-		return def
 	}
 	return f
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -93,26 +92,12 @@ func googleAdsRequest(ctx context.Context, d Destination, c Conversion, now time
 		}
 		body = conv
 	}
-	token := d.cfg("access_token")
-	if googleUsesOAuth(d) {
-		t, err := googleTokens.token(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		token = t
-	}
-	version := d.cfg("api_version")
-	if version == "" {
-		version = DefaultGoogleAdsVersion
-	}
-	u := d.base(DefaultGoogleAdsEndpoint) + "/" + url.PathEscape(version) + "/customers/" +
-		digitsOnly(d.cfg("customer_id")) + ":" + method
-	req, err := jsonRequest(ctx, u, body)
+	req, err := googleRequest(ctx, d, DefaultGoogleAdsEndpoint, DefaultGoogleAdsVersion,
+		"/customers/"+digitsOnly(d.cfg("customer_id"))+":"+method, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("developer-token", d.cfg("developer_token"))
-	req.Header.Set("Authorization", "Bearer "+token)
 	if id := digitsOnly(d.cfg("login_customer_id")); id != "" {
 		req.Header.Set("login-customer-id", id)
 	}
@@ -265,17 +250,34 @@ func googleOutcomeFor(d Destination) outcomeFunc {
 	return googleAdsOutcome
 }
 
+// readGoogleAnswer is what reading an answer of either Google API starts
+// with: the body into a; a refused token (401: expired early, revoked) is
+// dropped so the next request refreshes (Sender.Deliver retries once). When
+// ok is false the body was not the API's JSON and de is the outcome: after a
+// 2xx it is retryable, since a proxy page confirms nothing and the request's
+// own id (order_id, the transaction id) makes a repeat safe.
+func readGoogleAnswer(res *http.Response, body []byte, now time.Time, a any) (de *DeliveryError, ok bool) {
+	parsed := json.Unmarshal(body, a) == nil
+	if res.StatusCode == http.StatusUnauthorized && res.Request != nil {
+		googleTokens.invalidate(strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer "))
+	}
+	if parsed {
+		return nil, true
+	}
+	if res.StatusCode >= 200 && res.StatusCode < 300 {
+		de := httpFailure("google_ads", res, "unexpected answer: "+nonJSONText(res, body), now)
+		de.Retryable = true
+		return de, false
+	}
+	return httpFailure("google_ads", res, nonJSONText(res, body), now), false
+}
+
 func googleAdsOutcome(res *http.Response, body []byte, now time.Time) *DeliveryError {
 	var a googleAdsAnswer
-	parsed := json.Unmarshal(body, &a) == nil
+	if de, ok := readGoogleAnswer(res, body, now, &a); !ok {
+		return de
+	}
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
-		if !parsed {
-			// Without the body the partial-failure verdict is unknown;
-			// order_id makes a repeat safe.
-			de := httpFailure("google_ads", res, "unexpected answer: "+nonJSONText(res, body), now)
-			de.Retryable = true
-			return de
-		}
 		if pf := a.PartialFailureError; pf != nil && (pf.Code != 0 || pf.text() != "") {
 			codes := pf.codes()
 			for _, c := range googleAdjustmentDone {
@@ -296,12 +298,7 @@ func googleAdsOutcome(res *http.Response, body []byte, now time.Time) *DeliveryE
 		}
 		return nil
 	}
-	if res.StatusCode == http.StatusUnauthorized && res.Request != nil {
-		// The access token was refused (expired early, revoked): drop it
-		// so the next request refreshes. Sender.Deliver retries once.
-		googleTokens.invalidate(strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer "))
-	}
-	if !parsed || a.Error == nil {
+	if a.Error == nil {
 		return httpFailure("google_ads", res, nonJSONText(res, body), now)
 	}
 	text := a.Error.text()

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -39,6 +41,29 @@ func googleScope(d Destination) string {
 // googleUsesOAuth reports whether d refreshes its own tokens; without a
 // refresh token the fixed access_token of older destinations is sent.
 func googleUsesOAuth(d Destination) bool { return d.cfg("refresh_token") != "" }
+
+// googleRequest is a JSON POST to either Google API: the destination's
+// endpoint (else base) and api_version (else version), then path, with the
+// access token d sends (refreshed when d uses OAuth, else its fixed one).
+func googleRequest(ctx context.Context, d Destination, base, version, path string, body any) (*http.Request, error) {
+	token := d.cfg("access_token")
+	if googleUsesOAuth(d) {
+		t, err := googleTokens.token(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		token = t
+	}
+	if v := d.cfg("api_version"); v != "" {
+		version = v
+	}
+	req, err := jsonRequest(ctx, d.base(base)+"/"+url.PathEscape(version)+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req, nil
+}
 
 // googleTokenURL is d's token endpoint: its token_url, else Google's.
 func googleTokenURL(d Destination) string {

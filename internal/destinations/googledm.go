@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -113,26 +112,8 @@ func dataManagerRequest(ctx context.Context, d Destination, c Conversion, now ti
 	if err != nil {
 		return nil, err
 	}
-	token := d.cfg("access_token")
-	if googleUsesOAuth(d) {
-		t, err := googleTokens.token(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		token = t
-	}
-	version := d.cfg("api_version")
-	if version == "" {
-		version = DefaultDataManagerVersion
-	}
-	u := d.base(DefaultDataManagerEndpoint) + "/" + url.PathEscape(version) + "/events:ingest"
-	req, err := jsonRequest(ctx, u, body)
-	if err != nil {
-		return nil, err
-	}
 	// No developer-token header: Data Manager does not take one.
-	req.Header.Set("Authorization", "Bearer "+token)
-	return req, nil
+	return googleRequest(ctx, d, DefaultDataManagerEndpoint, DefaultDataManagerVersion, "/events:ingest", body)
 }
 
 func dataManagerPayload(d Destination, c Conversion, now time.Time) (dmRequest, error) {
@@ -324,21 +305,13 @@ func (s dmStatus) text() string {
 // are permanent, since the same request would fail again.
 func dataManagerOutcome(res *http.Response, body []byte, now time.Time) *DeliveryError {
 	var a dmAnswer
-	parsed := json.Unmarshal(body, &a) == nil
+	if de, ok := readGoogleAnswer(res, body, now, &a); !ok {
+		return de
+	}
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
-		if !parsed {
-			// A 2xx that is not the API's answer (a proxy page) confirms
-			// nothing; the transaction id makes a repeat safe.
-			de := httpFailure("google_ads", res, "unexpected answer: "+nonJSONText(res, body), now)
-			de.Retryable = true
-			return de
-		}
 		return nil
 	}
-	if res.StatusCode == http.StatusUnauthorized && res.Request != nil {
-		googleTokens.invalidate(strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer "))
-	}
-	if !parsed || a.Error == nil {
+	if a.Error == nil {
 		return httpFailure("google_ads", res, nonJSONText(res, body), now)
 	}
 	de := httpFailure("google_ads", res, "data manager: "+a.Error.text(), now)

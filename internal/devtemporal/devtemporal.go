@@ -50,6 +50,8 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // Options configures Start.
@@ -644,7 +646,7 @@ func waitForFrontend(ctx context.Context, addr, namespace string, appLogger *slo
 		}
 		cancel()
 		lastErr = err
-		if err := sleepCtx(ctx, pollInterval); err != nil {
+		if err := subproc.Sleep(ctx, pollInterval); err != nil {
 			return nil, fmt.Errorf("devtemporal: frontend %s did not become ready: %w (last error: %v)", addr, err, lastErr)
 		}
 	}
@@ -722,7 +724,7 @@ func waitSearchAttributesUsable(ctx context.Context, c client.Client, o Options)
 		if err == nil {
 			return nil
 		}
-		if serr := sleepCtx(ctx, pollInterval); serr != nil {
+		if serr := subproc.Sleep(ctx, pollInterval); serr != nil {
 			return fmt.Errorf("devtemporal: search attributes not usable in a visibility query: %w", err)
 		}
 	}
@@ -772,7 +774,7 @@ func (s *Server) startUI(ctx context.Context, o Options) error {
 			}
 			err = fmt.Errorf("GET /healthz: %s", resp.Status)
 		}
-		if serr := sleepCtx(ctx, pollInterval); serr != nil {
+		if serr := subproc.Sleep(ctx, pollInterval); serr != nil {
 			return fmt.Errorf("devtemporal: UI at %s did not become ready: %w", s.uiAddr, err)
 		}
 	}
@@ -821,17 +823,6 @@ func randomSuffix() (string, error) {
 		return "", fmt.Errorf("devtemporal: random name: %w", err)
 	}
 	return hex.EncodeToString(b), nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // callRecover runs f, turning a panic (e.g. from the logger's Fatal) into an error.

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // account is one drill's account, reached through the admin API.
@@ -70,7 +72,7 @@ func (a *account) admin(ctx context.Context, method, path string, body any, want
 			}
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		if err := subproc.Sleep(ctx, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // Drill is one fault drill.
@@ -73,7 +75,7 @@ func faultDrill(ctx context.Context, s *Stack, c Config, name string, latency, f
 	defer e.close()
 	ld := e.startLoad(ctx, c.Rate, func(i int) txPlan { return mixPlan(prefixOf(name), i, e.click(i)) })
 	faultErr := fault(ctx, e)
-	_ = sleep(ctx, c.Tail)
+	_ = subproc.Sleep(ctx, c.Tail)
 	plans, loadErr := ld.stop()
 	e.step("load stopped: %d transactions, %d postbacks accepted", len(plans), e.send.accepted.Load())
 	r := e.verify(ctx, plans, drainTimeout(faultLen), c.Quiet)
@@ -122,7 +124,7 @@ func workerKill(ctx context.Context, s *Stack, c Config) Result {
 	// Slow destinations keep deliveries in flight, so the kill lands among them.
 	return faultDrill(ctx, s, c, "worker-kill", 200*time.Millisecond, c.WorkerDown, func(ctx context.Context, e *env) error {
 		for range c.WorkerKills {
-			if err := sleep(ctx, c.Lead); err != nil {
+			if err := subproc.Sleep(ctx, c.Lead); err != nil {
 				return err
 			}
 			inFlight := 0
@@ -137,7 +139,7 @@ func workerKill(ctx context.Context, s *Stack, c Config) Result {
 				return err
 			}
 			e.step("killed with %d deliveries in flight", inFlight)
-			if err := sleep(ctx, c.WorkerDown); err != nil {
+			if err := subproc.Sleep(ctx, c.WorkerDown); err != nil {
 				return err
 			}
 			if err := s.StartWorker(ctx); err != nil {
@@ -150,14 +152,14 @@ func workerKill(ctx context.Context, s *Stack, c Config) Result {
 
 func temporalOutage(ctx context.Context, s *Stack, c Config) Result {
 	return faultDrill(ctx, s, c, "temporal-outage", 0, c.TemporalDown, func(ctx context.Context, e *env) error {
-		if err := sleep(ctx, c.Lead); err != nil {
+		if err := subproc.Sleep(ctx, c.Lead); err != nil {
 			return err
 		}
 		if err := s.StopTemporal(); err != nil {
 			return err
 		}
 		before := e.send.accepted.Load()
-		if err := sleep(ctx, c.TemporalDown); err != nil {
+		if err := subproc.Sleep(ctx, c.TemporalDown); err != nil {
 			return err
 		}
 		e.step("%d postbacks accepted while Temporal was down", e.send.accepted.Load()-before)
@@ -168,7 +170,7 @@ func temporalOutage(ctx context.Context, s *Stack, c Config) Result {
 func postgresRestart(ctx context.Context, s *Stack, c Config) Result {
 	return faultDrill(ctx, s, c, "postgres-restart", 0, c.PostgresDown, func(ctx context.Context, e *env) error {
 		if c.CleanRestart {
-			if err := sleep(ctx, c.Lead); err != nil {
+			if err := subproc.Sleep(ctx, c.Lead); err != nil {
 				return err
 			}
 			if err := s.StopPostgres(); err != nil {
@@ -178,13 +180,13 @@ func postgresRestart(ctx context.Context, s *Stack, c Config) Result {
 				return err
 			}
 		}
-		if err := sleep(ctx, c.Lead); err != nil {
+		if err := subproc.Sleep(ctx, c.Lead); err != nil {
 			return err
 		}
 		if err := s.KillPostgres(); err != nil {
 			return err
 		}
-		if err := sleep(ctx, c.PostgresDown); err != nil {
+		if err := subproc.Sleep(ctx, c.PostgresDown); err != nil {
 			return err
 		}
 		return s.StartPostgres(ctx)
@@ -193,13 +195,13 @@ func postgresRestart(ctx context.Context, s *Stack, c Config) Result {
 
 func destination503(ctx context.Context, s *Stack, c Config) Result {
 	return faultDrill(ctx, s, c, "destination-503", 0, c.Dest503, func(ctx context.Context, e *env) error {
-		if err := sleep(ctx, c.Lead); err != nil {
+		if err := subproc.Sleep(ctx, c.Lead); err != nil {
 			return err
 		}
 		e.hook.setFailing(true)
 		e.source.setFailing(true)
 		e.step("destinations answer 503 for %s", c.Dest503)
-		err := sleep(ctx, c.Dest503)
+		err := subproc.Sleep(ctx, c.Dest503)
 		e.hook.setFailing(false)
 		e.source.setFailing(false)
 		e.step("destinations recovered")

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // postgresLong keeps PostgreSQL down for minutes under load: the API answers 503
@@ -18,14 +20,14 @@ import (
 // it is back, and every postback accepted before the crash is applied after it.
 func postgresLong(ctx context.Context, s *Stack, c Config) Result {
 	return faultDrill(ctx, s, c, "postgres-long", 0, c.PostgresLong, func(ctx context.Context, e *env) error {
-		if err := sleep(ctx, c.Lead); err != nil {
+		if err := subproc.Sleep(ctx, c.Lead); err != nil {
 			return err
 		}
 		if err := s.KillPostgres(); err != nil {
 			return err
 		}
 		e.step("PostgreSQL down for %s", c.PostgresLong)
-		if err := sleep(ctx, c.PostgresLong); err != nil {
+		if err := subproc.Sleep(ctx, c.PostgresLong); err != nil {
 			return err
 		}
 		return s.StartPostgres(ctx)
@@ -106,7 +108,7 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 			byStatus[h.class][code]++
 		}
 		mu.Unlock()
-		if sleep(ctx, 20*time.Millisecond) != nil {
+		if subproc.Sleep(ctx, 20*time.Millisecond) != nil {
 			break
 		}
 	}
@@ -126,7 +128,7 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 		if unapplied == 0 && failed == 0 {
 			break
 		}
-		if time.Now().After(deadline) || sleep(ctx, 2*time.Second) != nil {
+		if time.Now().After(deadline) || subproc.Sleep(ctx, 2*time.Second) != nil {
 			r.problem("hostile account: %d accepted postbacks not applied, %d failed", unapplied, failed)
 			break
 		}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // fair bursts one account (FairBurst postbacks, as fast as 32 connections send
@@ -43,7 +45,7 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 						burst.accepted.Add(1)
 						break
 					}
-					_ = sleep(ctx, 100*time.Millisecond)
+					_ = subproc.Sleep(ctx, 100*time.Millisecond)
 				}
 			}
 		}()
@@ -62,7 +64,7 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 	wg.Wait()
 	e.step("burst of %d accepted in %s", burst.accepted.Load(), time.Since(burstStart).Round(time.Millisecond))
 	// The quiet account keeps sending while the burst drains.
-	_ = sleep(ctx, c.Tail)
+	_ = subproc.Sleep(ctx, c.Tail)
 	plans, loadErr := ld.stop()
 	r := e.verify(ctx, plans, drainTimeout(0)+time.Duration(c.FairBurst)*50*time.Millisecond, c.Quiet)
 	finish(&r, e, s, plans, loadErr)
@@ -88,7 +90,7 @@ func fair(ctx context.Context, s *Stack, c Config) Result {
 			r.problem("burst account: %d postbacks not applied %s after the burst", unapplied, time.Since(burstStart).Round(time.Second))
 			break
 		}
-		_ = sleep(ctx, 2*time.Second)
+		_ = subproc.Sleep(ctx, 2*time.Second)
 	}
 	burstDone := time.Since(burstStart)
 	lat, err := applyLatencies(ctx, e.acct, burstStart, burstStart.Add(burstDone))

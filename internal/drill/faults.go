@@ -11,6 +11,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/devtemporal"
 	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/subproc"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -19,7 +20,7 @@ import (
 
 // StartWorker starts a `convrelay worker` process (a fresh one after KillWorker).
 func (s *Stack) StartWorker(ctx context.Context) error {
-	p, err := startProc("worker", s.Bin, []string{"worker"}, s.env(), filepath.Join(s.Dir, "worker.log"))
+	p, err := subproc.Start("worker", s.Bin, []string{"worker"}, s.env(), filepath.Join(s.Dir, "worker.log"))
 	if err != nil {
 		return err
 	}
@@ -27,13 +28,13 @@ func (s *Stack) StartWorker(ctx context.Context) error {
 	s.worker = p
 	s.mu.Unlock()
 	// The worker has no HTTP endpoint: it is up when it has not failed on start.
-	if err := sleep(ctx, time.Second); err != nil {
+	if err := subproc.Sleep(ctx, time.Second); err != nil {
 		return err
 	}
-	if ok, err := p.exited(); ok {
-		return fmt.Errorf("convrelay worker exited during start-up: %v (see %s)", err, p.log)
+	if ok, err := p.Exited(); ok {
+		return fmt.Errorf("convrelay worker exited during start-up: %v (see %s)", err, p.Log)
 	}
-	s.step("worker started (pid %d)", p.pid())
+	s.step("worker started (pid %d)", p.PID())
 	return nil
 }
 
@@ -43,10 +44,10 @@ func (s *Stack) KillWorker() error {
 	p := s.worker
 	s.mu.Unlock()
 	s.crashed()
-	if err := p.kill(); err != nil {
+	if err := p.Kill(); err != nil {
 		return err
 	}
-	s.step("worker killed with SIGKILL (pid %d)", p.pid())
+	s.step("worker killed with SIGKILL (pid %d)", p.PID())
 	return nil
 }
 
@@ -97,7 +98,7 @@ func (s *Stack) StartPostgres(ctx context.Context) error {
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return fmt.Errorf("start PostgreSQL: %w", err)
 		}
-		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		if err := subproc.Sleep(ctx, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}

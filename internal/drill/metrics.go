@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // usage is one reading of the product's resource use.
@@ -27,7 +29,7 @@ func (s *Stack) settledUsage(ctx context.Context, n int) (usage, error) {
 	var low usage
 	for i := range n {
 		if i > 0 {
-			if err := sleep(ctx, 2*time.Second); err != nil {
+			if err := subproc.Sleep(ctx, 2*time.Second); err != nil {
 				return low, err
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // sender fires postbacks at the intake the way a network does: a postback not
@@ -70,7 +72,7 @@ func (s *sender) post(ctx context.Context, p txPlan, st step) error {
 		s.retried.Add(1)
 		c, _ := s.codes.LoadOrStore(code, new(atomic.Int64))
 		c.(*atomic.Int64).Add(1)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := subproc.Sleep(ctx, backoff); err != nil {
 			return fmt.Errorf("postback %s %s never accepted: %w", p.ID, st.Status, err)
 		}
 		backoff = min(2*backoff, 2*time.Second)
@@ -96,7 +98,7 @@ func (s *sender) once(ctx context.Context, target string) (int, []byte, error) {
 func (s *sender) runTx(ctx context.Context, p txPlan, gap time.Duration) error {
 	for i, wave := range p.Waves {
 		if i > 0 && gap > 0 {
-			if err := sleep(ctx, gap); err != nil {
+			if err := subproc.Sleep(ctx, gap); err != nil {
 				return err
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -58,36 +57,12 @@ func (e *env) snapshot(ctx context.Context) (snapshot, error) {
 		}
 		cursor = "&cursor=" + *page.Next
 	}
-	cursor = ""
-	for {
-		var page struct {
-			Postbacks []struct {
-				ProcessedAt *time.Time `json:"processed_at"`
-			} `json:"postbacks"`
-			Next *string `json:"next_cursor"`
-		}
-		// The intake logs every accepted postback as "accepted"; processing
-		// keeps it or turns it into duplicate or suppressed.
-		if err := e.acct.admin(ctx, "GET", "/postbacks?outcome=accepted&limit=500"+cursor, nil, http.StatusOK, &page); err != nil {
-			return s, err
-		}
-		for _, p := range page.Postbacks {
-			if p.ProcessedAt == nil {
-				s.unprocessed++
-			}
-		}
-		if page.Next == nil {
-			break
-		}
-		cursor = "&cursor=" + *page.Next
-	}
-	var failed struct {
-		Postbacks []struct{} `json:"postbacks"`
-	}
-	if err := e.acct.admin(ctx, "GET", "/postbacks?outcome=failed&limit=500", nil, http.StatusOK, &failed); err != nil {
+	// The intake logs every accepted postback as "accepted"; processing
+	// keeps it or turns it into duplicate or suppressed.
+	var err error
+	if s.unprocessed, s.failedPB, err = unappliedOf(ctx, e.acct); err != nil {
 		return s, err
 	}
-	s.failedPB = len(failed.Postbacks)
 	return s, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // growthLimit is the growth between the soak's first and last readings that is
@@ -24,12 +26,12 @@ func Soak(ctx context.Context, s *Stack, c Config) Result {
 	defer e.close()
 	e.step("%.0f transactions/s for %s after %s of warm-up", c.SoakRate, c.SoakFor, c.SoakWarmup)
 	ld := e.startLoad(ctx, c.SoakRate, func(i int) txPlan { return mixPlan("SK", i, e.click(i)) })
-	_ = sleep(ctx, c.SoakWarmup)
+	_ = subproc.Sleep(ctx, c.SoakWarmup)
 	first, firstErr := s.settledUsage(ctx, 5)
 	e.step("start: %s", first)
 	var readings []usage
 	for end := time.Now().Add(c.SoakFor); time.Now().Before(end) && ctx.Err() == nil; {
-		_ = sleep(ctx, min(time.Minute, time.Until(end)))
+		_ = subproc.Sleep(ctx, min(time.Minute, time.Until(end)))
 		if u, err := s.usage(ctx); err == nil {
 			readings = append(readings, u)
 			e.step("%d transactions started: %s", ld.started(), u)

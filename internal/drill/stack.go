@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/convrelay/convrelay/internal/devtemporal"
 	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // Stack is the product assembled from parts the drills can break: PostgreSQL and
@@ -39,8 +39,8 @@ type Stack struct {
 	crashAt []time.Time // worker kills and PostgreSQL crashes or restarts
 	pg      *pgserver.Server
 	tsrv    *devtemporal.Server
-	api     *proc
-	worker  *proc
+	api     *subproc.Proc
+	worker  *subproc.Proc
 }
 
 // StackOptions configure StartStack.
@@ -79,10 +79,10 @@ func StartStack(ctx context.Context, o StackOptions) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.tlogger = slog.New(slog.NewTextHandler(tlog, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if s.tPort, err = freePort(); err != nil {
+	if s.tPort, err = subproc.FreePort(); err != nil {
 		return nil, err
 	}
-	httpPort, err := freePort()
+	httpPort, err := subproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Stack) run(ctx context.Context, args ...string) (string, error) {
 }
 
 func (s *Stack) startAPI(ctx context.Context) error {
-	p, err := startProc("api", s.Bin, []string{"api"}, s.env(), filepath.Join(s.Dir, "api.log"))
+	p, err := subproc.Start("api", s.Bin, []string{"api"}, s.env(), filepath.Join(s.Dir, "api.log"))
 	if err != nil {
 		return err
 	}
@@ -158,8 +158,8 @@ func (s *Stack) startAPI(ctx context.Context) error {
 	s.mu.Unlock()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if ok, err := p.exited(); ok {
-			return fmt.Errorf("convrelay api exited during start-up: %v (see %s)", err, p.log)
+		if ok, err := p.Exited(); ok {
+			return fmt.Errorf("convrelay api exited during start-up: %v (see %s)", err, p.Log)
 		}
 		if resp, err := http.Get(s.APIBase + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -168,9 +168,9 @@ func (s *Stack) startAPI(ctx context.Context) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("convrelay api not ready within 60s (see %s)", p.log)
+			return fmt.Errorf("convrelay api not ready within 60s (see %s)", p.Log)
 		}
-		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+		if err := subproc.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -180,12 +180,12 @@ func (s *Stack) startAPI(ctx context.Context) error {
 func (s *Stack) Alive() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range []*proc{s.api, s.worker} {
+	for _, p := range []*subproc.Proc{s.api, s.worker} {
 		if p == nil {
 			continue
 		}
-		if ok, err := p.exited(); ok {
-			return fmt.Errorf("convrelay %s exited: %v (see %s)", p.name, err, p.log)
+		if ok, err := p.Exited(); ok {
+			return fmt.Errorf("convrelay %s exited: %v (see %s)", p.Name, err, p.Log)
 		}
 	}
 	return nil
@@ -195,7 +195,7 @@ func (s *Stack) Alive() error {
 func (s *Stack) WorkerPid() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.worker.pid()
+	return s.worker.PID()
 }
 
 // Close stops everything: API and worker (SIGTERM), Temporal, PostgreSQL.
@@ -203,9 +203,9 @@ func (s *Stack) Close() {
 	s.mu.Lock()
 	api, worker, tsrv, pg := s.api, s.worker, s.tsrv, s.pg
 	s.mu.Unlock()
-	for _, p := range []*proc{api, worker} {
+	for _, p := range []*subproc.Proc{api, worker} {
 		if p != nil {
-			if err := p.stop(30 * time.Second); err != nil {
+			if err := p.Stop(30 * time.Second); err != nil {
 				s.step("%v", err)
 			}
 		}
@@ -215,25 +215,5 @@ func (s *Stack) Close() {
 	}
 	if pg != nil {
 		_ = pg.Stop()
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -3,6 +3,8 @@ package drill
 import (
 	"context"
 	"time"
+
+	"github.com/convrelay/convrelay/internal/subproc"
 )
 
 // verify waits until the product has applied every postback and finished every
@@ -37,12 +39,12 @@ func (e *env) verify(ctx context.Context, plans []txPlan, timeout, quiet time.Du
 			}
 			break
 		}
-		if sleep(ctx, 2*time.Second) != nil {
+		if subproc.Sleep(ctx, 2*time.Second) != nil {
 			break
 		}
 	}
 	drained := time.Since(start)
-	_ = sleep(ctx, quiet)
+	_ = subproc.Sleep(ctx, quiet)
 	snap, err := e.snapshot(ctx)
 	var r Result
 	if err != nil {

@@ -45,12 +45,19 @@ func TestRecordHistories(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	st.waitCompleted(t, wfID)
-	raw := historyJSON(t, st, wfID)
-	name := os.Getenv("CONVRELAY_HISTORY_NAME") // e.g. "v2": keeps earlier recordings beside the new one
+	writeHistory(t, "conversion_pending_approved_duplicate_rejected_", historyJSON(t, st, wfID))
+}
+
+// writeHistory writes a recorded history to workflows/testdata/<prefix><name>.json,
+// name from CONVRELAY_HISTORY_NAME (e.g. "v2": keeps earlier recordings beside
+// the new one), "latest" by default.
+func writeHistory(t *testing.T, prefix string, raw []byte) {
+	t.Helper()
+	name := os.Getenv("CONVRELAY_HISTORY_NAME")
 	if name == "" {
 		name = "latest"
 	}
-	out := filepath.Join("..", "..", "workflows", "testdata", "conversion_pending_approved_duplicate_rejected_"+name+".json")
+	out := filepath.Join("..", "..", "workflows", "testdata", prefix+name+".json")
 	if err := os.WriteFile(out, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}

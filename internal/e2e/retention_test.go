@@ -16,6 +16,13 @@ import (
 // completes against the stack's database.
 func TestRetentionScheduleIsSetAndRuns(t *testing.T) {
 	st := startStack(t, t.TempDir(), devstack.Options{}, map[string]string{})
+	triggerRetention(t, st)
+}
+
+// triggerRetention waits for the worker's retention schedule, triggers a run
+// and waits for it to complete; it returns the run's workflow id.
+func triggerRetention(t *testing.T, st *stack) string {
+	t.Helper()
 	ctx := context.Background()
 	h := st.s.Temporal.ScheduleClient().GetHandle(ctx, workflows.RetentionScheduleID)
 	eventually(t, "retention schedule exists", 60*time.Second, func() error {
@@ -25,6 +32,7 @@ func TestRetentionScheduleIsSetAndRuns(t *testing.T) {
 	if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	var wfID string
 	eventually(t, "triggered retention run completes", 60*time.Second, func() error {
 		d, err := h.Describe(ctx)
 		if err != nil {
@@ -35,6 +43,11 @@ func TestRetentionScheduleIsSetAndRuns(t *testing.T) {
 		}
 		run := d.Info.RecentActions[len(d.Info.RecentActions)-1].StartWorkflowResult
 		var res workflows.RetentionResult
-		return st.s.Temporal.GetWorkflow(ctx, run.WorkflowID, run.FirstExecutionRunID).Get(ctx, &res)
+		if err := st.s.Temporal.GetWorkflow(ctx, run.WorkflowID, run.FirstExecutionRunID).Get(ctx, &res); err != nil {
+			return err
+		}
+		wfID = run.WorkflowID
+		return nil
 	})
+	return wfID
 }

@@ -15,17 +15,17 @@ import (
 
 // Account is a tenant: its postbacks, campaigns and destinations are its own.
 type Account struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Currency string `json:"currency"`
-	Timezone string `json:"timezone"`
+	ID       string
+	Name     string
+	Currency string
+	Timezone string
 	// DefaultPhoneRegion (ISO 3166 alpha-2, or empty) is where a phone number
 	// without a country code is taken to be from.
-	DefaultPhoneRegion string `json:"default_phone_region"`
+	DefaultPhoneRegion string
 	// EEAWithoutConsent is what happens to a conversion from an EEA country
 	// without a consent signal: "send" (no consent fields), "denied" (sent as
 	// denied) or "skip" (not sent to ad platforms). destinations.EEAPolicy.
-	EEAWithoutConsent string `json:"eea_without_consent"`
+	EEAWithoutConsent string
 }
 
 const idAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -8,64 +8,66 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 )
 
 // Click is one recorded visit (a FunnelFlux hit): what a conversion is attributed to.
 type Click struct {
-	ID         string `json:"click_id"`
-	AccountID  string `json:"account_id"`
-	CampaignID *int64 `json:"campaign_id"`
-	VisitorID  string `json:"visitor_id"`
-	PageID     string `json:"page_id"`
-	ExternalID string `json:"external_id"`
-	RefID      string `json:"ref_id"`
-	Email      string `json:"email"`
-	FBCLID     string `json:"fbclid"`
-	GCLID      string `json:"gclid"`
-	GBRAID     string `json:"gbraid"`
-	WBRAID     string `json:"wbraid"`
-	TTCLID     string `json:"ttclid"`
+	ID         string
+	AccountID  string
+	CampaignID *int64
+	VisitorID  string
+	PageID     string
+	ExternalID string
+	RefID      string
+	Email      string
+	FBCLID     string
+	GCLID      string
+	GBRAID     string
+	WBRAID     string
+	TTCLID     string
 	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
 	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
-	TTP        string            `json:"ttp"`
-	GAClientID string            `json:"ga_client_id"`
-	FBP        string            `json:"fbp"`
-	FBC        string            `json:"fbc"`
-	IP         string            `json:"ip"`
-	UserAgent  string            `json:"user_agent"`
-	Referrer   string            `json:"referrer"`
-	Subs       map[string]string `json:"subs"`
-	CreatedAt  time.Time         `json:"created_at"`
+	TTP        string
+	GAClientID string
+	FBP        string
+	FBC        string
+	IP         string
+	UserAgent  string
+	Referrer   string
+	Subs       map[string]string
+	CreatedAt  time.Time
 
 	// Report dimensions, set at insert: Country (ISO 3166 alpha-2) from the caller,
 	// the others parsed from UserAgent.
-	Country    string `json:"country"`
-	DeviceType string `json:"device_type"`
-	OS         string `json:"os"`
-	Browser    string `json:"browser"`
+	Country    string
+	DeviceType string
+	OS         string
+	Browser    string
 	// Cost is what the click cost, in the account's currency (nil: unknown).
 	// A campaign cost posted for the click's day or hour replaces it.
-	Cost *decimal.Decimal `json:"cost,omitempty"`
+	Cost *decimal.Decimal
 
 	// From the campaign, for attribution.
-	TrafficSource         string           `json:"traffic_source,omitempty"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout,omitempty"`
-	AttributionWindowDays int              `json:"-"`
+	TrafficSource         string
+	DefaultPayout         *decimal.Decimal
+	AttributionWindowDays int
 }
 
+// clickColumns are a Click's columns, mapped by name: the click and, for
+// attribution, its campaign's.
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
-	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30),
-	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id`
+	coalesce(c.traffic_source, '') AS traffic_source, c.default_payout,
+	coalesce(c.attribution_window_days, 30) AS attribution_window_days,
+	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id, k.cost`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 
-func scanClick(row interface{ Scan(...any) error }) (Click, error) {
-	var k Click
-	err := row.Scan(&k.ID, &k.AccountID, &k.CampaignID, &k.VisitorID, &k.PageID, &k.ExternalID, &k.RefID, &k.Email, &k.FBCLID,
-		&k.GCLID, &k.GBRAID, &k.WBRAID, &k.TTCLID, &k.FBP, &k.FBC, &k.IP, &k.UserAgent, &k.Referrer, &k.Subs, &k.CreatedAt,
-		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser, &k.TTP, &k.GAClientID)
+// oneClick maps the one row of a query of clickColumns (pgx.ErrNoRows when none).
+func oneClick(rows pgx.Rows, err error) (Click, error) {
+	k, err := collectOneRow[Click](rows, err)
 	if k.Subs == nil {
 		k.Subs = map[string]string{}
 	}
@@ -89,17 +91,10 @@ func normalizeClick(k *Click) {
 	k.DeviceType, k.OS, k.Browser = parseUserAgent(k.UserAgent)
 }
 
-// clickInsert and visitorUpsert are the CTEs shared by InsertClick and
-// InsertCampaignHit: the click, and its visitor's last activity slid forward, in
-// one statement (one round trip on the click hot path).
-const (
-	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
+// clickInsert is the INSERT shared by InsertClick and InsertCampaignHit.
+const clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
 			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at,
 			country, device_type, os, browser, ttp, ga_client_id, cost)`
-	visitorUpsert = `v AS (
-		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
-		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
-)
 
 // clickValues are a click's columns after id, account_id and campaign_id, with
 // their placeholders numbered from 'from'.
@@ -125,7 +120,7 @@ func insertClick(ctx context.Context, q querier, k Click) (Click, error) {
 	ph, vals := clickValues(k, 4)
 	var id string
 	err := q.QueryRow(ctx, `WITH k AS (`+clickInsert+` VALUES ($1, $2, $3, `+ph+`)
-			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+			RETURNING id)
 		SELECT id FROM k`, append([]any{k.ID, k.AccountID, k.CampaignID}, vals...)...).Scan(&id)
 	if err != nil {
 		return Click{}, fmt.Errorf("insert click: %w", uniqueConflict(err))
@@ -143,7 +138,7 @@ func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click
 	err := s.Pool.QueryRow(ctx, `WITH cp AS (
 			SELECT id, account_id, offer_url FROM campaigns WHERE id = $2 AND deleted_at IS NULL
 		), k AS (`+clickInsert+` SELECT $1, cp.account_id, cp.id, `+ph+` FROM cp
-			RETURNING id, account_id, visitor_id, created_at), `+visitorUpsert+`
+			RETURNING id)
 		SELECT cp.account_id, cp.offer_url FROM cp`, append([]any{k.ID, campaignID}, vals...)...).Scan(&account, &offer)
 	if err != nil {
 		return Click{}, "", fmt.Errorf("record hit on campaign %d: %w", campaignID, uniqueConflict(notFound(err)))
@@ -154,7 +149,7 @@ func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click
 
 // GetClick loads a click of an account by id.
 func (s *Store) GetClick(ctx context.Context, accountID, id string) (Click, error) {
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`WHERE k.account_id = $1 AND k.id = $2`, accountID, id))
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`WHERE k.account_id = $1 AND k.id = $2`, accountID, id))
 	if err != nil {
 		return Click{}, fmt.Errorf("get click %q: %w", id, notFound(err))
 	}
@@ -242,7 +237,7 @@ func (s *Store) ClickByRef(ctx context.Context, accountID, ref string) (Click, e
 	if ref == "" {
 		return Click{}, fmt.Errorf("click with ref: no ref: %w", ErrNotFound)
 	}
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`
 		WHERE k.account_id = $1 AND (k.ref_id = $2 OR k.external_id = $2) ORDER BY k.created_at DESC LIMIT 1`, accountID, ref))
 	if err != nil {
 		return Click{}, fmt.Errorf("click with ref %q: %w", ref, notFound(err))
@@ -257,7 +252,7 @@ func (s *Store) ClickByEmail(ctx context.Context, accountID, email string, at ti
 	if email == "" {
 		return Click{}, fmt.Errorf("click with email: no email: %w", ErrNotFound)
 	}
-	k, err := scanClick(s.Pool.QueryRow(ctx, `SELECT `+clickColumns+clickFrom+`
+	k, err := oneClick(s.Pool.Query(ctx, `SELECT `+clickColumns+clickFrom+`
 		WHERE k.account_id = $1 AND k.email = $2 AND k.created_at <= $3
 		  AND k.created_at >= $3 - make_interval(days => coalesce(c.attribution_window_days, 30))
 		ORDER BY k.created_at DESC LIMIT 1`, accountID, email, at))

@@ -473,95 +473,109 @@ func pendingDeliveriesOf(ctx context.Context, q querier, postbackID int64) ([]co
 	return refs, rows.Err()
 }
 
-// Conversion is a conversion as the admin API shows it.
+// Conversion is a conversion as the admin API shows it (api/views.go is its
+// JSON). The fields without a `db:"-"` are columns of conversionColumns.
 type Conversion struct {
-	ID            int64           `json:"id"`
-	TransactionID string          `json:"transaction_id"`
-	TxKey         string          `json:"tx_key"`
-	Integration   string          `json:"integration"`
-	Status        string          `json:"status"`
-	Value         decimal.Decimal `json:"value"`
-	Currency      string          `json:"currency"`
-	// In the account's currency; null until the rate of the conversion's date is known.
-	ValueAccount       *decimal.Decimal `json:"value_account"`
-	AccountCurrency    *string          `json:"account_currency"`
-	Rate               *decimal.Decimal `json:"rate"`
-	RateDate           *time.Time       `json:"rate_date"`
-	EventName          string           `json:"event_name"`
-	ClickID            string           `json:"click_id"`
-	CampaignID         *int64           `json:"campaign_id"`
-	TrafficSource      string           `json:"traffic_source"`
-	Attributed         bool             `json:"attributed"`
-	UnattributedReason string           `json:"unattributed_reason,omitempty"`
-	ConvertedAt        time.Time        `json:"converted_at"`
-	CreatedAt          time.Time        `json:"created_at"`
-	UpdatedAt          time.Time        `json:"updated_at"`
-	DeletedAt          *time.Time       `json:"deleted_at,omitempty"`
-	WorkflowID         string           `json:"workflow_id"`
-	Consent            ConsentSignal    `json:"consent"`          // what its postbacks carried
-	Source             *SourceClick     `json:"source,omitempty"` // the attributed click's source data
-	History            []HistoryEntry   `json:"history,omitempty"`
-	Deliveries         []Delivery       `json:"deliveries"`
-	Postback           json.RawMessage  `json:"postback,omitempty"`
+	ID            int64
+	TransactionID string
+	TxKey         string
+	Integration   string
+	Status        string
+	Value         decimal.Decimal
+	Currency      string
+	// In the account's currency; nil until the rate of the conversion's date is known.
+	ValueAccount       *decimal.Decimal
+	AccountCurrency    *string
+	Rate               *decimal.Decimal
+	RateDate           *time.Time
+	EventName          string
+	ClickID            string
+	CampaignID         *int64
+	TrafficSource      string
+	Attributed         bool
+	UnattributedReason string
+	ConvertedAt        time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	DeletedAt          *time.Time
+	WorkflowID         string          `db:"-"`
+	Consent            ConsentSignal   `db:"-"` // what its postbacks carried
+	Source             *SourceClick    `db:"-"` // the attributed click's source data
+	History            []HistoryEntry  `db:"-"`
+	Deliveries         []Delivery      `db:"-"`
+	Postback           json.RawMessage `db:"-"`
 }
 
 // ConsentSignal is the consent a conversion's postbacks carried: "granted",
 // "denied" or "" (no signal) for each.
 type ConsentSignal struct {
-	AdUserData        string `json:"ad_user_data"`
-	AdPersonalization string `json:"ad_personalization"`
+	AdUserData        string
+	AdPersonalization string
 }
 
 // HistoryEntry is one transition of a conversion.
 type HistoryEntry struct {
-	PostbackID *int64          `json:"postback_id"`
-	From       string          `json:"from"`
-	To         string          `json:"to"`
-	Value      decimal.Decimal `json:"value"`
-	At         time.Time       `json:"at"`
+	PostbackID *int64
+	From       string
+	To         string
+	Value      decimal.Decimal
+	At         time.Time
+}
+
+// conversionRow is one row of conversionColumns, mapped by name: the
+// conversion, the account its workflow id is made of, its consent, and its
+// attributed click's source data (HasSource false: no click joined).
+type conversionRow struct {
+	Conversion
+	AccountID string
+	ConsentSignal
+	HasSource bool
+	SourceClick
 }
 
 const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.status, v.value, v.currency, v.event_name, v.click_id,
 	v.campaign_id, v.traffic_source, v.attributed, v.unattributed_reason, v.converted_at, v.created_at, v.updated_at, v.deleted_at,
-	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date, k.external_id, k.visitor_id, k.fbclid, k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbc, k.fbp, k.ip, k.user_agent, k.referrer,
-	v.consent_ad_user_data, v.consent_ad_personalization, k.ttp, k.ga_client_id`
+	v.account_id, v.value_account, v.account_currency, v.rate, v.rate_date,
+	v.consent_ad_user_data AS ad_user_data, v.consent_ad_personalization AS ad_personalization,
+	k.id IS NOT NULL AS has_source, coalesce(k.external_id, '') AS external_id, coalesce(k.visitor_id, '') AS visitor_id,
+	coalesce(k.fbclid, '') AS fbclid, coalesce(k.gclid, '') AS gclid, coalesce(k.gbraid, '') AS gbraid,
+	coalesce(k.wbraid, '') AS wbraid, coalesce(k.ttclid, '') AS ttclid, coalesce(k.ttp, '') AS ttp,
+	coalesce(k.ga_client_id, '') AS ga_client_id, coalesce(k.fbc, '') AS fbc, coalesce(k.fbp, '') AS fbp,
+	coalesce(k.ip, '') AS ip, coalesce(k.user_agent, '') AS user_agent, coalesce(k.referrer, '') AS referrer`
 
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
 
 // SourceClick is the attributed click's source data, as deliveries use it.
 type SourceClick struct {
-	ExternalID string `json:"external_id"`
-	VisitorID  string `json:"visitor_id"`
-	FBCLID     string `json:"fbclid"`
-	GCLID      string `json:"gclid"`
-	GBRAID     string `json:"gbraid"`
-	WBRAID     string `json:"wbraid"`
-	TTCLID     string `json:"ttclid"`
-	TTP        string `json:"ttp"`
-	GAClientID string `json:"ga_client_id"`
-	FBC        string `json:"fbc"`
-	FBP        string `json:"fbp"`
-	IP         string `json:"ip"`
-	UserAgent  string `json:"user_agent"`
-	Referrer   string `json:"referrer"`
+	ExternalID string
+	VisitorID  string
+	FBCLID     string
+	GCLID      string
+	GBRAID     string
+	WBRAID     string
+	TTCLID     string
+	TTP        string
+	GAClientID string
+	FBC        string
+	FBP        string
+	IP         string
+	UserAgent  string
+	Referrer   string
 }
 
-func scanConversion(row interface{ Scan(...any) error }) (Conversion, error) {
-	var c Conversion
-	var account string
-	var ext, vid, fbclid, gclid, gbraid, wbraid, ttclid, fbc, fbp, ip, ua, ref, ttp, ga *string
-	err := row.Scan(&c.ID, &c.TransactionID, &c.TxKey, &c.Integration, &c.Status, &c.Value, &c.Currency, &c.EventName,
-		&c.ClickID, &c.CampaignID, &c.TrafficSource, &c.Attributed, &c.UnattributedReason, &c.ConvertedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.DeletedAt, &account, &c.ValueAccount, &c.AccountCurrency, &c.Rate, &c.RateDate, &ext, &vid, &fbclid, &gclid, &gbraid, &wbraid, &ttclid, &fbc, &fbp, &ip, &ua, &ref,
-		&c.Consent.AdUserData, &c.Consent.AdPersonalization, &ttp, &ga)
-	c.WorkflowID = conv.WorkflowID(account, c.TxKey)
+// conversion completes a row: its workflow id, consent and source, and no
+// deliveries until they are loaded.
+func (r conversionRow) conversion() Conversion {
+	c := r.Conversion
+	c.WorkflowID = conv.WorkflowID(r.AccountID, c.TxKey)
+	c.Consent = r.ConsentSignal
 	c.Deliveries = []Delivery{}
-	if ext != nil {
-		c.Source = &SourceClick{ExternalID: *ext, VisitorID: *vid, FBCLID: *fbclid, GCLID: *gclid, GBRAID: *gbraid, WBRAID: *wbraid,
-			TTCLID: *ttclid, TTP: *ttp, GAClientID: *ga, FBC: *fbc, FBP: *fbp, IP: *ip, UserAgent: *ua, Referrer: *ref}
+	if r.HasSource {
+		src := r.SourceClick
+		c.Source = &src
 	}
-	return c, err
+	return c
 }
 
 // ConversionFilter narrows a conversions listing.
@@ -577,28 +591,18 @@ type ConversionFilter struct {
 
 // ListConversions lists an account's conversions, newest first, each with its deliveries.
 func (s *Store) ListConversions(ctx context.Context, accountID string, f ConversionFilter) ([]Conversion, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+conversionColumns+conversionFrom+`
+	rows, err := collectRows[conversionRow](s.Pool.Query(ctx, `SELECT `+conversionColumns+conversionFrom+`
 		WHERE v.account_id = $1 AND ($2 = '' OR v.transaction_id = $2) AND ($3 = '' OR v.click_id = $3)
 		  AND ($4 = '' OR v.status = $4) AND ($5 = 0 OR v.id < $5)
 		  AND (cardinality($7::bigint[]) = 0 OR v.campaign_id = ANY($7::bigint[]))
-		ORDER BY v.id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit, orEmpty(f.Campaigns))
+		ORDER BY v.id DESC LIMIT $6`, accountID, f.TransactionID, f.ClickID, f.Status, f.Before, f.Limit, orEmpty(f.Campaigns)))
 	if err != nil {
 		return nil, fmt.Errorf("list conversions: %w", err)
 	}
-	out := []Conversion{}
-	ids := []int64{}
-	for rows.Next() {
-		c, err := scanConversion(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan conversion: %w", err)
-		}
-		out = append(out, c)
-		ids = append(ids, c.ID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list conversions: %w", err)
+	out := make([]Conversion, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i], ids[i] = r.conversion(), r.ID
 	}
 	dels, err := s.deliveriesOfConversions(ctx, ids)
 	if err != nil {
@@ -614,28 +618,17 @@ func (s *Store) ListConversions(ctx context.Context, accountID string, f Convers
 
 // GetConversion loads one conversion with its history and deliveries.
 func (s *Store) GetConversion(ctx context.Context, accountID string, id int64) (Conversion, error) {
-	c, err := scanConversion(s.Pool.QueryRow(ctx, `SELECT `+conversionColumns+conversionFrom+`WHERE v.account_id = $1 AND v.id = $2`, accountID, id))
+	r, err := collectOneRow[conversionRow](s.Pool.Query(ctx, `SELECT `+conversionColumns+conversionFrom+`WHERE v.account_id = $1 AND v.id = $2`, accountID, id))
 	if err != nil {
 		return Conversion{}, fmt.Errorf("get conversion %d: %w", id, notFound(err))
 	}
+	c := r.conversion()
 	if err := s.Pool.QueryRow(ctx, `SELECT postback FROM conversions WHERE id = $1`, id).Scan(&c.Postback); err != nil {
 		return Conversion{}, fmt.Errorf("get conversion postback: %w", err)
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT postback_id, from_status, to_status, value, created_at FROM conversion_events
-		WHERE conversion_id = $1 ORDER BY id`, id)
+	c.History, err = collectRows[HistoryEntry](s.Pool.Query(ctx, `SELECT postback_id, from_status AS "from", to_status AS "to",
+		value, created_at AS at FROM conversion_events WHERE conversion_id = $1 ORDER BY id`, id))
 	if err != nil {
-		return Conversion{}, fmt.Errorf("get conversion history: %w", err)
-	}
-	defer rows.Close()
-	c.History = []HistoryEntry{}
-	for rows.Next() {
-		var h HistoryEntry
-		if err := rows.Scan(&h.PostbackID, &h.From, &h.To, &h.Value, &h.At); err != nil {
-			return Conversion{}, fmt.Errorf("scan history: %w", err)
-		}
-		c.History = append(c.History, h)
-	}
-	if err := rows.Err(); err != nil {
 		return Conversion{}, fmt.Errorf("get conversion history: %w", err)
 	}
 	dels, err := s.deliveriesOfConversions(ctx, []int64{id})

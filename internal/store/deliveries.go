@@ -13,59 +13,47 @@ import (
 	"github.com/convrelay/convrelay/internal/text"
 )
 
-// Delivery is one event sent (or to send) to one destination.
+// Delivery is one event sent (or to send) to one destination: a row of
+// deliveryColumns, mapped by name.
 type Delivery struct {
-	ID              int64      `json:"id"`
-	ConversionID    int64      `json:"conversion_id"`
-	DestinationID   int64      `json:"destination_id"`
-	DestinationType string     `json:"destination_type"`
-	DestinationName string     `json:"destination_name"`
-	TransactionID   string     `json:"transaction_id"`
-	WorkflowID      string     `json:"workflow_id"`
-	Kind            string     `json:"kind"`
-	EventID         string     `json:"event_id"`
-	Status          string     `json:"status"`
-	Attempts        int        `json:"attempts"`
-	LastCode        int        `json:"last_code"`
-	LastError       string     `json:"last_error,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
-	Origin          string     `json:"origin"` // "live" (a status change of its conversion) or "backfill"
+	ID              int64
+	ConversionID    int64
+	DestinationID   int64
+	DestinationType string
+	DestinationName string
+	TransactionID   string
+	WorkflowID      string
+	Kind            string
+	EventID         string
+	Status          string
+	Attempts        int
+	LastCode        int
+	LastError       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	DeliveredAt     *time.Time
+	Origin          string // "live" (a status change of its conversion) or "backfill"
 }
 
-const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type, d.name, c.transaction_id,
-	'conv/' || c.account_id || '/' || c.tx_key, x.kind, x.event_key, x.status, x.attempts, x.last_code, x.last_error,
-	x.created_at, x.updated_at, x.delivered_at, x.origin`
+const deliveryColumns = `x.id, x.conversion_id, x.destination_id, d.type AS destination_type, d.name AS destination_name,
+	c.transaction_id, 'conv/' || c.account_id || '/' || c.tx_key AS workflow_id, x.kind, x.event_key AS event_id, x.status,
+	x.attempts, x.last_code, x.last_error, x.created_at, x.updated_at, x.delivered_at, x.origin`
 
 const deliveryJoins = ` FROM deliveries x JOIN destinations d ON d.id = x.destination_id JOIN conversions c ON c.id = x.conversion_id `
-
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
-	var d Delivery
-	err := row.Scan(&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
-		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&d.Origin)
-	return d, err
-}
 
 func (s *Store) deliveriesOfConversions(ctx context.Context, ids []int64) (map[int64][]Delivery, error) {
 	out := map[int64][]Delivery{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.conversion_id = ANY($1) ORDER BY x.id`, ids)
+	list, err := collectRows[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.conversion_id = ANY($1) ORDER BY x.id`, ids))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
+	for _, d := range list {
 		out[d.ConversionID] = append(out[d.ConversionID], d)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeliveryFilter narrows a delivery listing.
@@ -81,29 +69,20 @@ type DeliveryFilter struct {
 
 // ListDeliveries lists an account's deliveries, newest first.
 func (s *Store) ListDeliveries(ctx context.Context, accountID string, f DeliveryFilter) ([]Delivery, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
+	out, err := collectRows[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`
 		WHERE x.account_id = $1 AND ($2 = '' OR x.status = $2) AND ($3 = 0 OR x.destination_id = $3)
 		  AND ($4 = '' OR c.transaction_id = $4) AND ($5 = 0 OR x.id < $5)
 		  AND (cardinality($7::bigint[]) = 0 OR c.campaign_id = ANY($7::bigint[]))
-		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit, orEmpty(f.Campaigns))
+		ORDER BY x.id DESC LIMIT $6`, accountID, f.Status, f.DestinationID, f.TransactionID, f.Before, f.Limit, orEmpty(f.Campaigns)))
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetDelivery loads one delivery of an account.
 func (s *Store) GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, error) {
-	d, err := scanDelivery(s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.account_id = $1 AND x.id = $2`, accountID, id))
+	d, err := collectOneRow[Delivery](s.Pool.Query(ctx, `SELECT `+deliveryColumns+deliveryJoins+`WHERE x.account_id = $1 AND x.id = $2`, accountID, id))
 	if err != nil {
 		return Delivery{}, fmt.Errorf("get delivery %d: %w", id, notFound(err))
 	}
@@ -119,64 +98,82 @@ type DeliveryJob struct {
 	AccountID   string
 	TxKey       string
 	Destination Destination
-	Conversion  struct {
-		Status      string
-		Value       decimal.Decimal
-		Currency    string
-		EventName   string
-		ConvertedAt time.Time
-		Postback    json.RawMessage
-		// AccountCurrency and Rate convert Value into the account's
-		// currency (nil until the rate of the conversion's date is known).
-		AccountCurrency *string
-		Rate            *decimal.Decimal
-		// Country is the conversion's country (its click's, else the
-		// postback's); the consent columns what its postbacks carried
-		// ("", "granted", "denied").
-		Country                  string
-		ConsentAdUserData        string
-		ConsentAdPersonalization string
-	}
+	Conversion  JobConversion
 	// EEAWithoutConsent is the account's eea_without_consent: send, denied or skip.
 	EEAWithoutConsent string
 	Click             *Click // nil when unattributed
 }
 
+// JobConversion is what a delivery job carries of its conversion.
+type JobConversion struct {
+	Status      string `db:"conversion_status"`
+	Value       decimal.Decimal
+	Currency    string
+	EventName   string
+	ConvertedAt time.Time
+	Postback    json.RawMessage
+	// AccountCurrency and Rate convert Value into the account's
+	// currency (nil until the rate of the conversion's date is known).
+	AccountCurrency *string
+	Rate            *decimal.Decimal
+	// Country is the conversion's country (its click's, else the
+	// postback's); the consent columns what its postbacks carried
+	// ("", "granted", "denied").
+	Country                  string
+	ConsentAdUserData        string
+	ConsentAdPersonalization string
+}
+
+// deliveryJobRow is LoadDeliveryJob's row, mapped by name: the delivery, its
+// conversion's part, and the destination's columns the delivery's lack (dest_*).
+type deliveryJobRow struct {
+	Delivery
+	JobConversion
+	JobValue          *decimal.Decimal
+	AccountID         string
+	TxKey             string
+	AttributedClick   string
+	EEAWithoutConsent string
+	DestAccountID     string
+	DestEndpoint      string
+	DestConfig        map[string]string
+	DestFireOn        string
+	DestCampaignID    *int64
+	DestEnabled       bool
+	DestCreatedAt     time.Time
+	DestUpdatedAt     time.Time
+}
+
 // LoadDeliveryJob loads a delivery with its destination, conversion and click, in
 // two queries (deliveries run once per destination per conversion: the hot path).
 func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (DeliveryJob, error) {
-	var j DeliveryJob
-	var clickID string
-	var d Delivery
-	var dest Destination
-	var fireOn string
-	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
-			x.value, c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
-			c.account_currency, c.rate,
-			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
+	r, err := collectOneRow[deliveryJobRow](s.Pool.Query(ctx, `SELECT `+deliveryColumns+`,
+			x.value AS job_value, c.account_id, c.tx_key, c.status AS conversion_status, c.value, c.currency, c.event_name,
+			c.converted_at, c.postback, c.account_currency, c.rate,
+			CASE WHEN c.attributed THEN c.click_id ELSE '' END AS attributed_click,
 			c.country, c.consent_ad_user_data, c.consent_ad_personalization,
-			(SELECT a.eea_without_consent FROM accounts a WHERE a.id = c.account_id),
-			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
-		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
-		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
-		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
-		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &j.Conversion.AccountCurrency, &j.Conversion.Rate, &clickID,
-		&j.Conversion.Country, &j.Conversion.ConsentAdUserData, &j.Conversion.ConsentAdPersonalization, &j.EEAWithoutConsent,
-		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
-		&dest.CreatedAt, &dest.UpdatedAt)
+			(SELECT a.eea_without_consent FROM accounts a WHERE a.id = c.account_id) AS eea_without_consent,
+			d.account_id AS dest_account_id, d.endpoint AS dest_endpoint, d.config AS dest_config, d.fire_on AS dest_fire_on,
+			d.campaign_id AS dest_campaign_id, d.enabled AS dest_enabled, d.created_at AS dest_created_at,
+			d.updated_at AS dest_updated_at`+
+		deliveryJoins+`WHERE x.id = $1`, deliveryID))
 	if err != nil {
-		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
+		return DeliveryJob{}, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
-	if dest.Config, err = s.openConfig(dest.Config); err != nil {
+	j := DeliveryJob{Delivery: r.Delivery, Value: r.JobValue, AccountID: r.AccountID, TxKey: r.TxKey,
+		Conversion: r.JobConversion, EEAWithoutConsent: r.EEAWithoutConsent}
+	dest := Destination{ID: r.DestinationID, AccountID: r.DestAccountID, Type: r.DestinationType, Name: r.DestinationName,
+		Endpoint: r.DestEndpoint, CampaignID: r.DestCampaignID, Enabled: r.DestEnabled, CreatedAt: r.DestCreatedAt,
+		UpdatedAt: r.DestUpdatedAt}
+	if dest.Config, err = s.openConfig(r.DestConfig); err != nil {
 		return j, fmt.Errorf("load delivery %d: destination %d: %w", deliveryID, dest.ID, err)
 	}
-	if dest.FireOn, err = parseFireOn(fireOn); err != nil {
+	if dest.FireOn, err = parseFireOn(r.DestFireOn); err != nil {
 		return j, fmt.Errorf("load delivery %d: %w", deliveryID, err)
 	}
-	j.Delivery, j.Destination = d, dest
-	if clickID != "" {
-		c, err := s.GetClick(ctx, j.AccountID, clickID)
+	j.Destination = dest
+	if r.AttributedClick != "" {
+		c, err := s.GetClick(ctx, j.AccountID, r.AttributedClick)
 		if err == nil {
 			j.Click = &c
 		} else if !isNotFound(err) {

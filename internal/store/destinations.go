@@ -11,17 +11,17 @@ import (
 
 // Destination is where conversions are forwarded (a pixel, a traffic source, a webhook).
 type Destination struct {
-	ID         int64               `json:"id"`
-	AccountID  string              `json:"account_id"`
-	Type       string              `json:"type"`
-	Name       string              `json:"name"`
-	Endpoint   string              `json:"endpoint"`
-	Config     map[string]string   `json:"config"`
-	FireOn     destinations.FireOn `json:"fire_on"` // life events it takes; stored as "approved,rejected"
-	CampaignID *int64              `json:"campaign_id"`
-	Enabled    bool                `json:"enabled"`
-	CreatedAt  time.Time           `json:"created_at"`
-	UpdatedAt  time.Time           `json:"updated_at"`
+	ID         int64
+	AccountID  string
+	Type       string
+	Name       string
+	Endpoint   string
+	Config     map[string]string
+	FireOn     destinations.FireOn // life events it takes; stored as "approved,rejected"
+	CampaignID *int64
+	Enabled    bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 const destinationColumns = `id, account_id, type, name, endpoint, config, fire_on, campaign_id, enabled, created_at, updated_at`

@@ -154,8 +154,8 @@ type person struct {
 	formList    []string        // forms(), once the clicks are known
 }
 
-// eraseClicks deletes the person's clicks, the other clicks of the same
-// visitors and those visitors' sessions, remembering the ids.
+// eraseClicks deletes the person's clicks and the other clicks of the same
+// visitors, remembering the ids.
 func (p *person) eraseClicks(ctx context.Context, tx pgx.Tx, accountID, clickWhere string, counts map[string]int64) error {
 	rows, err := tx.Query(ctx, `SELECT id, visitor_id FROM clicks WHERE account_id = $1 AND `+clickWhere, accountID, p.value)
 	if err != nil {
@@ -186,11 +186,6 @@ func (p *person) eraseClicks(ctx context.Context, tx pgx.Tx, accountID, clickWhe
 		p.clicks[id] = true
 	}
 	counts["clicks"] = int64(len(ids))
-	tag, err := tx.Exec(ctx, `DELETE FROM visitors WHERE account_id = $1 AND id = ANY($2)`, accountID, visitors)
-	if err != nil {
-		return fmt.Errorf("erase visitors: %w", err)
-	}
-	counts["visitors"] = tag.RowsAffected()
 	return nil
 }
 
@@ -724,7 +719,6 @@ var ErasureColumns = map[string]string{
 
 	"clicks.*":   "erasure deletes the person's clicks and every click of the same visitors; retention deletes clicks",
 	"tag_hits.*": "a tag hit's consent flag and page URL go with its click (ON DELETE CASCADE): erasure and retention delete them",
-	"visitors.*": "erasure deletes the person's visitor sessions; retention deletes them with the clicks",
 
 	"postback_log.raw_query":      "erased: emptied; retention deletes the row",
 	"postback_log.raw_body":       "erased: emptied; retention deletes the row",

@@ -139,8 +139,7 @@ func TestEraseMatchesWholeValuesOnly(t *testing.T) {
 		"conversions":  `SELECT * FROM conversions WHERE tx_key IN ('A12B', 'ref:123:Lead') AND $1::bigint[] IS NOT NULL`,
 		"deliveries": `SELECT d.* FROM deliveries d JOIN conversions v ON v.id = d.conversion_id
 			WHERE v.tx_key IN ('A12B', 'ref:123:Lead') AND $1::bigint[] IS NOT NULL`,
-		"clicks":   `SELECT * FROM clicks WHERE id = 'clkB12' AND $1::bigint[] IS NOT NULL`,
-		"visitors": `SELECT * FROM visitors WHERE id = 'vis12B' AND $1::bigint[] IS NOT NULL`,
+		"clicks": `SELECT * FROM clicks WHERE id = 'clkB12' AND $1::bigint[] IS NOT NULL`,
 	}
 	before := map[string][]string{}
 	for table, sql := range bSQL {

@@ -10,27 +10,28 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// LogEntry is one request a network sent, as the postback log keeps it.
+// LogEntry is one request a network sent, as the postback log keeps it; the
+// fields without `db:"-"` are logColumns, mapped by name.
 type LogEntry struct {
-	ID            int64           `json:"id"`
-	AccountID     string          `json:"account_id"`
-	Integration   string          `json:"integration"`
-	Method        string          `json:"method"`
-	Path          string          `json:"path"`
-	RawQuery      string          `json:"raw_query"`
-	RawBody       string          `json:"raw_body"`
-	SourceIP      string          `json:"source_ip"`
-	ReceivedAt    time.Time       `json:"received_at"`
-	Canonical     json.RawMessage `json:"canonical,omitempty"`
-	TransactionID string          `json:"transaction_id"`
-	WorkflowID    string          `json:"workflow_id"`
-	Outcome       string          `json:"outcome"`
-	Error         string          `json:"error,omitempty"`
-	FailedReason  string          `json:"failed_reason,omitempty"` // class of a 'failed' outcome
-	TraceParent   string          `json:"-"`                       // W3C traceparent of the accepting request
-	Note          string          `json:"note,omitempty"`
-	DispatchedAt  *time.Time      `json:"dispatched_at,omitempty"`
-	ProcessedAt   *time.Time      `json:"processed_at,omitempty"`
+	ID            int64
+	AccountID     string
+	Integration   string
+	Method        string
+	Path          string
+	RawQuery      string
+	RawBody       string
+	SourceIP      string
+	ReceivedAt    time.Time
+	Canonical     json.RawMessage
+	TransactionID string
+	WorkflowID    string
+	Outcome       string
+	Error         string
+	FailedReason  string // class of a 'failed' outcome
+	TraceParent   string `db:"-"` // W3C traceparent of the accepting request (written, not listed)
+	Note          string
+	DispatchedAt  *time.Time
+	ProcessedAt   *time.Time
 }
 
 // InsertLog records a request. The row is claimed by this process at once, so other
@@ -68,20 +69,8 @@ type LogFilter struct {
 	Limit         int
 }
 
-const logColumns = `id, coalesce(account_id, ''), integration, method, path, raw_query, raw_body, source_ip,
+const logColumns = `id, coalesce(account_id, '') AS account_id, integration, method, path, raw_query, raw_body, source_ip,
 	received_at, canonical, transaction_id, workflow_id, outcome, error, failed_reason, note, dispatched_at, processed_at`
-
-func scanLog(row pgx.CollectableRow) (LogEntry, error) {
-	var e LogEntry
-	var canonical []byte
-	if err := row.Scan(&e.ID, &e.AccountID, &e.Integration, &e.Method, &e.Path, &e.RawQuery, &e.RawBody, &e.SourceIP,
-		&e.ReceivedAt, &canonical, &e.TransactionID, &e.WorkflowID, &e.Outcome, &e.Error, &e.FailedReason, &e.Note,
-		&e.DispatchedAt, &e.ProcessedAt); err != nil {
-		return e, fmt.Errorf("scan postback log: %w", err)
-	}
-	e.Canonical = canonical
-	return e, nil
-}
 
 // ListLog lists an account's postback log, newest first.
 func (s *Store) ListLog(ctx context.Context, accountID string, f LogFilter) ([]LogEntry, error) {
@@ -95,7 +84,7 @@ func (s *Store) ListLog(ctx context.Context, accountID string, f LogFilter) ([]L
 	if err != nil {
 		return nil, fmt.Errorf("list postback log: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanLog)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[LogEntry])
 	if err != nil {
 		return nil, fmt.Errorf("list postback log: %w", err)
 	}
@@ -108,7 +97,7 @@ func (s *Store) GetLog(ctx context.Context, accountID string, id int64) (LogEntr
 	if err != nil {
 		return LogEntry{}, fmt.Errorf("get postback %d: %w", id, err)
 	}
-	e, err := pgx.CollectExactlyOneRow(rows, scanLog)
+	e, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[LogEntry])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return LogEntry{}, ErrNotFound
 	}

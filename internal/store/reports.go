@@ -17,24 +17,24 @@ import (
 // adds only converted values; conversions still waiting for their rate are
 // counted in Unconverted instead.
 type ReportRow struct {
-	Key            string            `json:"key"`   // the group's values joined by " / "
-	Group          map[string]string `json:"group"` // dimension -> value
-	Clicks         int64             `json:"clicks"`
-	Pending        int64             `json:"pending"`
-	Approved       int64             `json:"approved"`
-	Rejected       int64             `json:"rejected"`
-	Conversions    int64             `json:"conversions"`     // pending + approved
-	Unconverted    int64             `json:"unconverted"`     // pending + approved without an account-currency value yet
-	Revenue        decimal.Decimal   `json:"revenue"`         // pending + approved, account currency
-	ConversionRate *decimal.Decimal  `json:"conversion_rate"` // conversions / clicks, 4 places; null without clicks
-	EPC            *decimal.Decimal  `json:"epc"`             // revenue / clicks, 4 places; null without clicks
+	Key            string            // the group's values joined by " / "
+	Group          map[string]string // dimension -> value
+	Clicks         int64
+	Pending        int64
+	Approved       int64
+	Rejected       int64
+	Conversions    int64            // pending + approved
+	Unconverted    int64            // pending + approved without an account-currency value yet
+	Revenue        decimal.Decimal  // pending + approved, account currency
+	ConversionRate *decimal.Decimal // conversions / clicks, 4 places; null without clicks
+	EPC            *decimal.Decimal // revenue / clicks, 4 places; null without clicks
 	// Cost is what the group's clicks cost, in the account's currency (see
 	// migration 018); null when the report's dimensions do not split clicks
 	// (event, integration, status), and so are Profit, ROI and CPA.
-	Cost   *decimal.Decimal `json:"cost"`
-	Profit *decimal.Decimal `json:"profit"` // revenue - cost
-	ROI    *decimal.Decimal `json:"roi"`    // profit / cost, 4 places; null when cost is 0
-	CPA    *decimal.Decimal `json:"cpa"`    // cost / conversions, 4 places; null without conversions
+	Cost   *decimal.Decimal
+	Profit *decimal.Decimal // revenue - cost
+	ROI    *decimal.Decimal // profit / cost, 4 places; null when cost is 0
+	CPA    *decimal.Decimal // cost / conversions, 4 places; null without conversions
 }
 
 // profit fills Profit, ROI and CPA from Cost, Revenue and Conversions (a group
@@ -541,32 +541,33 @@ func (s *Store) foldReportCounts(ctx context.Context, accountID string, f countF
 // renamed: their amount is in their day already); then a day's rows erasure
 // renamed are merged into the folded ones.
 const (
-	clickFoldSQL = `WITH fresh AS (
-			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `
-		)
-		INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, cost, folded)
+	// clickFoldInsert and conversionFoldInsert fold the rows of fresh into the
+	// quarter-hour rows.
+	clickFoldInsert = `INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, cost, folded)
 		SELECT $1, bucket, {click_keys}, sum(clicks), sum(cost), true FROM fresh GROUP BY bucket, {click_keys}
 		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
 		DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks, cost = {click_counts}.cost + EXCLUDED.cost`
-	conversionFoldSQL = `WITH fresh AS (
-			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
-			RETURNING ` + conversionCountColumns + `
-		)
-		INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
+	conversionFoldInsert = `INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
 		SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
 		FROM fresh GROUP BY bucket, {conversion_keys}
 		ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
 		DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
 			converted = {conversion_counts}.converted + EXCLUDED.converted,
 			value_account = {conversion_counts}.value_account + EXCLUDED.value_account`
+	clickFoldSQL = `WITH fresh AS (
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `
+		)
+		` + clickFoldInsert
+	conversionFoldSQL = `WITH fresh AS (
+			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
+			RETURNING ` + conversionCountColumns + `
+		)
+		` + conversionFoldInsert
 	utcDay           = `date_bin('1 day', bucket, timestamptz '2000-01-01 00:00:00+00')`
 	clickFoldDaysSQL = `WITH fresh AS (
 			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `, renamed
 		), quarters AS (
-			INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, cost, folded)
-			SELECT $1, bucket, {click_keys}, sum(clicks), sum(cost), true FROM fresh GROUP BY bucket, {click_keys}
-			ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
-			DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks, cost = {click_counts}.cost + EXCLUDED.cost
+			` + clickFoldInsert + `
 		)
 		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, cost, folded)
 		SELECT $1, day, {click_keys}, sum(clicks), sum(cost), true
@@ -578,13 +579,7 @@ const (
 			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
 			RETURNING ` + conversionCountColumns + `, renamed
 		), quarters AS (
-			INSERT INTO {conversion_counts} (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
-			SELECT $1, bucket, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true
-			FROM fresh GROUP BY bucket, {conversion_keys}
-			ON CONFLICT (account_id, bucket, {conversion_keys}) WHERE folded
-			DO UPDATE SET conversions = {conversion_counts}.conversions + EXCLUDED.conversions,
-				converted = {conversion_counts}.converted + EXCLUDED.converted,
-				value_account = {conversion_counts}.value_account + EXCLUDED.value_account
+			` + conversionFoldInsert + `
 		)
 		INSERT INTO {conversion_counts}_days (account_id, bucket, {conversion_keys}, conversions, converted, value_account, folded)
 		SELECT $1, day, {conversion_keys}, sum(conversions), sum(converted), sum(value_account), true

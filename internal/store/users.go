@@ -76,38 +76,20 @@ func (s *Store) AcceptInvite(ctx context.Context, token, passwordHash string) (U
 // UsersForSignIn returns the live users with this email that have a password
 // (one per account they belong to).
 func (s *Store) UsersForSignIn(ctx context.Context, email string) ([]User, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE email = lower($1) AND revoked_at IS NULL AND password_hash <> '' ORDER BY id`, email)
+	out, err := collectWith(scanUser)(s.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE email = lower($1) AND revoked_at IS NULL AND password_hash <> '' ORDER BY id`, email))
 	if err != nil {
 		return nil, fmt.Errorf("users for sign-in: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan user: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ListUsers lists an account's users, revoked ones included.
 func (s *Store) ListUsers(ctx context.Context, accountID string) ([]User, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 ORDER BY id`, accountID)
+	out, err := collectWith(scanUser)(s.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 ORDER BY id`, accountID))
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan user: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetUser loads one user of an account.
