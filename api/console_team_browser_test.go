@@ -117,7 +117,7 @@ func TestConsoleTeamInBrowser(t *testing.T) {
 
 	// Reports: the buyer's campaign only.
 	open(t, buyer, base+"/reports?group_by=campaign")
-	keys, err := chromedp.Run(buyer, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('main table tbody tr td:first-child')).map(td => td.textContent.trim())`))
+	keys, err := chromedp.Run(buyer, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('main table tbody tr > :first-child')).map(td => td.textContent.trim())`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 		"last_error delivered_at")
 	rep := get("/reports?group_by=campaign")
 	keysOf(t, "report", rep, "group_by filters from to timezone currency rows", "")
-	keysOf(t, "report row", first(t, rep, "rows"), "key group clicks pending approved rejected conversions unconverted revenue conversion_rate epc", "")
+	keysOf(t, "report row", first(t, rep, "rows"), "key group clicks pending approved rejected conversions unconverted revenue conversion_rate epc cost profit roi cpa", "")
 }
 
 // An integration's token is shown in full only in the answer that makes it
