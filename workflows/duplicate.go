@@ -3,6 +3,8 @@ package workflows
 import (
 	"strconv"
 
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/convrelay/convrelay/internal/conv"
 )
 
@@ -53,4 +55,23 @@ func repeatApproval(cur conv.State, in Incoming) (conv.Decision, bool) {
 		return d, false
 	}
 	return d, true
+}
+
+// duplicateModesChange is the change id of duplicate modes: runs recorded before
+// it decide every repeat with the rule that is now mode ignore.
+const duplicateModesChange = "duplicate-modes"
+
+// duplicateMode is the mode this postback is decided with. The version is asked
+// only when a mode can matter (the transaction is approved and its campaign or
+// integration sets a mode other than ignore), so a run that never meets one
+// records no marker; histories recorded before the change carry no mode in their
+// prepare results and never ask.
+func (w *conversion) duplicateMode(ctx workflow.Context, prev conv.State, mode conv.DuplicateMode) conv.DuplicateMode {
+	if mode == "" || mode == conv.DuplicateIgnore || prev.Status != conv.StatusApproved {
+		return ""
+	}
+	if w.version(ctx, duplicateModesChange, 1) == workflow.DefaultVersion {
+		return ""
+	}
+	return mode
 }

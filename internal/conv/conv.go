@@ -70,6 +70,8 @@ type Attribution struct {
 	ExternalID      string           `json:"external_id,omitempty"`
 	DefaultPayout   *decimal.Decimal `json:"default_payout,omitempty"`
 	AccountCurrency string           `json:"account_currency"`
+	// DuplicateMode is the attributed campaign's ("" leaves it to the integration).
+	DuplicateMode string `json:"duplicate_mode,omitempty"`
 }
 
 // Decision is what the state machine makes of one postback.

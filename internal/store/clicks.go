@@ -49,12 +49,13 @@ type Click struct {
 	TrafficSource         string           `json:"traffic_source,omitempty"`
 	DefaultPayout         *decimal.Decimal `json:"default_payout,omitempty"`
 	AttributionWindowDays int              `json:"-"`
+	DuplicateMode         string           `json:"-"` // "" when the campaign leaves it to the integration
 }
 
 const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id, k.external_id, k.ref_id, k.email, k.fbclid,
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
 	coalesce(c.traffic_source, ''), c.default_payout, coalesce(c.attribution_window_days, 30),
-	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id`
+	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id, coalesce(c.duplicate_mode, '')`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 
@@ -62,7 +63,8 @@ func scanClick(row interface{ Scan(...any) error }) (Click, error) {
 	var k Click
 	err := row.Scan(&k.ID, &k.AccountID, &k.CampaignID, &k.VisitorID, &k.PageID, &k.ExternalID, &k.RefID, &k.Email, &k.FBCLID,
 		&k.GCLID, &k.GBRAID, &k.WBRAID, &k.TTCLID, &k.FBP, &k.FBC, &k.IP, &k.UserAgent, &k.Referrer, &k.Subs, &k.CreatedAt,
-		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser, &k.TTP, &k.GAClientID)
+		&k.TrafficSource, &k.DefaultPayout, &k.AttributionWindowDays, &k.Country, &k.DeviceType, &k.OS, &k.Browser, &k.TTP, &k.GAClientID,
+		&k.DuplicateMode)
 	if k.Subs == nil {
 		k.Subs = map[string]string{}
 	}

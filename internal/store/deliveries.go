@@ -118,6 +118,7 @@ type DeliveryJob struct {
 	Value       *decimal.Decimal
 	AccountID   string
 	TxKey       string
+	Rebill      int // the conversion within its transaction (conv.ConversionKey)
 	Destination Destination
 	Conversion  struct {
 		Status      string
@@ -151,7 +152,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	var dest Destination
 	var fireOn string
 	err := s.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+`,
-			x.value, c.account_id, c.tx_key, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
+			x.value, c.account_id, c.tx_key, c.rebill, c.status, c.value, c.currency, c.event_name, c.converted_at, c.postback,
 			c.account_currency, c.rate,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
 			c.country, c.consent_ad_user_data, c.consent_ad_personalization,
@@ -160,7 +161,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
-		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
+		&d.Origin, &j.Value, &j.AccountID, &j.TxKey, &j.Rebill, &j.Conversion.Status, &j.Conversion.Value, &j.Conversion.Currency, &j.Conversion.EventName,
 		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &j.Conversion.AccountCurrency, &j.Conversion.Rate, &clickID,
 		&j.Conversion.Country, &j.Conversion.ConsentAdUserData, &j.Conversion.ConsentAdPersonalization, &j.EEAWithoutConsent,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
