@@ -157,8 +157,8 @@ func TestDuplicateModes(t *testing.T) {
 	})
 
 	// An unknown mode is refused with 422 wherever it is set; a campaign's mode
-	// and an integration's are shown.
-	t.Run("UnknownModeIs422", func(t *testing.T) {
+	// is shown, and the test tool says which mode a repeat would take.
+	t.Run("SettingsAndTestTool", func(t *testing.T) {
 		t.Parallel()
 		st := st.forTest(t)
 		for _, c := range []struct{ method, path, body string }{
@@ -172,7 +172,24 @@ func TestDuplicateModes(t *testing.T) {
 		}
 		code, out := st.admin("POST", "/campaigns", `{"name":"rebills","offer_url":"https://offer.example/","duplicate_mode":"new"}`)
 		if code != http.StatusCreated || out["duplicate_mode"] != "new" {
-			t.Errorf("campaign with mode new: %d %v", code, out)
+			t.Fatalf("campaign with mode new: %d %v", code, out)
+		}
+		code, out = st.admin("POST", "/clicks", fmt.Sprintf(`{"campaign_id":%v}`, out["id"]))
+		if code != http.StatusCreated {
+			t.Fatalf("create click: %d %v", code, out)
+		}
+		click := out["click_id"].(string)
+
+		// The test tool shows the mode a repeat would be decided with, and
+		// where it comes from: the click's campaign wins over the integration.
+		for _, c := range []struct{ query, mode, source string }{
+			{"click_id=" + click + "&transaction_id=T&commission=3", "new", "campaign"},
+			{"click_id=nobody&transaction_id=T&commission=3", "ignore", "integration"},
+		} {
+			code, out := st.admin("POST", "/postbacks/test", fmt.Sprintf(`{"integration":"demo","query":%q}`, c.query))
+			if code != http.StatusOK || out["duplicate_mode"] != c.mode || out["duplicate_mode_source"] != c.source {
+				t.Errorf("test tool for %s: %d %v, want mode %s from the %s", c.query, code, out, c.mode, c.source)
+			}
 		}
 	})
 }
