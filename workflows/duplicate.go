@@ -10,9 +10,9 @@ import (
 
 // repeatApproval decides an approval of an approved transaction under
 // duplicate mode new, edit or add (docs/rules.md "Duplicate modes"); under
-// ignore (or no mode) it decides nothing and Decide's own rule holds. Only this case differs between the modes: a status
-// change (pending to approved, a rejection, a re-approval) is the state
-// machine's in every mode.
+// ignore (or no mode) it decides nothing and Decide's own rule holds. Only this
+// case differs between the modes: a status change (pending to approved, a
+// rejection, a re-approval) is the state machine's in every mode.
 //
 //   - new: a postback with a value is a new conversion of the transaction at
 //     that value, recorded beside the ones it has (From none, so destinations
