@@ -57,7 +57,7 @@ func NewHandler(d Deps) http.Handler {
 	s := &server{Deps: d, intake: intake.New(d.Store, d.Accounts, d.Logger)}
 	s.intake.DefaultAccount = d.Config.DefaultAccount
 	s.admin = &admin.Service{Store: d.Store, Temporal: d.Temporal, Config: d.Config, Accounts: d.Accounts,
-		Sender: d.Sender, Logger: d.Logger, Poke: func() {
+		Sender: d.Sender, Importer: s.intake, Logger: d.Logger, Poke: func() {
 			if d.Dispatcher != nil {
 				d.Dispatcher.Poke()
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"os"
 	"strconv"
@@ -93,6 +94,18 @@ type Config struct {
 	// keeps its personal data (the stored postback's identity, traits and
 	// parameters, click id, subs); the conversion itself is kept.
 	RetentionConversionPersonal time.Duration // CONVRELAY_RETENTION_CONVERSION_PERSONAL
+
+	// SMTP mails invitation links when SMTP.Addr is set; unset, the link is
+	// only shown (console, API answer, CLI).
+	SMTP SMTP
+}
+
+// SMTP is the optional mail server for invitations (CONVRELAY_SMTP_*).
+type SMTP struct {
+	Addr     string // CONVRELAY_SMTP_ADDR: host:port (587 with STARTTLS, or 25)
+	From     string // CONVRELAY_SMTP_FROM: the sender address
+	Username string // CONVRELAY_SMTP_USERNAME: PLAIN auth (only over TLS or to localhost)
+	Password string // CONVRELAY_SMTP_PASSWORD
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -156,6 +169,8 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE", "17 3 * * *"),
 	}
 	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL", 180*24*time.Hour)
+	c.SMTP = SMTP{Addr: r.str("CONVRELAY_SMTP_ADDR", ""), From: r.str("CONVRELAY_SMTP_FROM", ""),
+		Username: r.str("CONVRELAY_SMTP_USERNAME", ""), Password: r.str("CONVRELAY_SMTP_PASSWORD", "")}
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -195,6 +210,14 @@ func (c Config) validate() error {
 	}
 	if c.RetentionBatchSize <= 0 {
 		return errors.New("CONVRELAY_RETENTION_BATCH must be positive")
+	}
+	if c.SMTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
+			return fmt.Errorf("CONVRELAY_SMTP_ADDR %q is not host:port", c.SMTP.Addr)
+		}
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			return errors.New("CONVRELAY_SMTP_FROM must be an address such as convrelay@example.com when CONVRELAY_SMTP_ADDR is set")
+		}
 	}
 	switch c.DevTemporalPersistence {
 	case "postgres", "sqlite":
