@@ -28,11 +28,15 @@ func dupScenario(t *testing.T, shared *stack, name, mode string, fakes ...*fakeP
 	return sc, slug
 }
 
-// send posts an approval of tx at value through the scenario's integration.
-func (sc *scenario) send(slug, tx, value string) {
+// send posts an approval of tx at value through the scenario's integration
+// (extra: more parameters, as name, value pairs).
+func (sc *scenario) send(slug, tx, value string, extra ...string) {
 	sc.t.Helper()
 	q := url.Values{"click_id": {sc.clickID}, "transaction_id": {tx}, "commission": {value}, "currency": {"USD"},
 		"status": {"approved"}, "email": {custEmail}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
 	code, body := sc.st.call("GET", "/"+sc.st.info.AccountID+"/collect/"+slug+"?"+q.Encode(), "", "")
 	if code != http.StatusOK || body["status"] != "accepted" {
 		sc.t.Fatalf("postback %s %s answered %d %v", tx, value, code, body)
@@ -112,7 +116,8 @@ func TestDuplicateModes(t *testing.T) {
 		}
 	})
 
-	// edit: the last value wins.
+	// edit: the last value wins, and so does an event name sent with the
+	// same value (which ignore would call a duplicate).
 	t.Run("EditReplacesTheValue", func(t *testing.T) {
 		t.Parallel()
 		hook := newFake(t, "webhook")
@@ -123,8 +128,10 @@ func TestDuplicateModes(t *testing.T) {
 		st.waitDeliveries(t, tx, 1, 60*time.Second)
 		sc.send(slug, tx, "7")
 		st.waitDeliveries(t, tx, 2, 60*time.Second)
-		if cs := st.conversions(tx); len(cs) != 1 || cs[0]["value"] != "7" {
-			t.Fatalf("conversions %v, want one at 7", cs)
+		sc.send(slug, tx, "7", "event_name", "Deposit")
+		st.waitProcessed(t, tx, 3)
+		if cs := st.conversions(tx); len(cs) != 1 || cs[0]["value"] != "7" || cs[0]["event_name"] != "Deposit" {
+			t.Fatalf("conversions %v, want one at 7, event Deposit", cs)
 		}
 		if got, want := hook.summaries(), []string{"200 conversion approved 10", "200 conversion approved 7"}; !slices.Equal(got, want) {
 			t.Errorf("webhook received %q, want %q", got, want)
