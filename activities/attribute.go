@@ -24,6 +24,9 @@ type PrepareInput struct {
 	LoadState  bool      `json:"load_state"`
 	PostbackID int64     `json:"postback_id,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
+	// Integration is the slug the postback came through, whose duplicate mode
+	// applies unless the attributed campaign sets one ("" in older histories).
+	Integration string `json:"integration,omitempty"`
 	// Postback is set only by workflows replaying histories recorded before the
 	// postback was passed by reference.
 	Postback *postback.Postback `json:"postback,omitempty"`
@@ -34,6 +37,10 @@ type PrepareResult struct {
 	State       *conv.State      `json:"state,omitempty"`
 	Attribution conv.Attribution `json:"attribution"`
 	Facts       *PostbackFacts   `json:"facts,omitempty"` // nil in histories recorded before by-reference
+	// DuplicateMode is the mode a repeated approval is decided with: the
+	// campaign's, else the integration's; "" for ignore (and in histories
+	// recorded before duplicate modes).
+	DuplicateMode conv.DuplicateMode `json:"duplicate_mode,omitempty"`
 }
 
 // PostbackFacts are the parts of a postback the state machine and the record step
@@ -80,6 +87,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 	if err != nil {
 		return res, classifyDB(fmt.Errorf("attribute %s: %w", in.TxKey, err))
 	}
+	if res.DuplicateMode, err = a.duplicateMode(ctx, in.AccountID, in.Integration, res.Attribution); err != nil {
+		return res, classifyDB(fmt.Errorf("prepare %s: %w", in.TxKey, err))
+	}
 	if in.LoadState {
 		st, err := a.Store.LoadState(ctx, in.AccountID, in.TxKey)
 		if err != nil {
@@ -93,6 +103,26 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 		}
 	}
 	return res, nil
+}
+
+// duplicateMode is the mode a postback is decided with (conv.EffectiveDuplicateMode):
+// the attributed campaign's, else its integration's (read through the shared
+// reader, like the account); "" for ignore. A deleted integration has none.
+func (a *Activities) duplicateMode(ctx context.Context, accountID, slug string, at conv.Attribution) (conv.DuplicateMode, error) {
+	integration := ""
+	if at.DuplicateMode == "" && slug != "" {
+		in, err := a.Accounts.Integration(ctx, accountID, slug)
+		switch {
+		case err == nil:
+			integration = in.DuplicateMode
+		case !store.IsNotFound(err):
+			return "", fmt.Errorf("duplicate mode of integration %s: %w", slug, err)
+		}
+	}
+	if m := conv.EffectiveDuplicateMode(at.DuplicateMode, integration); m != conv.DuplicateIgnore {
+		return m, nil
+	}
+	return "", nil
 }
 
 // holdNetworkState keeps a browser-tag postback from changing what a network
@@ -213,6 +243,7 @@ func (a *Activities) attribute(ctx context.Context, acct store.Account, p *postb
 	out.TrafficSource = click.TrafficSource
 	out.ExternalID = click.ExternalID
 	out.DefaultPayout = click.DefaultPayout
+	out.DuplicateMode = click.DuplicateMode
 	return out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
@@ -145,7 +146,7 @@ func buildConversion(job store.DeliveryJob) (destinations.Conversion, error) {
 		Kind:      job.Delivery.Kind,
 		// The key of the destination's first conversion delivery: what an
 		// upload was sent with, so adjustments of it find it (Google order_id).
-		OrderID:       store.EventKey(job.AccountID, job.TxKey, job.Destination.ID, destinations.KindConversion),
+		OrderID:       store.EventKey(job.AccountID, conv.ConversionKey(job.TxKey, job.Rebill), job.Destination.ID, destinations.KindConversion),
 		ChangedAt:     job.Delivery.CreatedAt,
 		Value:         deliveredValue(job),
 		Currency:      job.Conversion.Currency,

@@ -61,6 +61,12 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (conv.RecordRes
 	if facts.Timestamp != nil {
 		convertedAt = *facts.Timestamp
 	}
+	// The decision applies to the transaction's latest conversion, or makes
+	// the next one (duplicate mode new).
+	rebill := in.Prev.Rebill
+	if in.Decision.NewConversion {
+		rebill++
+	}
 	res, err := a.Store.Record(ctx, store.RecordParams{
 		PostbackID:       in.PostbackID,
 		AccountID:        in.AccountID,
@@ -74,6 +80,7 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (conv.RecordRes
 		Attribution:      in.Attribution,
 		Decision:         in.Decision,
 		DisablePostbacks: facts.DisablePostbacks,
+		Rebill:           rebill,
 	})
 	if err != nil {
 		return conv.RecordResult{}, classifyDB(err)

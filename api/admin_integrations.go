@@ -55,6 +55,21 @@ func (s *server) setIntegrationStatusRules(c *gin.Context) {
 	c.JSON(http.StatusOK, s.newAPIIntegration(in, ""))
 }
 
+// setIntegrationDuplicateMode is PUT /v1/accounts/{account}/integrations/{slug}/duplicate_mode
+// {"duplicate_mode":"add"}: ignore, new, edit or add (docs/rules.md); 422 for another word.
+func (s *server) setIntegrationDuplicateMode(c *gin.Context) {
+	var req admin.DuplicateModeRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	in, err := s.admin.SetIntegrationDuplicateMode(c.Request.Context(), c.Param("account"), c.Param("slug"), req)
+	if err != nil {
+		s.answer(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.newAPIIntegration(in, ""))
+}
+
 // listIntegrations is GET /v1/accounts/{account}/integrations.
 func (s *server) listIntegrations(c *gin.Context) {
 	ins, err := s.Store.ListIntegrations(c.Request.Context(), c.Param("account"))

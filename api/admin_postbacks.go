@@ -94,6 +94,9 @@ func (s *server) testPostback(c *gin.Context) {
 		"event_name":      d.Postback.EventName,
 		"transaction_key": d.TxKey,
 		"workflow_id":     d.WorkflowID,
+		// What a repeated approval of the transaction would mean (docs/rules.md).
+		"duplicate_mode":        d.DuplicateMode,
+		"duplicate_mode_source": d.DuplicateModeSource,
 	})
 }
 

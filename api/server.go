@@ -104,6 +104,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/integrations/:slug", s.getIntegration)
 	v1.DELETE("/integrations/:slug", s.deleteIntegration)
 	v1.PUT("/integrations/:slug/status_rules", s.setIntegrationStatusRules)
+	v1.PUT("/integrations/:slug/duplicate_mode", s.setIntegrationDuplicateMode)
 	v1.POST("/integrations/:slug/tokens", s.addIntegrationToken)
 	v1.DELETE("/integrations/:slug/tokens/:id", s.revokeIntegrationToken)
 	v1.GET("/postbacks", s.listPostbacks)

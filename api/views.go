@@ -23,6 +23,7 @@ type apiConversion struct {
 	ID                 int64             `json:"id"`
 	TransactionID      string            `json:"transaction_id"`
 	TxKey              string            `json:"tx_key"`
+	Rebill             int               `json:"rebill"` // 0: the transaction's own conversion; n: its n-th new one (duplicate mode new)
 	Integration        string            `json:"integration"`
 	Status             string            `json:"status"`
 	Value              decimal.Decimal   `json:"value"`
@@ -74,7 +75,7 @@ type apiHistoryEntry struct {
 }
 
 func newAPIConversion(c store.Conversion) apiConversion {
-	v := apiConversion{ID: c.ID, TransactionID: c.TransactionID, TxKey: c.TxKey, Integration: c.Integration, Status: c.Status,
+	v := apiConversion{ID: c.ID, TransactionID: c.TransactionID, TxKey: c.TxKey, Rebill: c.Rebill, Integration: c.Integration, Status: c.Status,
 		Value: c.Value, Currency: c.Currency, ValueAccount: c.ValueAccount, AccountCurrency: c.AccountCurrency, Rate: c.Rate,
 		RateDate: c.RateDate, EventName: c.EventName, ClickID: c.ClickID, CampaignID: c.CampaignID, TrafficSource: c.TrafficSource,
 		Attributed: c.Attributed, UnattributedReason: c.UnattributedReason, ConvertedAt: c.ConvertedAt, CreatedAt: c.CreatedAt,
@@ -215,6 +216,7 @@ type apiCampaign struct {
 	Caps                []store.Cap             `json:"caps"`
 	CapAction           string                  `json:"cap_action"`
 	CapUsage            []store.CapUsage        `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
+	DuplicateMode       string                  `json:"duplicate_mode"`      // "": its integrations'
 	CreatedAt           time.Time               `json:"created_at"`
 	UpdatedAt           time.Time               `json:"updated_at"`
 	TrackingURL         string                  `json:"tracking_url"`
@@ -223,7 +225,7 @@ type apiCampaign struct {
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
 	return apiCampaign{ID: cp.ID, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
 		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
-		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, CreatedAt: cp.CreatedAt,
+		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, DuplicateMode: cp.DuplicateMode, CreatedAt: cp.CreatedAt,
 		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + itoa(cp.ID)}
 }
 
@@ -277,6 +279,7 @@ type apiIntegration struct {
 	FieldMap            map[string]string `json:"field_map"`
 	StatusMap           map[string]string `json:"status_map"`
 	UnknownStatus       string            `json:"unknown_status"`
+	DuplicateMode       string            `json:"duplicate_mode"`
 	CreatedAt           time.Time         `json:"created_at"`
 	HasToken            bool              `json:"has_token"`
 	Tokens              []apiToken        `json:"tokens"`
@@ -307,7 +310,7 @@ type apiNewToken struct {
 func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegration {
 	v := apiIntegration{ID: in.ID, AccountID: in.AccountID, Slug: in.Slug, Preset: in.Preset, Open: in.Open,
 		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, StatusMap: in.StatusMap, UnknownStatus: in.UnknownStatus,
-		CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
+		DuplicateMode: in.DuplicateMode, CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
 		Tokens: make([]apiToken, 0, len(in.Tokens)), PostbackURL: s.integrationBase(in), Token: shown}
 	for _, t := range in.Tokens {
 		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt})

@@ -69,7 +69,7 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	if code != http.StatusCreated || netToken == "" || netToken != h.token("net") {
 		t.Fatalf("create integration shows its token once: %d %v", code, in)
 	}
-	keysOf(t, "created integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template token", "")
+	keysOf(t, "created integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status duplicate_mode created_at has_token tokens postback_url postback_url_template token", "")
 	code, key := h.admin("POST", "/keys", `{"label":"dash","role":"read"}`)
 	readKey, _ := key["key"].(string)
 	if code != http.StatusCreated || readKey == "" {
@@ -104,21 +104,21 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	}
 
 	in = get("/integrations/net")
-	keysOf(t, "integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template", "")
+	keysOf(t, "integration", in, "id account_id slug preset open allowed_cidrs field_map status_map unknown_status duplicate_mode created_at has_token tokens postback_url postback_url_template", "")
 	keysOf(t, "integration token", first(t, in, "tokens"), "id masked created_at", "")
 	keysOf(t, "listed integration", first(t, get("/integrations"), "integrations"),
-		"id account_id slug preset open allowed_cidrs field_map status_map unknown_status created_at has_token tokens postback_url postback_url_template", "")
+		"id account_id slug preset open allowed_cidrs field_map status_map unknown_status duplicate_mode created_at has_token tokens postback_url postback_url_template", "")
 	ds := get("/destinations")
 	keysOf(t, "destination", first(t, ds, "destinations"), "id account_id type name endpoint config fire_on campaign_id enabled created_at updated_at", "")
 	get("/destinations/" + itoa(int64(meta["id"].(float64))))
 	keysOf(t, "key", first(t, get("/keys"), "keys"), "id account_id label role created_at last_used_at", "revoked_at")
 	keysOf(t, "campaign", first(t, get("/campaigns"), "campaigns"),
-		"id name offer_url default_payout traffic_source traffic_source_postback attribution_window_days traffic_source_fire_on payout caps cap_action created_at updated_at tracking_url", "")
+		"id name offer_url default_payout traffic_source traffic_source_postback attribution_window_days traffic_source_fire_on payout caps cap_action duplicate_mode created_at updated_at tracking_url", "")
 	keysOf(t, "postback", first(t, get("/postbacks"), "postbacks"),
 		"id account_id integration method path raw_query raw_body source_ip received_at canonical transaction_id workflow_id outcome",
 		"error failed_reason note dispatched_at processed_at")
 	convs := get("/conversions")
-	const convFields = "id transaction_id tx_key integration status value currency value_account account_currency rate rate_date event_name " +
+	const convFields = "id transaction_id tx_key rebill integration status value currency value_account account_currency rate rate_date event_name " +
 		"click_id campaign_id traffic_source attributed unattributed_reason converted_at created_at updated_at workflow_id deliveries"
 	c := first(t, convs, "conversions").(map[string]any)
 	keysOf(t, "listed conversion", c, convFields, "")

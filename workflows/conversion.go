@@ -11,6 +11,7 @@ import (
 
 	"github.com/convrelay/convrelay/activities"
 	"github.com/convrelay/convrelay/internal/conv"
+	"github.com/convrelay/convrelay/internal/postback"
 )
 
 // act is only used for its method values: the worker registers the real struct.
@@ -226,7 +227,7 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 	var prep activities.PrepareResult
 	err := w.dbStep(ctx, attributeSummary(s), &prep, act.Prepare, activities.PrepareInput{
 		AccountID: w.in.AccountID, TxKey: w.in.TxKey, LoadState: !w.stateLoaded, PostbackID: s.PostbackID,
-		Postback: s.Postback, ReceivedAt: s.ReceivedAt,
+		Postback: s.Postback, ReceivedAt: s.ReceivedAt, Integration: s.Integration,
 	})
 	if err != nil {
 		w.giveUp(ctx, s.PostbackID, "prepare", err)
@@ -245,26 +246,32 @@ func (w *conversion) handlePostback(ctx workflow.Context, s PostbackSignal) {
 		w.state, w.stateLoaded = *prep.State, true
 	}
 	prev := w.state
-	decision := Decide(prev, Incoming{
+	in := Incoming{
 		Status:        facts.Status,
 		Value:         facts.Value,
 		DefaultPayout: prep.Attribution.DefaultPayout,
-	})
+		Mode:          w.duplicateMode(ctx, prev, prep.DuplicateMode),
+		Currency:      facts.Currency,
+	}
+	if facts.EventSource != postback.EventSourceAutomatic {
+		in.EventName = facts.EventName
+	}
+	decision := Decide(prev, in)
 	var res conv.RecordResult
 	recordSummary := fmt.Sprintf("record postback %d: %s -> %s %s", s.PostbackID, orNone(decision.From), decision.To, decision.Value)
 	if !decision.Apply {
 		recordSummary = fmt.Sprintf("record postback %d as duplicate", s.PostbackID)
 	}
-	in := activities.RecordInput{
+	rec := activities.RecordInput{
 		PostbackID: s.PostbackID, AccountID: w.in.AccountID, TxKey: w.in.TxKey, Integration: s.Integration,
 		ReceivedAt: s.ReceivedAt, Attribution: prep.Attribution, Decision: decision, Prev: prev,
 	}
 	if byRef {
-		in.Facts = facts
+		rec.Facts = facts
 	} else {
-		in.Postback = s.Postback
+		rec.Postback = s.Postback
 	}
-	if err := w.dbStep(ctx, recordSummary, &res, act.Record, in); err != nil {
+	if err := w.dbStep(ctx, recordSummary, &res, act.Record, rec); err != nil {
 		w.giveUp(ctx, s.PostbackID, "record", err)
 		return
 	}

@@ -11,6 +11,13 @@ type Incoming struct {
 	Status        conv.Status
 	Value         *decimal.Decimal // as sent; nil when absent
 	DefaultPayout *decimal.Decimal // the attributed campaign's, used when no value is sent
+	// Mode decides a repeated approval of an approved transaction ("" is
+	// ignore, the rule as it always was); see repeatApproval.
+	Mode conv.DuplicateMode
+	// Currency and EventName are what the postback sent ("" when absent or,
+	// for the event, inferred from the value): mode edit compares them.
+	Currency  string
+	EventName string
 }
 
 // Decide applies the transaction state machine to one postback:
@@ -22,9 +29,15 @@ type Incoming struct {
 // A pending never downgrades an approved or rejected transaction (it arrived late),
 // and the same status with the same value again is a duplicate. Pending records the
 // 0.01 placeholder revenue; approval takes the sent value, else the value already
-// approved, else the campaign's default payout, else zero.
+// approved, else the campaign's default payout, else zero. An approval of an
+// approved transaction is decided by the duplicate mode (repeatApproval).
 func Decide(cur conv.State, in Incoming) conv.Decision {
 	d := conv.Decision{From: cur.Status, To: in.Status}
+	if isApproval(in.Status) && cur.Status == conv.StatusApproved {
+		if rd, decided := repeatApproval(cur, in); decided {
+			return rd
+		}
+	}
 	switch in.Status {
 	case conv.StatusPending:
 		d.Value = conv.PendingValue
@@ -66,4 +79,9 @@ func approvedValue(cur conv.State, in Incoming) decimal.Decimal {
 	default:
 		return decimal.Zero
 	}
+}
+
+// isApproval: every status but pending and rejected approves (seed 004).
+func isApproval(s conv.Status) bool {
+	return s != conv.StatusPending && s != conv.StatusRejected
 }

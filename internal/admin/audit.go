@@ -15,6 +15,7 @@ const (
 	AuditIntegrationCreate = "integration.create"
 	AuditIntegrationDelete = "integration.delete"
 	AuditIntegrationRules  = "integration.status_rules"
+	AuditIntegrationDups   = "integration.duplicate_mode"
 	AuditTagSettings       = "tag_settings.update"
 	AuditTokenAdd          = "integration_token.add"
 	AuditTokenRevoke       = "integration_token.revoke"

@@ -26,6 +26,8 @@ type CampaignRequest struct {
 	Payout              *destinations.PayoutRule `json:"payout"`
 	Caps                []store.Cap              `json:"caps"`
 	CapAction           string                   `json:"cap_action"`
+	// DuplicateMode overrides the integrations' ("" leaves it to them).
+	DuplicateMode string `json:"duplicate_mode"`
 }
 
 // SaveCampaign creates a campaign (id 0) or replaces campaign id.
@@ -106,9 +108,15 @@ func validCampaign(account string, req CampaignRequest) (store.Campaign, error) 
 	if msg := validCaps(req.Caps, req.CapAction); msg != "" {
 		return store.Campaign{}, Invalid("caps", msg)
 	}
+	if req.DuplicateMode != "" {
+		if err := validDuplicateMode(req.DuplicateMode); err != nil {
+			return store.Campaign{}, err
+		}
+	}
 	return store.Campaign{AccountID: account, Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
 		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays,
-		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction}, nil
+		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction,
+		DuplicateMode: req.DuplicateMode}, nil
 }
 
 // validCaps checks a campaign's caps: at most one per event name, each with a

@@ -22,6 +22,8 @@ type IntegrationRequest struct {
 	AllowedCIDRs []string          `json:"allowed_cidrs"`
 	FieldMap     map[string]string `json:"field_map"`
 	StatusRules
+	// DuplicateMode decides a repeated approval ("": ignore).
+	DuplicateMode string `json:"duplicate_mode"`
 }
 
 // StatusRules is how an integration reads status words beyond its preset
@@ -89,9 +91,12 @@ func (s *Service) CreateIntegration(ctx context.Context, account string, req Int
 	if err := req.StatusRules.valid(); err != nil {
 		return in, "", err
 	}
+	if err := validDuplicateMode(req.DuplicateMode); err != nil {
+		return in, "", err
+	}
 	in = store.Integration{AccountID: account, Slug: req.Slug, Open: req.Open,
 		Preset: req.Preset, AllowedCIDRs: req.AllowedCIDRs, FieldMap: req.FieldMap,
-		StatusMap: req.StatusMap, UnknownStatus: req.UnknownStatus}
+		StatusMap: req.StatusMap, UnknownStatus: req.UnknownStatus, DuplicateMode: req.DuplicateMode}
 	if req.Token != "" {
 		in.Tokens = []store.IntegrationToken{{Secret: req.Token}}
 	}

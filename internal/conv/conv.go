@@ -42,6 +42,10 @@ type State struct {
 	Currency     string          `json:"currency,omitempty"`
 	EventName    string          `json:"event_name,omitempty"`
 	ClickID      string          `json:"click_id,omitempty"`
+	// Rebill numbers the conversion within its transaction: 0 for the
+	// transaction's own, n for the n-th new conversion of duplicate mode new.
+	// The state is the transaction's latest conversion.
+	Rebill int `json:"rebill,omitempty"`
 }
 
 // Transition is one entry of a transaction's history.
@@ -66,6 +70,8 @@ type Attribution struct {
 	ExternalID      string           `json:"external_id,omitempty"`
 	DefaultPayout   *decimal.Decimal `json:"default_payout,omitempty"`
 	AccountCurrency string           `json:"account_currency"`
+	// DuplicateMode is the attributed campaign's ("" leaves it to the integration).
+	DuplicateMode string `json:"duplicate_mode,omitempty"`
 }
 
 // Decision is what the state machine makes of one postback.
@@ -75,6 +81,9 @@ type Decision struct {
 	To    Status          `json:"to"`
 	Value decimal.Decimal `json:"value"`
 	Note  string          `json:"note,omitempty"`
+	// NewConversion: the postback is a new conversion of the transaction
+	// (duplicate mode new), recorded beside the ones it has; From is then none.
+	NewConversion bool `json:"new_conversion,omitempty"`
 }
 
 // DeliveryRef names one delivery the workflow must run.

@@ -59,6 +59,11 @@ type Decision struct {
 	Canonical  json.RawMessage
 	TxKey      string
 	WorkflowID string
+	// DuplicateMode (and where it comes from: campaign, integration or
+	// default) is set by DryRun only: what a repeated approval of this
+	// transaction would mean.
+	DuplicateMode       conv.DuplicateMode
+	DuplicateModeSource string
 }
 
 // Decide runs the steps every door shares once the contract is known: parse,

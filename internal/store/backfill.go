@@ -174,6 +174,8 @@ const backfillInsert = `INSERT INTO deliveries (account_id, conversion_id, desti
 type backfillCandidate struct {
 	id, campaignID                                        int64
 	txKey, transactionID, integration, eventName, clickID string
+	convKey                                               string // conv.ConversionKey: its deliveries' idempotency keys
+	rebill                                                int
 	currency                                              string
 	value                                                 decimal.Decimal
 	clickTooOld, suppressed                               bool
@@ -192,7 +194,7 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 					WHERE e.conversion_id = c.id AND l.outcome = 'suppressed'),
 			coalesce((SELECT string_agg(DISTINCT x.status, ',') FROM deliveries x
 				WHERE x.conversion_id = c.id AND x.destination_id = $7), ''),
-			coalesce(c.campaign_id, 0)
+			coalesce(c.campaign_id, 0), c.rebill
 		FROM conversions c
 		LEFT JOIN clicks k ON c.attributed AND k.account_id = c.account_id AND k.id = c.click_id
 		WHERE `+backfillWhere+`
@@ -205,10 +207,11 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 	for rows.Next() {
 		var c backfillCandidate
 		if err := rows.Scan(&c.id, &c.txKey, &c.transactionID, &c.integration, &c.eventName, &c.clickID, &c.currency, &c.value,
-			&c.clickTooOld, &c.suppressed, &c.had, &c.campaignID); err != nil {
+			&c.clickTooOld, &c.suppressed, &c.had, &c.campaignID, &c.rebill); err != nil {
 			rows.Close()
 			return 0, after, fmt.Errorf("scan conversion: %w", err)
 		}
+		c.convKey = conv.ConversionKey(c.txKey, c.rebill)
 		cands = append(cands, c)
 	}
 	rows.Close()
@@ -242,7 +245,7 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 				return 0, after, err
 			}
 			if over == "" {
-				b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
+				b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.convKey, p.DestinationID, kind), c.value, OriginBackfill)
 				queued = append(queued, c)
 				continue
 			}
@@ -252,13 +255,13 @@ func backfillBatch(ctx context.Context, tx pgx.Tx, p BackfillParams, campaign *i
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO deliveries (account_id, conversion_id, destination_id, kind, event_key, status, value, origin,
 					last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING`,
-				p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), status, c.value,
+				p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.convKey, p.DestinationID, kind), status, c.value,
 				OriginBackfill, over); err != nil {
 				return 0, after, fmt.Errorf("record capped delivery of conversion %d: %w", c.id, err)
 			}
 			res.Capped++
 		default:
-			b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.txKey, p.DestinationID, kind), c.value, OriginBackfill)
+			b.Queue(backfillInsert, p.AccountID, c.id, p.DestinationID, kind, EventKey(p.AccountID, c.convKey, p.DestinationID, kind), c.value, OriginBackfill)
 			queued = append(queued, c)
 		}
 	}

@@ -28,10 +28,13 @@ type Campaign struct {
 	Payout destinations.PayoutRule `json:"payout"`
 	// Caps bound what the traffic source is sent; CapAction says what
 	// happens past one (hold or reject).
-	Caps      []Cap     `json:"caps"`
-	CapAction string    `json:"cap_action"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Caps      []Cap  `json:"caps"`
+	CapAction string `json:"cap_action"`
+	// DuplicateMode overrides its integrations' duplicate mode for the
+	// conversions attributed to it ("": the integration's).
+	DuplicateMode string    `json:"duplicate_mode"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Cap is one limit on the traffic-source postbacks of a campaign: for one
@@ -53,7 +56,7 @@ const (
 
 const campaignColumns = `id, account_id, name, offer_url, default_payout, traffic_source, traffic_source_postback,
 	attribution_window_days, traffic_source_fire_on, payout_rule, payout_amount, payout_currency, caps, cap_action,
-	created_at, updated_at`
+	duplicate_mode, created_at, updated_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
@@ -61,7 +64,7 @@ func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var amount *decimal.Decimal
 	err := row.Scan(&c.ID, &c.AccountID, &c.Name, &c.OfferURL, &c.DefaultPayout, &c.TrafficSource, &c.TrafficSourcePostback,
 		&c.AttributionWindowDays, &fireOn, &c.Payout.Rule, &amount, &c.Payout.Currency, &c.Caps, &c.CapAction,
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.DuplicateMode, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
 	}
@@ -110,10 +113,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 		var err error
 		out, err = scanCampaign(tx.QueryRow(ctx, `INSERT INTO campaigns (account_id, name, offer_url, default_payout, traffic_source,
 				traffic_source_postback, attribution_window_days, traffic_source_fire_on, payout_rule, payout_amount, payout_currency,
-				caps, cap_action)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+campaignColumns,
+				caps, cap_action, duplicate_mode)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+campaignColumns,
 			c.AccountID, c.Name, c.OfferURL, c.DefaultPayout, c.TrafficSource, c.TrafficSourcePostback, c.AttributionWindowDays,
-			c.TrafficSourceFireOn.String(), c.Payout.Rule, c.payoutAmount(), c.Payout.Currency, c.Caps, c.CapAction))
+			c.TrafficSourceFireOn.String(), c.Payout.Rule, c.payoutAmount(), c.Payout.Currency, c.Caps, c.CapAction, c.DuplicateMode))
 		if err != nil {
 			return err
 		}
@@ -133,10 +136,11 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error
 		var err error
 		out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE campaigns SET name = $3, offer_url = $4, default_payout = $5,
 				traffic_source = $6, traffic_source_postback = $7, attribution_window_days = $8, traffic_source_fire_on = $9,
-				payout_rule = $10, payout_amount = $11, payout_currency = $12, caps = $13, cap_action = $14, updated_at = now()
+				payout_rule = $10, payout_amount = $11, payout_currency = $12, caps = $13, cap_action = $14, duplicate_mode = $15,
+				updated_at = now()
 			WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING `+campaignColumns,
 			c.AccountID, c.ID, c.Name, c.OfferURL, c.DefaultPayout, c.TrafficSource, c.TrafficSourcePostback, c.AttributionWindowDays,
-			c.TrafficSourceFireOn.String(), c.Payout.Rule, c.payoutAmount(), c.Payout.Currency, c.Caps, c.CapAction))
+			c.TrafficSourceFireOn.String(), c.Payout.Rule, c.payoutAmount(), c.Payout.Currency, c.Caps, c.CapAction, c.DuplicateMode))
 		if err != nil {
 			return notFound(err)
 		}

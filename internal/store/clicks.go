@@ -53,6 +53,7 @@ type Click struct {
 	TrafficSource         string
 	DefaultPayout         *decimal.Decimal
 	AttributionWindowDays int
+	DuplicateMode         string // "" when the campaign leaves it to the integration
 }
 
 // clickColumns are a Click's columns, mapped by name: the click and, for
@@ -61,7 +62,8 @@ const clickColumns = `k.id, k.account_id, k.campaign_id, k.visitor_id, k.page_id
 	k.gclid, k.gbraid, k.wbraid, k.ttclid, k.fbp, k.fbc, k.ip, k.user_agent, k.referrer, k.subs, k.created_at,
 	coalesce(c.traffic_source, '') AS traffic_source, c.default_payout,
 	coalesce(c.attribution_window_days, 30) AS attribution_window_days,
-	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id, k.cost`
+	k.country, k.device_type, k.os, k.browser, k.ttp, k.ga_client_id, k.cost,
+	coalesce(c.duplicate_mode, '') AS duplicate_mode`
 
 const clickFrom = ` FROM clicks k LEFT JOIN campaigns c ON c.id = k.campaign_id `
 

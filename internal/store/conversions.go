@@ -32,9 +32,10 @@ type querier interface {
 func loadState(ctx context.Context, q querier, accountID, txKey string) (conv.State, error) {
 	var st conv.State
 	var status string
-	err := q.QueryRow(ctx, `SELECT id, status, value, currency, event_name, click_id FROM conversions
-		WHERE account_id = $1 AND tx_key = $2`, accountID, txKey).
-		Scan(&st.ConversionID, &status, &st.Value, &st.Currency, &st.EventName, &st.ClickID)
+	// The transaction's latest conversion: its own, or its last rebill (mode new).
+	err := q.QueryRow(ctx, `SELECT id, status, value, currency, event_name, click_id, rebill FROM conversions
+		WHERE account_id = $1 AND tx_key = $2 ORDER BY rebill DESC LIMIT 1`, accountID, txKey).
+		Scan(&st.ConversionID, &status, &st.Value, &st.Currency, &st.EventName, &st.ClickID, &st.Rebill)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return conv.State{}, nil
 	}
@@ -59,9 +60,13 @@ type RecordParams struct {
 	Attribution      conv.Attribution
 	Decision         conv.Decision
 	DisablePostbacks bool
+	// Rebill is the conversion of the transaction the decision applies to:
+	// 0 its own, n its n-th new conversion (duplicate mode new).
+	Rebill int
 }
 
-// EventKey is the stable idempotency key of one (transaction, destination, event):
+// EventKey is the stable idempotency key of one (conversion, destination, event):
+// txKey is the conversion's key (conv.ConversionKey: the transaction key for its own);
 // it becomes Meta/TikTok event_id, Google order_id and the webhook id.
 func EventKey(accountID, txKey string, destinationID int64, kind string) string {
 	sum := sha256.Sum256([]byte(accountID + "\x00" + txKey + "\x00" + strconv.FormatInt(destinationID, 10) + "\x00" + kind))
@@ -156,16 +161,18 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 	if len(postback) == 0 {
 		postback = json.RawMessage(`{}`)
 	}
-	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID}
+	st := conv.State{Status: p.Decision.To, Value: p.Decision.Value, Currency: p.Currency, EventName: p.EventName, ClickID: a.ClickID,
+		Rebill: p.Rebill}
 	// Attribution found once is kept: a later postback without a click id must not erase it.
 	err := tx.QueryRow(ctx, `INSERT INTO conversions (account_id, tx_key, transaction_id, integration, status, value, currency,
 			event_name, click_id, campaign_id, traffic_source, attributed, unattributed_reason, postback, converted_at, deleted_at, country,
-			consent_ad_user_data, consent_ad_personalization)
+			consent_ad_user_data, consent_ad_personalization, rebill)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $5 = 'rejected' THEN now() END,
 			CASE WHEN $14::jsonb #>> '{traits,country}' ~ '^[A-Za-z]{2}$' THEN upper($14::jsonb #>> '{traits,country}') ELSE '' END,
 			CASE WHEN $14::jsonb #>> '{consent,ad_user_data}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_user_data}' ELSE '' END,
-			CASE WHEN $14::jsonb #>> '{consent,ad_personalization}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_personalization}' ELSE '' END)
-		ON CONFLICT (account_id, tx_key) DO UPDATE SET
+			CASE WHEN $14::jsonb #>> '{consent,ad_personalization}' IN ('granted', 'denied') THEN $14::jsonb #>> '{consent,ad_personalization}' ELSE '' END,
+			$16)
+		ON CONFLICT (account_id, tx_key, rebill) DO UPDATE SET
 			status = EXCLUDED.status, value = EXCLUDED.value, currency = EXCLUDED.currency, event_name = EXCLUDED.event_name,
 			click_id = CASE WHEN conversions.attributed THEN conversions.click_id ELSE EXCLUDED.click_id END,
 			campaign_id = CASE WHEN conversions.attributed THEN conversions.campaign_id ELSE EXCLUDED.campaign_id END,
@@ -182,7 +189,7 @@ func upsertConversion(ctx context.Context, tx pgx.Tx, p RecordParams) (conv.Stat
 			deleted_at = CASE WHEN EXCLUDED.status = 'rejected' THEN now() ELSE NULL END
 		RETURNING id, click_id`,
 		p.AccountID, p.TxKey, p.TransactionID, p.Integration, string(p.Decision.To), p.Decision.Value, p.Currency,
-		p.EventName, a.ClickID, campaign, a.TrafficSource, a.Attributed, a.Reason, postback, p.ConvertedAt).
+		p.EventName, a.ClickID, campaign, a.TrafficSource, a.Attributed, a.Reason, postback, p.ConvertedAt, p.Rebill).
 		Scan(&st.ConversionID, &st.ClickID)
 	if err != nil {
 		return conv.State{}, fmt.Errorf("upsert conversion %s: %w", p.TxKey, err)
@@ -317,9 +324,10 @@ func createDeliveries(ctx context.Context, tx pgx.Tx, p RecordParams, conversion
 			kind := destinations.KindFor(destinations.Type(d.typ), e)
 			// The first delivery of a kind keeps the key it always had (existing
 			// conversions, Google's order id); each later revision gets its own.
-			key := EventKey(p.AccountID, p.TxKey, d.id, kind)
+			convKey := conv.ConversionKey(p.TxKey, p.Rebill)
+			key := EventKey(p.AccountID, convKey, d.id, kind)
 			if h.keys[key] {
-				key = EventKey(p.AccountID, p.TxKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
+				key = EventKey(p.AccountID, convKey, d.id, kind+"#"+strconv.Itoa(h.count+1))
 			}
 			pl := plan{destID: d.id, typ: d.typ, name: d.name, kind: kind, key: key, status: status}
 			switch {
@@ -479,6 +487,7 @@ type Conversion struct {
 	ID            int64
 	TransactionID string
 	TxKey         string
+	Rebill        int // 0: the transaction's own conversion; n: its n-th new one (duplicate mode new)
 	Integration   string
 	Status        string
 	Value         decimal.Decimal
@@ -541,7 +550,7 @@ const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.st
 	coalesce(k.fbclid, '') AS fbclid, coalesce(k.gclid, '') AS gclid, coalesce(k.gbraid, '') AS gbraid,
 	coalesce(k.wbraid, '') AS wbraid, coalesce(k.ttclid, '') AS ttclid, coalesce(k.ttp, '') AS ttp,
 	coalesce(k.ga_client_id, '') AS ga_client_id, coalesce(k.fbc, '') AS fbc, coalesce(k.fbp, '') AS fbp,
-	coalesce(k.ip, '') AS ip, coalesce(k.user_agent, '') AS user_agent, coalesce(k.referrer, '') AS referrer`
+	coalesce(k.ip, '') AS ip, coalesce(k.user_agent, '') AS user_agent, coalesce(k.referrer, '') AS referrer, v.rebill`
 
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `

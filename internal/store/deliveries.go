@@ -97,6 +97,7 @@ type DeliveryJob struct {
 	Value       *decimal.Decimal
 	AccountID   string
 	TxKey       string
+	Rebill      int // the conversion within its transaction (conv.ConversionKey)
 	Destination Destination
 	Conversion  JobConversion
 	// EEAWithoutConsent is the account's eea_without_consent: send, denied or skip.
@@ -132,6 +133,7 @@ type deliveryJobRow struct {
 	JobValue          *decimal.Decimal
 	AccountID         string
 	TxKey             string
+	Rebill            int
 	AttributedClick   string
 	EEAWithoutConsent string
 	DestAccountID     string
@@ -148,7 +150,7 @@ type deliveryJobRow struct {
 // two queries (deliveries run once per destination per conversion: the hot path).
 func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (DeliveryJob, error) {
 	r, err := collectOneRow[deliveryJobRow](s.Pool.Query(ctx, `SELECT `+deliveryColumns+`,
-			x.value AS job_value, c.account_id, c.tx_key, c.status AS conversion_status, c.value, c.currency, c.event_name,
+			x.value AS job_value, c.account_id, c.tx_key, c.rebill, c.status AS conversion_status, c.value, c.currency, c.event_name,
 			c.converted_at, c.postback, c.account_currency, c.rate,
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END AS attributed_click,
 			c.country, c.consent_ad_user_data, c.consent_ad_personalization,
@@ -160,7 +162,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 	if err != nil {
 		return DeliveryJob{}, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
-	j := DeliveryJob{Delivery: r.Delivery, Value: r.JobValue, AccountID: r.AccountID, TxKey: r.TxKey,
+	j := DeliveryJob{Delivery: r.Delivery, Value: r.JobValue, AccountID: r.AccountID, TxKey: r.TxKey, Rebill: r.Rebill,
 		Conversion: r.JobConversion, EEAWithoutConsent: r.EEAWithoutConsent}
 	dest := Destination{ID: r.DestinationID, AccountID: r.DestAccountID, Type: r.DestinationType, Name: r.DestinationName,
 		Endpoint: r.DestEndpoint, CampaignID: r.DestCampaignID, Enabled: r.DestEnabled, CreatedAt: r.DestCreatedAt,

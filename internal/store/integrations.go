@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/convrelay/convrelay/internal/conv"
 )
 
 // Integration is one network's endpoint into an account.
@@ -26,7 +28,9 @@ type Integration struct {
 	// the preset (postback.Integration).
 	StatusMap     map[string]string `json:"status_map"`
 	UnknownStatus string            `json:"unknown_status"`
-	CreatedAt     time.Time         `json:"created_at"`
+	// DuplicateMode decides a repeated approval (conv.DuplicateMode).
+	DuplicateMode string    `json:"duplicate_mode"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // IntegrationToken is one secret a network sends with its postbacks.
@@ -42,7 +46,7 @@ const tokenPurpose = "integration_token"
 // NewIntegrationToken returns a random token (about 230 bits).
 func NewIntegrationToken() string { return "it_" + RandomID(40) }
 
-const integrationColumns = `i.id, i.account_id, i.slug, i.preset, i.open, i.allowed_cidrs, i.field_map, i.status_map, i.unknown_status, i.created_at,
+const integrationColumns = `i.id, i.account_id, i.slug, i.preset, i.open, i.allowed_cidrs, i.field_map, i.status_map, i.unknown_status, i.duplicate_mode, i.created_at,
 	ARRAY(SELECT t.id FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
 	ARRAY(SELECT t.secret FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id),
 	ARRAY(SELECT t.created_at FROM integration_tokens t WHERE t.integration_id = i.id AND t.revoked_at IS NULL ORDER BY t.id)`
@@ -53,7 +57,7 @@ func (s *Store) scanIntegration(row pgx.Row) (Integration, error) {
 	var sealed []string
 	var created []time.Time
 	if err := row.Scan(&in.ID, &in.AccountID, &in.Slug, &in.Preset, &in.Open, &in.AllowedCIDRs, &in.FieldMap, &in.StatusMap,
-		&in.UnknownStatus, &in.CreatedAt, &ids, &sealed, &created); err != nil {
+		&in.UnknownStatus, &in.DuplicateMode, &in.CreatedAt, &ids, &sealed, &created); err != nil {
 		return in, err
 	}
 	if in.FieldMap == nil {
@@ -91,6 +95,9 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integrat
 	if in.UnknownStatus == "" {
 		in.UnknownStatus = "approve"
 	}
+	if in.DuplicateMode == "" {
+		in.DuplicateMode = string(conv.DuplicateIgnore)
+	}
 	token := NewIntegrationToken()
 	if len(in.Tokens) > 0 && in.Tokens[0].Secret != "" {
 		token = in.Tokens[0].Secret
@@ -102,13 +109,15 @@ func (s *Store) CreateIntegration(ctx context.Context, in Integration) (Integrat
 	var out Integration
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, open, allowed_cidrs, field_map, status_map, unknown_status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		err := tx.QueryRow(ctx, `INSERT INTO integrations (account_id, slug, preset, open, allowed_cidrs, field_map, status_map, unknown_status,
+				duplicate_mode)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (account_id, slug) DO UPDATE SET preset = EXCLUDED.preset, open = EXCLUDED.open,
 				allowed_cidrs = EXCLUDED.allowed_cidrs, field_map = EXCLUDED.field_map, status_map = EXCLUDED.status_map,
-				unknown_status = EXCLUDED.unknown_status, deleted_at = NULL, created_at = now()
+				unknown_status = EXCLUDED.unknown_status, duplicate_mode = EXCLUDED.duplicate_mode, deleted_at = NULL, created_at = now()
 				WHERE integrations.deleted_at IS NOT NULL
-			RETURNING id`, in.AccountID, in.Slug, in.Preset, in.Open, in.AllowedCIDRs, in.FieldMap, in.StatusMap, in.UnknownStatus).Scan(&id)
+			RETURNING id`, in.AccountID, in.Slug, in.Preset, in.Open, in.AllowedCIDRs, in.FieldMap, in.StatusMap, in.UnknownStatus,
+			in.DuplicateMode).Scan(&id)
 		if err != nil {
 			if notFound(err) == ErrNotFound { // the conflict clause did not update: slug is live
 				return fmt.Errorf("create integration %q: %w", in.Slug, ErrConflict)
@@ -180,6 +189,20 @@ func (s *Store) SetIntegrationStatusRules(ctx context.Context, accountID, slug s
 	}
 	if tag.RowsAffected() == 0 {
 		return Integration{}, fmt.Errorf("set status rules of integration %q: %w", slug, ErrNotFound)
+	}
+	return s.GetIntegration(ctx, accountID, slug)
+}
+
+// SetIntegrationDuplicateMode sets a live integration's duplicate mode
+// (validated by the caller) and returns it.
+func (s *Store) SetIntegrationDuplicateMode(ctx context.Context, accountID, slug, mode string) (Integration, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE integrations SET duplicate_mode = $3
+		WHERE account_id = $1 AND slug = $2 AND deleted_at IS NULL`, accountID, slug, mode)
+	if err != nil {
+		return Integration{}, fmt.Errorf("set duplicate mode of integration %q: %w", slug, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return Integration{}, fmt.Errorf("set duplicate mode of integration %q: %w", slug, ErrNotFound)
 	}
 	return s.GetIntegration(ctx, accountID, slug)
 }
