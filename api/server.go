@@ -56,6 +56,10 @@ func NewHandler(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, intake: intake.New(d.Store, d.Accounts, d.Logger)}
 	s.intake.DefaultAccount = d.Config.DefaultAccount
+	s.intake.Refused = d.Metrics.Refused
+	if d.Config.RefusedLogPerMinute > 0 {
+		s.intake.RefusedPerMinute = d.Config.RefusedLogPerMinute
+	}
 	s.admin = &admin.Service{Store: d.Store, Temporal: d.Temporal, Config: d.Config, Accounts: d.Accounts,
 		Sender: d.Sender, Logger: d.Logger, Poke: func() {
 			if d.Dispatcher != nil {
