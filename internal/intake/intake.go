@@ -46,7 +46,7 @@ type Pipeline struct {
 	RefusedPerMinute int
 	Refused          *prometheus.CounterVec
 
-	refused  refusedSampler
+	refused refusedSampler
 
 	idMu     sync.Mutex
 	idSecret []byte

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"sync"
 	"time"
-
 )
 
 // Refused requests are counted and sampled, not stored in full: anyone who
