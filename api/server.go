@@ -43,6 +43,7 @@ type server struct {
 	admin  *admin.Service
 	limits *intakeLimiter
 	tag    *tagLimits
+	clicks *clickLimits
 }
 
 // NewHandler builds the HTTP handler.
@@ -89,6 +90,7 @@ func NewHandler(d Deps) http.Handler {
 		r.Handle(m, "/pb", limit, takeToken, s.collectGlobalPB)
 		r.Handle(m, "/pb/", limit, takeToken, s.collectGlobalPB)
 	}
+	s.clicks = s.newClickLimits()
 	r.GET("/c/:campaign", s.clickRedirect)
 
 	// The first-party tag (tag.go): public, bounded by origins and limits.
