@@ -103,7 +103,7 @@ func NewHandler(d Deps) http.Handler {
 
 	(&console.Console{Store: d.Store, Admin: s.admin, Intake: s.intake, Config: d.Config, Logger: d.Logger}).Mount(r)
 
-	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate, s.authorize)
+	v1 := r.Group("/v1/accounts/:account", boundAdminBody, s.accessLog, s.authenticate, s.authorize)
 	v1.GET("/presets", s.listPresets)
 	v1.GET("/integrations", s.listIntegrations)
 	v1.POST("/integrations", s.createIntegration)
