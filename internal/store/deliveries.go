@@ -119,7 +119,10 @@ type DeliveryJob struct {
 	AccountID   string
 	TxKey       string
 	Destination Destination
-	Conversion  struct {
+	// DestinationDeleted: the destination was deleted after the delivery was
+	// made (Destination.Enabled says whether it is switched off).
+	DestinationDeleted bool
+	Conversion         struct {
 		Status      string
 		Value       decimal.Decimal
 		Currency    string
@@ -156,7 +159,8 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 			CASE WHEN c.attributed THEN c.click_id ELSE '' END,
 			c.country, c.consent_ad_user_data, c.consent_ad_personalization,
 			(SELECT a.eea_without_consent FROM accounts a WHERE a.id = c.account_id),
-			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at`+
+			d.id, d.account_id, d.type, d.name, d.endpoint, d.config, d.fire_on, d.campaign_id, d.enabled, d.created_at, d.updated_at,
+			d.deleted_at IS NOT NULL`+
 		deliveryJoins+`WHERE x.id = $1`, deliveryID).Scan(
 		&d.ID, &d.ConversionID, &d.DestinationID, &d.DestinationType, &d.DestinationName, &d.TransactionID,
 		&d.WorkflowID, &d.Kind, &d.EventID, &d.Status, &d.Attempts, &d.LastCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
@@ -164,7 +168,7 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 		&j.Conversion.ConvertedAt, &j.Conversion.Postback, &j.Conversion.AccountCurrency, &j.Conversion.Rate, &clickID,
 		&j.Conversion.Country, &j.Conversion.ConsentAdUserData, &j.Conversion.ConsentAdPersonalization, &j.EEAWithoutConsent,
 		&dest.ID, &dest.AccountID, &dest.Type, &dest.Name, &dest.Endpoint, &dest.Config, &fireOn, &dest.CampaignID, &dest.Enabled,
-		&dest.CreatedAt, &dest.UpdatedAt)
+		&dest.CreatedAt, &dest.UpdatedAt, &j.DestinationDeleted)
 	if err != nil {
 		return j, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
