@@ -13,6 +13,8 @@ import (
 type apiUser struct {
 	store.User
 	InviteLink string `json:"invite_link,omitempty"`
+	// InviteMailed: the link was also mailed (CONVRELAY_SMTP_* set).
+	InviteMailed bool `json:"invite_mailed,omitempty"`
 }
 
 // listUsers is GET /v1/accounts/{account}/users.
@@ -37,7 +39,8 @@ func (s *server) inviteUser(c *gin.Context) {
 		s.answer(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, apiUser{User: inv.User, InviteLink: admin.InviteLink(s.Config.PublicURL, inv.Token)})
+	c.JSON(http.StatusCreated, apiUser{User: inv.User, InviteLink: admin.InviteLink(s.Config.PublicURL, inv.Token),
+		InviteMailed: inv.Mailed})
 }
 
 // revokeUser is DELETE /v1/accounts/{account}/users/{id}: their sessions and keys end at once.

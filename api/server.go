@@ -62,7 +62,7 @@ func NewHandler(d Deps) http.Handler {
 		s.intake.RefusedPerMinute = d.Config.RefusedLogPerMinute
 	}
 	s.admin = &admin.Service{Store: d.Store, Temporal: d.Temporal, Config: d.Config, Accounts: d.Accounts,
-		Sender: d.Sender, Logger: d.Logger, Poke: func() {
+		Sender: d.Sender, Importer: s.intake, Logger: d.Logger, Poke: func() {
 			if d.Dispatcher != nil {
 				d.Dispatcher.Poke()
 			}

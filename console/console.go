@@ -56,7 +56,8 @@ var (
 
 // consolePages lists the page templates; each is parsed with the layout.
 var consolePages = []string{"login", "home", "integrations", "postbacks", "postback", "conversions", "conversion",
-	"deliveries", "campaigns", "destinations", "reports", "users", "audit", "invite", "keys"}
+	"deliveries", "campaigns", "destinations", "reports", "users", "audit", "invite", "keys",
+	"login_code", "security", "settings", "import", "erasure"}
 
 func loadConsoleTemplates() (map[string]*template.Template, error) {
 	consoleTemplatesOnce.Do(func() {
@@ -106,6 +107,7 @@ func (s *Console) Mount(r *gin.Engine) {
 	s.signIn = newSignInLimits()
 	r.GET(consoleBase+"/login", s.consoleLoginPage)
 	r.POST(consoleBase+"/login", s.signInGate, s.consoleLogin)
+	r.POST(consoleBase+"/login/code", s.signInGate, s.consoleLoginCode)
 	r.GET(consoleBase+"/invite/:token", s.consoleInvitePage)
 	r.POST(consoleBase+"/invite/:token", s.signInGate, s.consoleAcceptInvite)
 	g := r.Group(consoleBase, s.consoleAuth)
@@ -140,6 +142,7 @@ func (s *Console) Mount(r *gin.Engine) {
 	g.POST("/users", s.consoleInviteUser)
 	g.POST("/users/:id/revoke", s.consoleRevokeUser)
 	g.POST("/signout-everywhere", s.consoleSignOutEverywhere)
+	s.mountAccountPages(r, g)
 }
 
 // sessionKey is the installation secret that keys the console's CSRF tokens

@@ -41,6 +41,17 @@ var pageActions = map[string]admin.Action{
 	"POST /console/keys":                                 admin.ActManageKeys,
 	"POST /console/keys/:id/revoke":                      admin.ActManageKeys,
 	"POST /console/signout-everywhere":                   "",
+	"GET /console/security":                              "", // a person's own second factor: admin checks it is a person
+	"POST /console/security/totp":                        "",
+	"POST /console/security/totp/confirm":                "",
+	"POST /console/security/totp/disable":                "",
+	"POST /console/users/:id/totp/disable":               admin.ActManageUsers,
+	"GET /console/settings":                              admin.ActReadSetup,
+	"POST /console/settings":                             admin.ActChangeSetup,
+	"GET /console/import":                                admin.ActImport,
+	"POST /console/import":                               admin.ActImport,
+	"GET /console/erasure":                               admin.ActErase,
+	"POST /console/erasure":                              admin.ActErase,
 	"POST /console/logout":                               "",
 }
 

@@ -24,6 +24,10 @@ func (s *Console) startUserSession(c *gin.Context, sessionID string) {
 // signInWithEmail is the sign-in form's email and password.
 func (s *Console) signInWithEmail(c *gin.Context) {
 	p, id, err := s.Admin.SignIn(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
+	if challenge, ok := admin.NeedsSecondFactor(err); ok {
+		s.signInSecondFactor(c, http.StatusOK, challenge, "")
+		return
+	}
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "That email and password do not match."
 		if admin.AsError(err).Kind == admin.KindInternal {
@@ -105,7 +109,7 @@ func (s *Console) consoleInviteUser(c *gin.Context) {
 		s.renderUsers(c, http.StatusBadRequest, gin.H{"Error": "Not invited: " + s.consoleFailure(err)})
 		return
 	}
-	s.renderUsers(c, http.StatusOK, gin.H{"InviteLink": admin.InviteLink(s.Config.PublicURL, inv.Token), "Invited": inv.User.Email})
+	s.renderUsers(c, http.StatusOK, gin.H{"InviteLink": admin.InviteLink(s.Config.PublicURL, inv.Token), "Invited": inv.User.Email, "Mailed": inv.Mailed})
 }
 
 func (s *Console) consoleRevokeUser(c *gin.Context) {

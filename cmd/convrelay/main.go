@@ -138,6 +138,9 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "user_id=%d\nrole=%s\ninvite_link=%s\nexpires_at=%s\n", inv.User.ID, inv.User.Role,
 			admin.InviteLink(cfg.PublicURL, inv.Token), inv.User.InviteExpiresAt.UTC().Format("2006-01-02T15:04:05Z"))
+		if inv.Mailed { // CONVRELAY_SMTP_* set and the server took the mail
+			fmt.Fprintln(out, "invite_mailed=true")
+		}
 		return nil
 	case "api", "worker", "all":
 	default:

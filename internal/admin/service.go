@@ -22,6 +22,9 @@ type Service struct {
 	Config   config.Config
 	Accounts *accountcache.Reader
 	Sender   *destinations.Sender // sends test events
+	// Importer decides CSV import rows (the intake pipeline); nil: imports
+	// answer unavailable.
+	Importer RowImporter
 	Logger   *slog.Logger
 	// Poke tells the dispatcher a postback waits in the log.
 	Poke func()

@@ -33,10 +33,13 @@ type InviteRequest struct {
 	Campaigns []int64 `json:"campaign_ids"`
 }
 
-// Invitation is an invited user and the one-time token of their link.
+// Invitation is an invited user and the one-time token of their link; Mailed
+// says the link was also mailed to them (CONVRELAY_SMTP_* set and the server
+// took the mail).
 type Invitation struct {
-	User  store.User
-	Token string
+	User   store.User
+	Token  string
+	Mailed bool
 }
 
 // InviteLink is the link an invited person opens to choose a password.
@@ -45,7 +48,8 @@ func InviteLink(publicURL, token string) string {
 }
 
 // InviteUser invites a person (owners only). The link is shown to the owner (the
-// console, the API answer, the CLI): no mail server is needed.
+// console, the API answer, the CLI): no mail server is needed; with one
+// configured (CONVRELAY_SMTP_*) it is mailed too.
 func (s *Service) InviteUser(ctx context.Context, account string, req InviteRequest) (Invitation, error) {
 	if _, err := s.authorize(ctx, account, ActManageUsers); err != nil {
 		return Invitation{}, err
@@ -73,7 +77,7 @@ func (s *Service) InviteUser(ctx context.Context, account string, req InviteRequ
 		return Invitation{}, fromStore("invite user", err)
 	}
 	s.Record(ctx, account, AuditUserInvite, target("user", u.ID), nil, u)
-	return Invitation{User: u, Token: token}, nil
+	return Invitation{User: u, Token: token, Mailed: s.mailInvite(ctx, u, token)}, nil
 }
 
 // ListUsers lists the account's people.
@@ -134,7 +138,9 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (Pri
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("convrelay-not-a-password"), bcrypt.DefaultCost)
 
 // SignIn checks an email and password and starts a session; the answer to a
-// wrong email and a wrong password is the same.
+// wrong email and a wrong password is the same. For a person with a second
+// factor it starts no session: its error is a *SecondFactor (NeedsSecondFactor)
+// whose challenge SignInCode takes with the code.
 func (s *Service) SignIn(ctx context.Context, email, password string) (Principal, string, error) {
 	users, err := s.Store.UsersForSignIn(ctx, strings.TrimSpace(email))
 	if err != nil {
@@ -145,6 +151,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (Principal
 	}
 	for _, u := range users {
 		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash()), []byte(password)) == nil {
+			if u.TwoFactor {
+				return UserPrincipal(u), "", s.challenge(ctx, u)
+			}
 			id, err := s.Store.CreateSession(ctx, u.ID, SessionTTL)
 			if err != nil {
 				return Principal{}, "", fromStore("session", err)

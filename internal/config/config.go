@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"os"
 	"strconv"
@@ -103,6 +104,17 @@ type Config struct {
 	RateLimitClickIPBurst       int     // CONVRELAY_RATE_LIMIT_CLICK_IP_BURST
 	RateLimitClickCampaignRPS   float64 // CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_RPS
 	RateLimitClickCampaignBurst int     // CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_BURST
+	// SMTP mails invitation links when SMTP.Addr is set; unset, the link is
+	// only shown (console, API answer, CLI).
+	SMTP SMTP
+}
+
+// SMTP is the optional mail server for invitations (CONVRELAY_SMTP_*).
+type SMTP struct {
+	Addr     string // CONVRELAY_SMTP_ADDR: host:port (587 with STARTTLS, or 25)
+	From     string // CONVRELAY_SMTP_FROM: the sender address
+	Username string // CONVRELAY_SMTP_USERNAME: PLAIN auth (only over TLS or to localhost)
+	Password string // CONVRELAY_SMTP_PASSWORD
 }
 
 // FromEnv reads the configuration; defaults suit a local installation.
@@ -171,6 +183,8 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.RateLimitClickIPBurst = r.integer("CONVRELAY_RATE_LIMIT_CLICK_IP_BURST", 100)
 	c.RateLimitClickCampaignRPS = r.float("CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_RPS", 500)
 	c.RateLimitClickCampaignBurst = r.integer("CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_BURST", 2000)
+	c.SMTP = SMTP{Addr: r.str("CONVRELAY_SMTP_ADDR", ""), From: r.str("CONVRELAY_SMTP_FROM", ""),
+		Username: r.str("CONVRELAY_SMTP_USERNAME", ""), Password: r.str("CONVRELAY_SMTP_PASSWORD", "")}
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -211,6 +225,14 @@ func (c Config) validate() error {
 	}
 	if c.RetentionBatchSize <= 0 {
 		return errors.New("CONVRELAY_RETENTION_BATCH must be positive")
+	}
+	if c.SMTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
+			return fmt.Errorf("CONVRELAY_SMTP_ADDR %q is not host:port", c.SMTP.Addr)
+		}
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			return errors.New("CONVRELAY_SMTP_FROM must be an address such as convrelay@example.com when CONVRELAY_SMTP_ADDR is set")
+		}
 	}
 	switch c.DevTemporalPersistence {
 	case "postgres", "sqlite":

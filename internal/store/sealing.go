@@ -153,5 +153,6 @@ func (s *Store) SealSecrets(ctx context.Context) (int, error) {
 		}
 		n++
 	}
-	return n, nil
+	m, err := s.resealTOTP(ctx)
+	return n + m, err
 }

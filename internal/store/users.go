@@ -22,17 +22,18 @@ type User struct {
 	InviteExpiresAt *time.Time `json:"invite_expires_at,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	RevokedAt       *time.Time `json:"revoked_at,omitempty"`
+	TwoFactor       bool       `json:"two_factor"` // a TOTP second factor is on
 	passwordHash    string
 }
 
 // PasswordHash is the user's bcrypt hash ("" before the invitation is accepted).
 func (u User) PasswordHash() string { return u.passwordHash }
 
-const userColumns = `id, account_id, email, role, campaign_ids, password_hash, invite_expires_at, created_at, revoked_at`
+const userColumns = `id, account_id, email, role, campaign_ids, password_hash, invite_expires_at, created_at, revoked_at, totp_enabled`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.AccountID, &u.Email, &u.Role, &u.Campaigns, &u.passwordHash, &u.InviteExpiresAt, &u.CreatedAt, &u.RevokedAt)
+	err := row.Scan(&u.ID, &u.AccountID, &u.Email, &u.Role, &u.Campaigns, &u.passwordHash, &u.InviteExpiresAt, &u.CreatedAt, &u.RevokedAt, &u.TwoFactor)
 	u.Invited = u.passwordHash == ""
 	return u, err
 }
