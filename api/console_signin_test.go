@@ -132,6 +132,15 @@ func TestSignInCSRFBodyBoundAndThrottle(t *testing.T) {
 	if code, _, _ := cc.post("/console/login", url.Values{"key": {strings.Repeat("k", 64<<10)}}); code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a 64 KiB sign-in body: %d, want 413", code)
 	}
+	// A wrong key shows the form again with a live token: the next try works.
+	code, page, _ := cc.post("/console/login", url.Values{"key": {"cr_wrong"}})
+	m := csrfField.FindStringSubmatch(page)
+	if code != http.StatusUnauthorized || m == nil {
+		t.Fatalf("a wrong key: %d, form token present %v", code, m != nil)
+	}
+	if code, _, _ := cc.post("/console/login", url.Values{"key": {h.key}, "csrf": {m[1]}}); code != http.StatusSeeOther {
+		t.Fatalf("signing in from the form shown after a wrong key: %d, want 303", code)
+	}
 
 	// Per key prefix: the same key guessed again and again.
 	h2 := newHarness(t)

@@ -247,6 +247,12 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 		c.String(http.StatusInternalServerError, "console unavailable")
 		return
 	}
+	if page == "login" { // signin.go: the form's CSRF token
+		if err := s.withSignInToken(c); err != nil {
+			s.consoleError(c, "sign in", err)
+			return
+		}
+	}
 	data["Page"] = page
 	data["Account"] = consoleAccount(c)
 	data["CSRF"], _ = c.Get("csrf")

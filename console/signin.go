@@ -100,23 +100,29 @@ func (s *Console) consoleLoginPage(c *gin.Context) {
 	s.renderSignIn(c, http.StatusOK, "")
 }
 
-// renderSignIn renders the sign-in page with its CSRF token: a new nonce in a
-// SameSite=Strict cookie, and the form's token an HMAC of it.
+// renderSignIn renders the sign-in page with a message.
 func (s *Console) renderSignIn(c *gin.Context, status int, msg string) {
-	skey, err := s.sessionKey(c.Request.Context())
-	if err != nil {
-		s.consoleError(c, "sign in", err)
-		return
-	}
-	nonce := store.RandomID(32)
-	http.SetCookie(c.Writer, &http.Cookie{Name: signInCookie, Value: nonce, Path: consoleBase, MaxAge: 3600,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteStrictMode})
-	c.Set("csrf", csrfToken(skey, "signin|"+nonce))
 	data := gin.H{"Title": "Sign in"}
 	if msg != "" {
 		data["Error"] = msg
 	}
 	s.renderConsole(c, status, "login", data)
+}
+
+// withSignInToken gives the sign-in page its CSRF token: a new nonce in a
+// SameSite=Strict cookie, and the form's token an HMAC of it. renderConsole
+// calls it for every rendering of the sign-in page (a wrong password or code
+// shows the form again, and it must carry a live token).
+func (s *Console) withSignInToken(c *gin.Context) error {
+	skey, err := s.sessionKey(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	nonce := store.RandomID(32)
+	http.SetCookie(c.Writer, &http.Cookie{Name: signInCookie, Value: nonce, Path: consoleBase, MaxAge: 3600,
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteStrictMode})
+	c.Set("csrf", csrfToken(skey, "signin|"+nonce))
+	return nil
 }
 
 // signInCSRF checks the sign-in form's token against its cookie.
