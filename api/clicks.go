@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
@@ -8,11 +9,15 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"github.com/convrelay/convrelay/internal/admin"
 
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/intake"
 	"github.com/convrelay/convrelay/internal/macro"
+	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/text"
 )
@@ -20,7 +25,7 @@ import (
 const visitorCookie = "cr_vid"
 
 // fillOfferURL replaces {click_id} (or {hit}), {external_id}, {visitor_id} (or
-// {vid}), {campaign_id} and {sub1}..{sub10} in an offer URL through the one macro
+// {vid}), {campaign_id}, {cost} and {sub1}..{sub10} in an offer URL through the one macro
 // engine (internal/macro): a visitor's value can never add a parameter, a path
 // segment or a fragment, nor change the host (campaigns refuse macros in the
 // scheme and host). Unknown macros become empty.
@@ -37,6 +42,11 @@ func fillOfferURL(tmpl string, k store.Click) string {
 			if k.CampaignID != nil {
 				return strconv.FormatInt(*k.CampaignID, 10)
 			}
+		case "cost":
+			if k.Cost != nil {
+				return k.Cost.String()
+			}
+			return ""
 		}
 		return k.Subs[name] // sub1..sub10; nothing else is in Subs
 	})
@@ -91,7 +101,7 @@ func (s *server) clickRedirect(c *gin.Context) {
 		GAClientID: limitLen(firstNonEmpty(destinations.GAClientID(c.Query("ga_client_id")), destinations.GAClientID(c.Query("client_id")), destinations.GAClientID(cookie(c, "_ga"))), 128),
 		FBP:        limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
 		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
-		Subs: subs, CreatedAt: now, Country: clickCountry(c),
+		Subs: subs, CreatedAt: now, Country: clickCountry(c), Cost: clickCost(c.Query("cost")),
 	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
@@ -135,6 +145,7 @@ func (s *server) createClick(c *gin.Context) {
 		Referrer   string            `json:"referrer"`
 		Subs       map[string]string `json:"subs"`
 		Country    string            `json:"country"`
+		Cost       json.RawMessage   `json:"cost"`
 	}
 	if !bindJSON(c, &req) {
 		return
@@ -157,6 +168,12 @@ func (s *server) createClick(c *gin.Context) {
 			subs[name] = limitLen(v, 512)
 		}
 	}
+	cost, ok := jsonScalar(req.Cost)
+	amount, given, err := postback.ParseCost(cost)
+	if !ok || err != nil {
+		s.answer(c, admin.Invalid("cost", postback.ErrBadCost.Error()))
+		return
+	}
 	account := c.Param("account")
 	if req.CampaignID != nil {
 		if _, err := s.Store.GetCampaign(c.Request.Context(), account, *req.CampaignID); err != nil {
@@ -175,10 +192,13 @@ func (s *server) createClick(c *gin.Context) {
 		TTP: limitLen(req.TTP, 512), GAClientID: limitLen(destinations.GAClientID(req.GAClientID), 128),
 		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now,
 		Country: req.Country}
+	if given {
+		k.Cost = &amount
+	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
 	}
-	k, err := s.Store.InsertClick(c.Request.Context(), k)
+	k, err = s.Store.InsertClick(c.Request.Context(), k)
 	if err != nil {
 		s.failErr(c, "record click", err)
 		return
@@ -202,6 +222,17 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// clickCost is a click's cost parameter, in the account's currency: a
+// traffic source fills it with its {cost} macro on the tracking link. An empty,
+// unfilled or unreadable cost is no cost: a click is never refused for it.
+func clickCost(v string) *decimal.Decimal {
+	d, ok, err := postback.ParseCost(v)
+	if !ok || err != nil {
+		return nil
+	}
+	return &d
 }
 
 // limitLen makes outside text storable: escaped and cut at a character (a NUL

@@ -64,7 +64,7 @@ func TestReportCSVsAreOneWriterAndEscapeFormulas(t *testing.T) {
 	if consoleCSV != apiCSV {
 		t.Fatalf("the two report CSVs differ:\nAPI:\n%s\nconsole:\n%s", apiCSV, consoleCSV)
 	}
-	if header := strings.SplitN(apiCSV, "\n", 2)[0]; header != "sub1,clicks,pending,approved,rejected,conversions,unconverted,revenue,currency,conversion_rate,epc" {
+	if header := strings.SplitN(apiCSV, "\n", 2)[0]; header != "sub1,clicks,pending,approved,rejected,conversions,unconverted,revenue,currency,conversion_rate,epc,cost,profit,roi,cpa" {
 		t.Fatalf("report CSV header %q", header)
 	}
 }

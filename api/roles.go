@@ -49,6 +49,8 @@ var routeActions = map[string]admin.Action{
 	"GET /v1/accounts/:account/settings":                         admin.ActReadSetup,
 	"PUT /v1/accounts/:account/settings":                         admin.ActChangeSetup,
 	"POST /v1/accounts/:account/imports":                         admin.ActImport,
+	"POST /v1/accounts/:account/costs":                           admin.ActImport,
+	"POST /v1/accounts/:account/costs/import":                    admin.ActImport,
 	"GET /v1/accounts/:account/audit":                            admin.ActReadAudit,
 	"GET /v1/accounts/:account/users":                            admin.ActReadUsers,
 	"POST /v1/accounts/:account/users":                           admin.ActManageUsers,

@@ -53,6 +53,8 @@ var allowedRoles = map[string]string{
 	"GET /v1/accounts/:account/settings":                         "owner admin read",
 	"PUT /v1/accounts/:account/settings":                         "owner admin",
 	"POST /v1/accounts/:account/imports":                         "owner admin",
+	"POST /v1/accounts/:account/costs":                           "owner admin",
+	"POST /v1/accounts/:account/costs/import":                    "owner admin",
 	"GET /v1/accounts/:account/audit":                            "owner admin read",
 	"GET /v1/accounts/:account/users":                            "owner admin read",
 	"POST /v1/accounts/:account/users":                           "owner",

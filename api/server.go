@@ -144,6 +144,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/tag", s.getTagSettings)
 	v1.PUT("/tag", s.putTagSettings)
 	v1.POST("/imports", s.createImport)
+	v1.POST("/costs", s.createCost)
+	v1.POST("/costs/import", s.importCosts)
 	v1.GET("/audit", s.listAudit)
 	v1.GET("/users", s.listUsers)
 	v1.POST("/users", s.inviteUser)

@@ -253,11 +253,16 @@ type apiReportRow struct {
 	Revenue        decimal.Decimal   `json:"revenue"`
 	ConversionRate *decimal.Decimal  `json:"conversion_rate"`
 	EPC            *decimal.Decimal  `json:"epc"`
+	Cost           *decimal.Decimal  `json:"cost"`   // account currency; null when the dimensions do not split clicks
+	Profit         *decimal.Decimal  `json:"profit"` // revenue - cost
+	ROI            *decimal.Decimal  `json:"roi"`    // profit / cost; null when cost is 0
+	CPA            *decimal.Decimal  `json:"cpa"`    // cost / conversions; null without conversions
 }
 
 func newAPIReportRow(r store.ReportRow) apiReportRow {
 	return apiReportRow{Key: r.Key, Group: r.Group, Clicks: r.Clicks, Pending: r.Pending, Approved: r.Approved, Rejected: r.Rejected,
-		Conversions: r.Conversions, Unconverted: r.Unconverted, Revenue: r.Revenue, ConversionRate: r.ConversionRate, EPC: r.EPC}
+		Conversions: r.Conversions, Unconverted: r.Unconverted, Revenue: r.Revenue, ConversionRate: r.ConversionRate, EPC: r.EPC,
+		Cost: r.Cost, Profit: r.Profit, ROI: r.ROI, CPA: r.CPA}
 }
 
 // apiIntegration is an integration as the API shows it. Open says whether it

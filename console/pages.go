@@ -3,10 +3,7 @@ package console
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"html/template"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -436,119 +433,6 @@ func (s *Console) consoleSaveDestination(c *gin.Context) {
 func atoi64(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
-}
-
-type reportRowView struct {
-	Key                                                      string
-	Clicks, Pending, Approved, Rejected, Conversions, Unconv int64
-	Revenue, Rate, EPC                                       string
-}
-
-// consoleReportQuery is the page's query: group_by (one dimension), from, to,
-// and the filters of the same names as the API's.
-func consoleReportQuery(c *gin.Context) url.Values {
-	q := c.Request.URL.Query()
-	if q.Get("group_by") == "" {
-		q.Set("group_by", "day")
-	}
-	return q
-}
-
-func (s *Console) consoleReports(c *gin.Context) {
-	q := consoleReportQuery(c)
-	group := q.Get("group_by")
-	data := gin.H{"Title": "Reports", "GroupBy": group, "Groups": store.ReportDimensions,
-		"From": q.Get("from"), "To": q.Get("to"), "CSVURL": consoleBase + "/reports.csv?" + q.Encode()}
-	req, err := admin.ReportRequestFrom(q, "day")
-	var rep admin.Report
-	if err == nil {
-		rep, err = s.Admin.Report(c.Request.Context(), consoleAccount(c), req)
-	}
-	if err != nil {
-		data["Error"] = s.consoleFailure(err)
-		s.renderConsole(c, http.StatusOK, "reports", data)
-		return
-	}
-	data["Currency"] = rep.Currency
-	var views []reportRowView
-	var days []dayPoint
-	text := func(d *decimal.Decimal) string {
-		if d == nil {
-			return ""
-		}
-		return d.String()
-	}
-	for _, r := range rep.Rows {
-		v := reportRowView{Key: r.Key, Clicks: r.Clicks, Pending: r.Pending, Approved: r.Approved, Rejected: r.Rejected,
-			Conversions: r.Conversions, Unconv: r.Unconverted, Revenue: r.Revenue.String(), Rate: text(r.ConversionRate), EPC: text(r.EPC)}
-		views = append(views, v)
-		if group == "day" {
-			days = append(days, dayPoint{Day: v.Key, Conversions: r.Conversions, Revenue: r.Revenue})
-		}
-	}
-	data["Rows"] = views
-	if len(days) > 0 {
-		data["Chart"] = dayChart(days)
-	}
-	s.renderConsole(c, http.StatusOK, "reports", data)
-}
-
-type dayPoint struct {
-	Day         string
-	Conversions int64
-	Revenue     decimal.Decimal
-}
-
-// dayChart draws conversions (bars) and revenue (line) by day as inline SVG: no
-// chart library, nothing loaded at run time, readable by a screen reader through
-// the table below it.
-func dayChart(days []dayPoint) template.HTML {
-	sort.Slice(days, func(i, j int) bool { return days[i].Day < days[j].Day })
-	const w, h, pad = 800.0, 220.0, 24.0
-	var maxConv int64 = 1
-	maxRev := decimal.NewFromInt(1)
-	for _, d := range days {
-		maxConv = max(maxConv, d.Conversions)
-		if d.Revenue.GreaterThan(maxRev) {
-			maxRev = d.Revenue
-		}
-	}
-	step := (w - 2*pad) / float64(len(days))
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-label="conversions and revenue by day">`, w, h)
-	var line []string
-	for i, d := range days {
-		x := pad + float64(i)*step
-		bh := (h - 2*pad) * float64(d.Conversions) / float64(maxConv)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#9db8e6"><title>%s: %d conversions</title></rect>`,
-			x+step*0.1, h-pad-bh, step*0.8, bh, template.HTMLEscapeString(d.Day), d.Conversions)
-		ry := h - pad - (h-2*pad)*d.Revenue.Div(maxRev).InexactFloat64()
-		line = append(line, fmt.Sprintf("%.1f,%.1f", x+step/2, ry))
-	}
-	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1e7d34" stroke-width="2"/>`, strings.Join(line, " "))
-	fmt.Fprintf(&b, `<text x="%.0f" y="16" font-size="12">max %d conversions, revenue %s</text></svg>`, pad, maxConv, maxRev.String())
-	return template.HTML(b.String())
-}
-
-// consoleReportsCSV exports the report shown on the page as CSV, written by
-// the API's writer (admin.WriteReportCSV).
-func (s *Console) consoleReportsCSV(c *gin.Context) {
-	req, err := admin.ReportRequestFrom(consoleReportQuery(c), "day")
-	var rep admin.Report
-	if err == nil {
-		rep, err = s.Admin.Report(c.Request.Context(), consoleAccount(c), req)
-	}
-	if err != nil {
-		c.String(http.StatusBadRequest, s.consoleFailure(err))
-		return
-	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="convrelay-report.csv"`)
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	if err := admin.WriteReportCSV(c.Writer, c.Writer.Flush, rep); err != nil {
-		s.Logger.Error("console report csv", "error", err)
-	}
 }
 
 type testEventView struct {

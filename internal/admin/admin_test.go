@@ -105,10 +105,10 @@ func TestWriteReportCSVEscapesFormulas(t *testing.T) {
 	if err := admin.WriteReportCSV(&buf, nil, rep); err != nil {
 		t.Fatal(err)
 	}
-	want := "sub1,clicks,pending,approved,rejected,conversions,unconverted,revenue,currency,conversion_rate,epc\n" +
-		"'=cmd|' /C calc'!A0,2,0,0,0,1,0,-3.5,EUR,0.5,\n" +
-		"'@SUM(1),0,0,0,0,0,0,0,EUR,,\n" +
-		"-12.5,0,0,0,0,0,0,0,EUR,,\n"
+	want := "sub1,clicks,pending,approved,rejected,conversions,unconverted,revenue,currency,conversion_rate,epc,cost,profit,roi,cpa\n" +
+		"'=cmd|' /C calc'!A0,2,0,0,0,1,0,-3.5,EUR,0.5,,,,,\n" +
+		"'@SUM(1),0,0,0,0,0,0,0,EUR,,,,,,\n" +
+		"-12.5,0,0,0,0,0,0,0,EUR,,,,,,\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("report CSV:\n%s\nwant:\n%s", got, want)
 	}

@@ -31,6 +31,8 @@ const (
 	AuditDeliveryRedrive   = "delivery.redrive"
 	AuditBackfill          = "destination.backfill"
 	AuditImport            = "import"
+	AuditCostSet           = "cost.set"
+	AuditCostImport        = "cost.import"
 	AuditErasure           = "erasure"
 	AuditUserInvite        = "user.invite"
 	AuditUserRevoke        = "user.revoke"

@@ -64,10 +64,11 @@ func SpreadsheetSafe(v string) string {
 
 // ReportCSVHeader is the report CSV's header after its groupings.
 var ReportCSVHeader = []string{"clicks", "pending", "approved", "rejected", "conversions",
-	"unconverted", "revenue", "currency", "conversion_rate", "epc"}
+	"unconverted", "revenue", "currency", "conversion_rate", "epc", "cost", "profit", "roi", "cpa"}
 
 // WriteReportCSV writes a report as CSV: one column per grouping, then the
-// counts, money in the report's currency, and the rates.
+// counts, money in the report's currency, the rates, then cost, profit, ROI and
+// CPA (blank where the report has none: see store.ReportRow).
 func WriteReportCSV(w io.Writer, flush func(), rep Report) error {
 	header := append(append([]string{}, rep.GroupBy...), ReportCSVHeader...)
 	cw := NewCSVWriter(w, flush, header)
@@ -84,7 +85,8 @@ func WriteReportCSV(w io.Writer, flush func(), rep Report) error {
 		}
 		rec = append(rec, strconv.FormatInt(r.Clicks, 10), strconv.FormatInt(r.Pending, 10), strconv.FormatInt(r.Approved, 10),
 			strconv.FormatInt(r.Rejected, 10), strconv.FormatInt(r.Conversions, 10), strconv.FormatInt(r.Unconverted, 10),
-			r.Revenue.String(), rep.Currency, optional(r.ConversionRate), optional(r.EPC))
+			r.Revenue.String(), rep.Currency, optional(r.ConversionRate), optional(r.EPC),
+			optional(r.Cost), optional(r.Profit), optional(r.ROI), optional(r.CPA))
 		if err := cw.Row(rec); err != nil {
 			return err
 		}

@@ -12,19 +12,22 @@ import (
 )
 
 // reportParams are the query parameters of a report that are not filters.
-var reportParams = map[string]bool{"group_by": true, "from": true, "to": true, "format": true}
+var reportParams = map[string]bool{"group_by": true, "from": true, "to": true, "format": true, "sort": true, "dir": true}
 
 // ReportRequest asks for a report: groupings, filters by dimension, and dates
-// (YYYY-MM-DD in the account's time zone, To inclusive; empty: the last 30 days).
+// (YYYY-MM-DD in the account's time zone, To inclusive; empty: the last 30 days),
+// and an order: Sort (a figure of ReportSortColumns or a grouped dimension;
+// empty: by the groups) and Dir (asc or desc).
 type ReportRequest struct {
-	GroupBy  []string
-	Filters  map[string]string
-	From, To string
+	GroupBy   []string
+	Filters   map[string]string
+	From, To  string
+	Sort, Dir string
 }
 
 // ReportRequestFrom reads a report request from query parameters: group_by
-// (comma-separated, default defaultGroup), from, to, and any dimension as a
-// filter. Other parameters (format) are the adapter's.
+// (comma-separated, default defaultGroup), from, to, sort, dir, and any
+// dimension as a filter. Other parameters (format) are the adapter's.
 func ReportRequestFrom(q url.Values, defaultGroup string) (ReportRequest, error) {
 	r := ReportRequest{Filters: map[string]string{}, From: q.Get("from"), To: q.Get("to")}
 	group := q.Get("group_by")
@@ -52,18 +55,22 @@ func ReportRequestFrom(q url.Values, defaultGroup string) (ReportRequest, error)
 		}
 		r.Filters[name] = vals[0]
 	}
-	return r, nil
+	var err error
+	r.Sort, r.Dir, err = reportSort(strings.TrimSpace(q.Get("sort")), strings.TrimSpace(q.Get("dir")), r.GroupBy)
+	return r, err
 }
 
 // Report is a report's rows with what they mean: the range shown (To inclusive),
-// the time zone of its days and the currency of its money.
+// the time zone of its days, the currency of its money, and the order of its
+// rows (Sort and Dir; empty Sort: by the groups).
 type Report struct {
-	GroupBy  []string
-	Filters  map[string]string
-	From, To time.Time // local midnight; To is the last day shown
-	Location *time.Location
-	Currency string
-	Rows     []store.ReportRow
+	GroupBy   []string
+	Sort, Dir string
+	Filters   map[string]string
+	From, To  time.Time // local midnight; To is the last day shown
+	Location  *time.Location
+	Currency  string
+	Rows      []store.ReportRow
 }
 
 // Report counts clicks, conversions and revenue (in the account's currency)
@@ -139,8 +146,9 @@ func (s *Service) Report(ctx context.Context, account string, req ReportRequest)
 			}
 		}
 	}
-	return Report{GroupBy: q.GroupBy, Filters: q.Filters, From: from, To: to.AddDate(0, 0, -1), Location: loc,
-		Currency: acct.Currency, Rows: rows}, nil
+	sortReport(rows, req.Sort, req.Dir)
+	return Report{GroupBy: q.GroupBy, Sort: req.Sort, Dir: req.Dir, Filters: q.Filters, From: from, To: to.AddDate(0, 0, -1),
+		Location: loc, Currency: acct.Currency, Rows: rows}, nil
 }
 
 // DateRange reads from and to (YYYY-MM-DD in loc, to inclusive) into [from, to).

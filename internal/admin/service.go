@@ -1,5 +1,6 @@
 // Package admin holds one method per account use case (integrations and their
-// tokens, destinations: save, test, backfill; re-drives; reports and their CSV),
+// tokens, destinations: save, test, backfill; re-drives; reports and their CSV;
+// campaign costs and their CSV import),
 // returning typed results and one error type with kinds. The JSON API and the
 // console are adapters over it: neither builds a use case of its own.
 package admin

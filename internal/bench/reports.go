@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/convrelay/convrelay/internal/pgserver"
 	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
@@ -32,6 +34,9 @@ type ReportLatency struct {
 	Median float64 `json:"median_ms"`
 	Max    float64 `json:"max_ms"`
 	Reads  string  `json:"reads"` // the report count family it reads, or "rows"
+	// Cost is the groups' cost added up (account currency; "" when the shape's
+	// dimensions do not split clicks): the cost columns are read too.
+	Cost string `json:"cost"`
 }
 
 // ReportResults are the phase's figures.
@@ -126,7 +131,7 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 		q := store.ReportQuery{AccountID: acct.ID, GroupBy: sh.groupBy, From: today.AddDate(0, 0, 1-sh.days), To: today.AddDate(0, 0, 1),
 			TZ: loc.String(), Currency: acct.Currency, Filters: sh.filters}
 		var times []float64
-		groups := 0
+		groups, cost := 0, ""
 		for i := 0; i < o.Runs; i++ {
 			t0 := time.Now()
 			rows, err := st.Report(ctx, q)
@@ -135,10 +140,11 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 			}
 			times = append(times, float64(time.Since(t0).Microseconds())/1000)
 			groups = len(rows)
+			cost = totalCost(rows)
 		}
 		sort.Float64s(times)
 		res.Shapes = append(res.Shapes, ReportLatency{Shape: sh.name, Groups: groups, Median: times[len(times)/2], Max: times[len(times)-1],
-			Reads: q.Reads()})
+			Reads: q.Reads(), Cost: cost})
 	}
 	if res.Import, err = measureImport(ctx, st, acct.ID, key, o.ImportRows, o.Logger); err != nil {
 		return nil, err
@@ -149,16 +155,28 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 	return res, nil
 }
 
+// totalCost adds up a report's cost column ("" when it has none).
+func totalCost(rows []store.ReportRow) string {
+	var total decimal.Decimal
+	for _, r := range rows {
+		if r.Cost == nil {
+			return ""
+		}
+		total = total.Add(*r.Cost)
+	}
+	return total.StringFixed(2)
+}
+
 // Print writes the phase's table; a shape over one second is flagged.
 func (r *ReportResults) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nReport latency (%d conversions, %d clicks; seeded in %.0f s)\n", r.Conversions, r.Clicks, r.SeedSeconds)
-	fmt.Fprintf(w, "%-34s %8s %10s %10s %s\n", "shape", "groups", "median ms", "max ms", "reads")
+	fmt.Fprintf(w, "%-34s %8s %10s %10s %-6s %s\n", "shape", "groups", "median ms", "max ms", "reads", "cost")
 	for _, s := range r.Shapes {
 		flag := ""
 		if s.Median > 1000 {
 			flag = "  over 1 s"
 		}
-		fmt.Fprintf(w, "%-34s %8d %10.0f %10.0f %s%s\n", s.Shape, s.Groups, s.Median, s.Max, s.Reads, flag)
+		fmt.Fprintf(w, "%-34s %8d %10.0f %10.0f %-6s %s%s\n", s.Shape, s.Groups, s.Median, s.Max, s.Reads, s.Cost, flag)
 	}
 	if im := r.Import; im.Rows > 0 {
 		fmt.Fprintf(w, "CSV import: %d rows in %.1f s (%.0f rows/s), peak heap %.0f MB\n", im.Rows, im.Seconds, im.RowsPerSecond, im.PeakHeapMB)

@@ -44,6 +44,9 @@ type Click struct {
 	DeviceType string `json:"device_type"`
 	OS         string `json:"os"`
 	Browser    string `json:"browser"`
+	// Cost is what the click cost, in the account's currency (nil: unknown).
+	// A campaign cost posted for the click's day or hour replaces it.
+	Cost *decimal.Decimal `json:"cost,omitempty"`
 
 	// From the campaign, for attribution.
 	TrafficSource         string           `json:"traffic_source,omitempty"`
@@ -92,7 +95,7 @@ func normalizeClick(k *Click) {
 const (
 	clickInsert = `INSERT INTO clicks (id, account_id, campaign_id, visitor_id, page_id, external_id, ref_id, email,
 			fbclid, gclid, gbraid, wbraid, ttclid, fbp, fbc, ip, user_agent, referrer, subs, created_at,
-			country, device_type, os, browser, ttp, ga_client_id)`
+			country, device_type, os, browser, ttp, ga_client_id, cost)`
 	visitorUpsert = `v AS (
 		INSERT INTO visitors (id, account_id, last_seen_at) SELECT visitor_id, account_id, created_at FROM k WHERE visitor_id <> ''
 		ON CONFLICT (account_id, id) DO UPDATE SET last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at))`
@@ -103,7 +106,7 @@ const (
 func clickValues(k Click, from int) (string, []any) {
 	args := []any{k.VisitorID, k.PageID, k.ExternalID, k.RefID, k.Email, k.FBCLID, k.GCLID, k.GBRAID,
 		k.WBRAID, k.TTCLID, k.FBP, k.FBC, k.IP, k.UserAgent, k.Referrer, k.Subs, k.CreatedAt,
-		k.Country, k.DeviceType, k.OS, k.Browser, k.TTP, k.GAClientID}
+		k.Country, k.DeviceType, k.OS, k.Browser, k.TTP, k.GAClientID, k.Cost}
 	ph := make([]string, len(args))
 	for i := range args {
 		ph[i] = "$" + strconv.Itoa(from+i)

@@ -771,7 +771,8 @@ var ErasureColumns = map[string]string{
 	"deliveries.origin":     "no personal data",
 	"deliveries.status":     "no personal data",
 
-	"click_counts.*":      "counts, no personal data",
+	"click_counts.*":      "counts, no personal data (with the clicks' cost, migration 018)",
+	"costs.*":             "campaign costs per day or hour (migration 018), no personal data",
 	"conversion_counts.*": "counts, no personal data",
 
 	// Migration 011: the same counts by sub1 and by country x device.

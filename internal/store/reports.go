@@ -28,6 +28,32 @@ type ReportRow struct {
 	Revenue        decimal.Decimal   `json:"revenue"`         // pending + approved, account currency
 	ConversionRate *decimal.Decimal  `json:"conversion_rate"` // conversions / clicks, 4 places; null without clicks
 	EPC            *decimal.Decimal  `json:"epc"`             // revenue / clicks, 4 places; null without clicks
+	// Cost is what the group's clicks cost, in the account's currency (see
+	// migration 018); null when the report's dimensions do not split clicks
+	// (event, integration, status), and so are Profit, ROI and CPA.
+	Cost   *decimal.Decimal `json:"cost"`
+	Profit *decimal.Decimal `json:"profit"` // revenue - cost
+	ROI    *decimal.Decimal `json:"roi"`    // profit / cost, 4 places; null when cost is 0
+	CPA    *decimal.Decimal `json:"cpa"`    // cost / conversions, 4 places; null without conversions
+}
+
+// profit fills Profit, ROI and CPA from Cost, Revenue and Conversions (a group
+// with conversions but no clicks has a cost of 0).
+func (r *ReportRow) profit() {
+	if r.Cost == nil {
+		zero := decimal.Zero
+		r.Cost = &zero
+	}
+	p := r.Revenue.Sub(*r.Cost)
+	r.Profit = &p
+	if !r.Cost.IsZero() {
+		roi := p.DivRound(*r.Cost, 4)
+		r.ROI = &roi
+	}
+	if r.Conversions > 0 {
+		cpa := r.Cost.DivRound(decimal.NewFromInt(r.Conversions), 4)
+		r.CPA = &cpa
+	}
 }
 
 // dimension is one way to group or filter a report: its SQL over clicks (k, with
@@ -143,7 +169,7 @@ func (f countFamily) readSQL(tmpl string, q ReportQuery) string {
 		"{folded_to}", lit(from),
 		"{click_folded_after}", `
 			UNION ALL
-			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
+			SELECT `+clickCountColumns+` FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= `+lit(to)+` AND bucket < $3`,
 		"{conversion_folded_after}", `
 			UNION ALL
 			SELECT `+conversionCountColumns+` FROM {conversion_counts}
@@ -151,7 +177,7 @@ func (f countFamily) readSQL(tmpl string, q ReportQuery) string {
 		"{fresh_cond}", " AND NOT (renamed AND "+in+")",
 		"{click_days}", `
 			UNION ALL
-			SELECT bucket, {click_keys}, clicks FROM {click_counts}_days WHERE account_id = $1 AND `+in,
+			SELECT `+clickCountColumns+` FROM {click_counts}_days WHERE account_id = $1 AND `+in,
 		"{conversion_days}", `
 			UNION ALL
 			SELECT `+conversionCountColumns+` FROM {conversion_counts}_days WHERE account_id = $1 AND `+in,
@@ -291,16 +317,16 @@ func (q ReportQuery) needsCampaign() bool {
 // dimension; the cast keeps its type known when it is not); JOIN, WHERE and the
 // currency's placeholder are filled in.
 const (
-	clicksFromRows = `SELECT %[1]s, n FROM (SELECT %[2]s, count(*) AS n FROM clicks k%[3]s
+	clicksFromRows = `SELECT %[1]s, n, cost FROM (SELECT %[2]s, count(*) AS n, coalesce(sum(k.cost), 0) AS cost FROM clicks k%[3]s
 		WHERE k.account_id = $1 AND k.created_at >= $2 AND k.created_at < $3 AND $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s) x`
-	clicksFromCounts = `SELECT %[1]s, n FROM (SELECT %[2]s, sum(k.clicks)::bigint AS n FROM (
-			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{click_folded_after}
+	clicksFromCounts = `SELECT %[1]s, n, cost FROM (SELECT %[2]s, sum(k.clicks)::bigint AS n, sum(k.cost) AS cost FROM (
+			SELECT ` + clickCountColumns + ` FROM {click_counts} WHERE account_id = $1 AND folded AND bucket >= $2 AND bucket < {folded_to}{click_folded_after}
 			UNION ALL
-			SELECT bucket, {click_keys}, clicks FROM {click_counts} WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{click_days}
+			SELECT ` + clickCountColumns + ` FROM {click_counts} WHERE account_id = $1 AND NOT folded AND bucket >= $2 AND bucket < $3{fresh_cond}{click_days}
 		) k%[3]s
 		WHERE $4::text IS NOT NULL%[4]s
-		GROUP BY %[5]s HAVING sum(k.clicks) <> 0) x`
+		GROUP BY %[5]s HAVING sum(k.clicks) <> 0 OR sum(k.cost) <> 0) x`
 	// A conversion is converted when it has a value in the account's currency
 	// (%[6]s); revenue adds those of pending and approved ones, the others of
 	// those are unconverted.
@@ -329,6 +355,7 @@ const (
 		) v WHERE $4::text IS NOT NULL%[4]s
 		GROUP BY %[5]s HAVING sum(v.conversions) <> 0) x`
 	conversionCountColumns = `bucket, {conversion_keys}, conversions, converted, value_account`
+	clickCountColumns      = `bucket, {click_keys}, clicks, cost`
 )
 
 // Report counts clicks and conversions by status with revenue in the account's
@@ -393,15 +420,17 @@ func (s *Store) report(ctx context.Context, q ReportQuery, useCounts, fold bool)
 		for rs.Next() {
 			vals := make([]string, n)
 			var count int64
-			dst := make([]any, 0, n+1)
+			var cost decimal.Decimal
+			dst := make([]any, 0, n+2)
 			for i := range vals {
 				dst = append(dst, &vals[i])
 			}
-			if err := rs.Scan(append(dst, &count)...); err != nil {
+			if err := rs.Scan(append(dst, &count, &cost)...); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("report clicks: %w", err)
 			}
-			get(vals).Clicks = count
+			row := get(vals)
+			row.Clicks, row.Cost = count, &cost
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
@@ -441,6 +470,9 @@ func (s *Store) report(ctx context.Context, q ReportQuery, useCounts, fold bool)
 			rate := decimal.NewFromInt(r.Conversions).DivRound(clicks, 4)
 			epc := r.Revenue.DivRound(clicks, 4)
 			r.ConversionRate, r.EPC = &rate, &epc
+		}
+		if withClicks {
+			r.profit()
 		}
 		out = append(out, *r)
 	}
@@ -510,11 +542,12 @@ func (s *Store) foldReportCounts(ctx context.Context, accountID string, f countF
 // renamed are merged into the folded ones.
 const (
 	clickFoldSQL = `WITH fresh AS (
-			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `
 		)
-		INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
-		SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
-		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks`
+		INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, cost, folded)
+		SELECT $1, bucket, {click_keys}, sum(clicks), sum(cost), true FROM fresh GROUP BY bucket, {click_keys}
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
+		DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks, cost = {click_counts}.cost + EXCLUDED.cost`
 	conversionFoldSQL = `WITH fresh AS (
 			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
 			RETURNING ` + conversionCountColumns + `
@@ -528,16 +561,19 @@ const (
 			value_account = {conversion_counts}.value_account + EXCLUDED.value_account`
 	utcDay           = `date_bin('1 day', bucket, timestamptz '2000-01-01 00:00:00+00')`
 	clickFoldDaysSQL = `WITH fresh AS (
-			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks, renamed
+			DELETE FROM {click_counts} WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `, renamed
 		), quarters AS (
-			INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, folded)
-			SELECT $1, bucket, {click_keys}, sum(clicks), true FROM fresh GROUP BY bucket, {click_keys}
-			ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks
+			INSERT INTO {click_counts} (account_id, bucket, {click_keys}, clicks, cost, folded)
+			SELECT $1, bucket, {click_keys}, sum(clicks), sum(cost), true FROM fresh GROUP BY bucket, {click_keys}
+			ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
+			DO UPDATE SET clicks = {click_counts}.clicks + EXCLUDED.clicks, cost = {click_counts}.cost + EXCLUDED.cost
 		)
-		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, folded)
-		SELECT $1, day, {click_keys}, sum(clicks), true FROM (SELECT ` + utcDay + ` AS day, {click_keys}, clicks FROM fresh WHERE NOT renamed) d
+		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, cost, folded)
+		SELECT $1, day, {click_keys}, sum(clicks), sum(cost), true
+		FROM (SELECT ` + utcDay + ` AS day, {click_keys}, clicks, cost FROM fresh WHERE NOT renamed) d
 		GROUP BY day, {click_keys}
-		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks`
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
+		DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks, cost = {click_counts}_days.cost + EXCLUDED.cost`
 	conversionFoldDaysSQL = `WITH fresh AS (
 			DELETE FROM {conversion_counts} WHERE account_id = $1 AND NOT folded
 			RETURNING ` + conversionCountColumns + `, renamed
@@ -559,11 +595,12 @@ const (
 			converted = {conversion_counts}_days.converted + EXCLUDED.converted,
 			value_account = {conversion_counts}_days.value_account + EXCLUDED.value_account`
 	clickDaysMergeSQL = `WITH renamed AS (
-			DELETE FROM {click_counts}_days WHERE account_id = $1 AND NOT folded RETURNING bucket, {click_keys}, clicks
+			DELETE FROM {click_counts}_days WHERE account_id = $1 AND NOT folded RETURNING ` + clickCountColumns + `
 		)
-		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, folded)
-		SELECT $1, bucket, {click_keys}, sum(clicks), true FROM renamed GROUP BY bucket, {click_keys}
-		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks`
+		INSERT INTO {click_counts}_days (account_id, bucket, {click_keys}, clicks, cost, folded)
+		SELECT $1, bucket, {click_keys}, sum(clicks), sum(cost), true FROM renamed GROUP BY bucket, {click_keys}
+		ON CONFLICT (account_id, bucket, {click_keys}) WHERE folded
+		DO UPDATE SET clicks = {click_counts}_days.clicks + EXCLUDED.clicks, cost = {click_counts}_days.cost + EXCLUDED.cost`
 	conversionDaysMergeSQL = `WITH renamed AS (
 			DELETE FROM {conversion_counts}_days WHERE account_id = $1 AND NOT folded RETURNING ` + conversionCountColumns + `
 		)

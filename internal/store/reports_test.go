@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/convrelay/convrelay/internal/pgtest"
 	"github.com/convrelay/convrelay/internal/store"
 )
@@ -37,9 +39,10 @@ func TestReportCountsGiveWhatTheRowsGive(t *testing.T) {
 		}
 		// Bulk: 3,000 clicks and 800 conversions over the last 100 days, some
 		// without a campaign, some without a value or a currency yet.
-		exec(`INSERT INTO clicks (id, account_id, campaign_id, created_at)
+		exec(`INSERT INTO clicks (id, account_id, campaign_id, created_at, cost)
 			SELECT $1 || g, $2, CASE WHEN g % 7 = 0 THEN NULL ELSE ($3::bigint[])[1 + g % 3] END,
-				$4::timestamptz - interval '100 days' * ((hashint4(g + $5)::bigint & 2147483647) / 2147483647.0)
+				$4::timestamptz - interval '100 days' * ((hashint4(g + $5)::bigint & 2147483647) / 2147483647.0),
+				CASE WHEN g % 4 = 0 THEN NULL ELSE (g % 9) * 0.013 END
 			FROM generate_series(1, 3000) g`, fmt.Sprint("k", salt, "-"), account, campaigns, now, salt)
 		exec(`INSERT INTO conversions (account_id, tx_key, status, value, currency, event_name, integration, campaign_id,
 				traffic_source, converted_at, value_account, account_currency)
@@ -83,6 +86,15 @@ func TestReportCountsGiveWhatTheRowsGive(t *testing.T) {
 	exec(`UPDATE conversions SET postback = '{"erased": true}' WHERE account_id = $1`, a.ID)
 	exec(`DELETE FROM clicks WHERE account_id = $1 AND id LIKE 'k1-1%'`, a.ID)
 	exec(`UPDATE clicks SET campaign_id = NULL WHERE account_id = $1 AND id = 'one-3'`, a.ID)
+	exec(`UPDATE clicks SET cost = 0.5 WHERE account_id = $1 AND id LIKE 'k1-2%'`, a.ID)
+	// A campaign cost spread over a day's clicks (and posted again: replaced).
+	for _, amount := range []string{"10", "7.25"} {
+		day := now.Truncate(24*time.Hour).AddDate(0, 0, -3)
+		if _, _, err := st.SetCost(ctx, store.Cost{AccountID: a.ID, CampaignID: campaigns[0], Start: day, End: day.AddDate(0, 0, 1),
+			Amount: decimal.RequireFromString(amount), Currency: "USD"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	exec(`DELETE FROM conversions WHERE account_id = $1 AND tx_key = 'tx9'`, a.ID)
 
 	shapes := []struct {
@@ -205,9 +217,10 @@ func TestReportCountsBySub1AndGeoGiveWhatTheRowsGive(t *testing.T) {
 	const dims = `(ARRAY['US','DE','','FR'])[1 + g % 4], (ARRAY['desktop','mobile','tablet',''])[1 + (g / 3) % 4],
 		CASE WHEN g % 9 = 0 THEN '{}'::jsonb WHEN g % 10 = 0 THEN jsonb_build_object('sub2', 'x')
 			ELSE jsonb_build_object('sub1', 'p' || (g % 7), 'sub2', 'a' || (g % 3)) END`
-	exec(`INSERT INTO clicks (id, account_id, campaign_id, created_at, country, device_type, subs)
+	exec(`INSERT INTO clicks (id, account_id, campaign_id, created_at, country, device_type, subs, cost)
 		SELECT 'k' || g, $1, CASE WHEN g % 7 = 0 THEN NULL ELSE ($2::bigint[])[1 + g % 3] END,
-			$3::timestamptz - interval '100 days' * ((hashint4(g)::bigint & 2147483647) / 2147483647.0), `+dims+`
+			$3::timestamptz - interval '100 days' * ((hashint4(g)::bigint & 2147483647) / 2147483647.0), `+dims+`,
+			CASE WHEN g % 5 = 0 THEN NULL ELSE (g % 11) * 0.007 END
 		FROM generate_series(1, 3000) g`, a.ID, campaigns, now)
 	exec(`INSERT INTO conversions (account_id, tx_key, status, value, currency, event_name, integration, campaign_id,
 			traffic_source, converted_at, value_account, account_currency, country, device_type, subs)
@@ -233,6 +246,7 @@ func TestReportCountsBySub1AndGeoGiveWhatTheRowsGive(t *testing.T) {
 	exec(`UPDATE conversions SET value_account = 5.5, account_currency = 'USD' WHERE account_id = $1 AND value_account IS NULL AND tx_key LIKE 'tx1%'`, a.ID)
 	exec(`UPDATE conversions SET postback = '{"erased": true}' WHERE account_id = $1`, a.ID)
 	exec(`UPDATE clicks SET country = 'DE', subs = '{}' WHERE account_id = $1 AND id LIKE 'k2%'`, a.ID)
+	exec(`UPDATE clicks SET cost = 1.25 WHERE account_id = $1 AND id LIKE 'k3%'`, a.ID)
 	exec(`DELETE FROM clicks WHERE account_id = $1 AND id LIKE 'k1%'`, a.ID)
 	exec(`DELETE FROM conversions WHERE account_id = $1 AND tx_key LIKE 'tx5%'`, a.ID)
 
@@ -365,8 +379,14 @@ func sameReport(a, b []store.ReportRow) bool {
 			(x.EPC != nil && (x.EPC.String() != y.EPC.String() || x.ConversionRate.String() != y.ConversionRate.String())) {
 			return false
 		}
+		for _, p := range [][2]*decimal.Decimal{{x.Cost, y.Cost}, {x.Profit, y.Profit}, {x.ROI, y.ROI}, {x.CPA, y.CPA}} {
+			if (p[0] == nil) != (p[1] == nil) || (p[0] != nil && p[0].String() != p[1].String()) {
+				return false
+			}
+		}
 		x.Revenue = y.Revenue
 		x.ConversionRate, y.ConversionRate, x.EPC, y.EPC = nil, nil, nil, nil
+		x.Cost, y.Cost, x.Profit, y.Profit, x.ROI, y.ROI, x.CPA, y.CPA = nil, nil, nil, nil, nil, nil, nil, nil
 		if !reflect.DeepEqual(x, y) {
 			return false
 		}
