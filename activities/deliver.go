@@ -54,9 +54,15 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		// reaches a workflow.
 		return DeliverResult{}, nil
 	}
-	if reason := consentSkip(job); reason != "" {
-		// Made before the account chose skip, or by a backfill: not sent,
-		// and the log says why (no attempt is counted).
+	reason := destinationSkip(job)
+	if reason == "" {
+		reason = consentSkip(job)
+	}
+	if reason != "" {
+		// Its destination was switched off or deleted after it was made (a
+		// pending delivery, or a re-drive), or it was made before the account
+		// chose skip, or by a backfill: not sent, and the log says why (no
+		// attempt is counted).
 		if _, err := a.Store.MarkDeliverySkipped(ctx, in.DeliveryID, reason); err != nil {
 			return DeliverResult{}, fmt.Errorf("deliver %d: %w", in.DeliveryID, err)
 		}
@@ -228,6 +234,18 @@ func consentOf(job store.DeliveryJob) destinations.Consent {
 
 // consentSkip is why an ad-platform delivery must not be sent (the account
 // skips EEA conversions without consent), or "".
+// destinationSkip is why a delivery is not sent to a destination switched off
+// or deleted since it was made ("" when it is live).
+func destinationSkip(job store.DeliveryJob) string {
+	switch {
+	case job.DestinationDeleted:
+		return "destination deleted"
+	case !job.Destination.Enabled:
+		return "destination disabled"
+	}
+	return ""
+}
+
 func consentSkip(job store.DeliveryJob) string {
 	if !destinations.IsAdPlatform(destinations.Type(job.Destination.Type)) {
 		return ""

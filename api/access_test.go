@@ -144,3 +144,21 @@ func tokensJSON(v any) string {
 	raw, _ := json.Marshal(v)
 	return string(raw)
 }
+
+// A token parameter whose name is percent-encoded is read as the token by the
+// query parser, so it is taken out of the logged query too.
+func TestPercentEncodedTokenNameLeavesTheLog(t *testing.T) {
+	h := newHarness(t)
+	h.integration("net", "custom", `,"token":"net-token-0123456789abcdef"`)
+	for i, name := range []string{"%74oken", "tok%65n", "%74%6F%6B%65%6E"} {
+		path := "/" + h.account.ID + "/collect/net?click_id=a&transaction_id=PE" + strconv.Itoa(i) + "&" + name + "=net-token-0123456789abcdef"
+		if code, body := h.do("GET", path, "", ""); code != http.StatusOK {
+			t.Fatalf("%s=: %d %v, want 200", name, code, body)
+		}
+	}
+	for _, r := range h.log() {
+		if strings.Contains(r.RawQuery, "net-token-0123456789abcdef") {
+			t.Fatalf("postback log row %d keeps the token: %q", r.ID, r.RawQuery)
+		}
+	}
+}

@@ -40,10 +40,13 @@ func (h *harness) createCampaign(body string) int64 {
 	return int64(id)
 }
 
-// hit sends GET /c/{campaign}?query without following the redirect.
+// hit sends GET /c/{slug}?query (the campaign's slug) without following the redirect.
 func (h *harness) hit(campaign int64, query string, header ...string) *http.Response {
 	h.t.Helper()
-	req, err := http.NewRequest("GET", h.srv.URL+"/c/"+strconv.FormatInt(campaign, 10)+"?"+query, nil)
+	// A deleted campaign keeps its slug; an unknown one is sent as its number.
+	slug := strconv.FormatInt(campaign, 10)
+	_ = h.st.Pool.QueryRow(context.Background(), `SELECT slug FROM campaigns WHERE id = $1`, campaign).Scan(&slug)
+	req, err := http.NewRequest("GET", h.srv.URL+"/c/"+slug+"?"+query, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -88,7 +91,7 @@ func TestCampaignsCRUDAndIsolation(t *testing.T) {
 
 	code, got := h.admin("GET", fmt.Sprintf("/campaigns/%d", id), "")
 	if code != http.StatusOK || got["name"] != "Summer" || got["default_payout"] != "12.5" || got["traffic_source"] != "meta" ||
-		got["attribution_window_days"] != float64(14) || got["tracking_url"] != fmt.Sprintf("https://track.example.com/c/%d", id) {
+		got["attribution_window_days"] != float64(14) || got["tracking_url"] != "https://track.example.com/c/"+fmt.Sprint(got["slug"]) || len(fmt.Sprint(got["slug"])) != 32 {
 		t.Fatalf("get campaign: %d %v", code, got)
 	}
 	code, list := h.admin("GET", "/campaigns", "")

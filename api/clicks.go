@@ -63,13 +63,20 @@ func fbcFromFBCLID(fbclid string, at time.Time) string {
 	return "fb.1." + strconv.FormatInt(at.UnixMilli(), 10) + "." + fbclid
 }
 
-// clickRedirect is GET /c/{campaign}: it records a hit and redirects (302) to the
+// clickRedirect is GET /c/{slug}: it records a hit and redirects (302) to the
 // offer with the macros filled. The visitor id comes from vid or the cookie, or is
 // new; it is set (again) as a cookie so the visitor's later hits share it.
+//
+// The campaign is named by its random slug, never its numeric id: a number (or
+// anything that cannot be a slug) is 404 without a database round trip, so
+// campaigns cannot be walked. Each address and each slug has a rate limit.
 func (s *server) clickRedirect(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("campaign"), 10, 64)
-	if err != nil || id <= 0 {
+	slug := c.Param("campaign")
+	if !validCampaignSlug(slug) {
 		fail(c, http.StatusNotFound, "unknown campaign")
+		return
+	}
+	if !s.clicks.allow(c, slug) {
 		return
 	}
 	vid := c.Query("vid")
@@ -99,7 +106,7 @@ func (s *server) clickRedirect(c *gin.Context) {
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
 	}
-	k, offer, err := s.Store.InsertCampaignHit(c.Request.Context(), id, k)
+	k, offer, err := s.Store.InsertCampaignHit(c.Request.Context(), slug, k)
 	if err != nil {
 		s.failErr(c, "campaign", err)
 		return

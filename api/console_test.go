@@ -40,6 +40,9 @@ func (cc *consoleClient) get(path string) (int, string, http.Header) {
 
 func (cc *consoleClient) post(path string, form url.Values) (int, string, http.Header) {
 	cc.t.Helper()
+	if path == "/console/login" && !form.Has("csrf") { // the sign-in form's token, as a browser sends it
+		form.Set("csrf", cc.csrf("/console/login"))
+	}
 	resp, err := cc.http.PostForm(cc.h.srv.URL+path, form)
 	if err != nil {
 		cc.t.Fatal(err)

@@ -4,11 +4,11 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
+
+	"github.com/convrelay/convrelay/internal/ratelimit"
 )
 
 // Intake abuse bounds: a token bucket per source address and one per account.
@@ -16,73 +16,11 @@ import (
 // they stop a flood, not a busy network. A refused request is answered 429 with
 // Retry-After and is neither parsed nor logged.
 
-// keyedLimiters holds one limiter per key, forgetting keys idle for a while so
-// a sender cycling through addresses cannot grow it without bound.
-type keyedLimiters struct {
-	limit rate.Limit
-	burst int
-	mu    sync.Mutex
-	m     map[string]*limiterEntry
-	swept time.Time
-}
+// keyedLimiters is the one keyed limiter (internal/ratelimit): bounded,
+// idle-swept, IPv6 keyed by /64 through ratelimit.AddrKey.
+type keyedLimiters = ratelimit.Keyed
 
-type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-const (
-	limiterIdle     = 10 * time.Minute
-	limiterMaxKeys  = 100_000
-	limiterSweepGap = time.Minute
-)
-
-func newKeyedLimiters(rps float64, burst int) *keyedLimiters {
-	if rps <= 0 {
-		return nil // off
-	}
-	if burst < 1 {
-		burst = int(math.Ceil(rps))
-	}
-	return &keyedLimiters{limit: rate.Limit(rps), burst: burst, m: map[string]*limiterEntry{}}
-}
-
-// reserve takes one token for key; it returns how long the caller must wait, 0
-// when the request may go now.
-func (k *keyedLimiters) reserve(key string, now time.Time) time.Duration {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if now.Sub(k.swept) > limiterSweepGap || len(k.m) >= limiterMaxKeys {
-		k.sweep(now)
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &limiterEntry{lim: rate.NewLimiter(k.limit, k.burst)}
-		k.m[key] = e
-	}
-	e.seen = now
-	r := e.lim.ReserveN(now, 1)
-	if !r.OK() {
-		return time.Second
-	}
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now) // refused: the token is given back
-		return d
-	}
-	return 0
-}
-
-func (k *keyedLimiters) sweep(now time.Time) {
-	k.swept = now
-	for key, e := range k.m {
-		if now.Sub(e.seen) > limiterIdle {
-			delete(k.m, key)
-		}
-	}
-	if len(k.m) >= limiterMaxKeys { // all busy: start over rather than grow
-		k.m = map[string]*limiterEntry{}
-	}
-}
+func newKeyedLimiters(rps float64, burst int) *keyedLimiters { return ratelimit.New(rps, burst) }
 
 // intakeLimiter is the Gin middleware on the intake routes.
 type intakeLimiter struct {
@@ -93,7 +31,7 @@ type intakeLimiter struct {
 func (l *intakeLimiter) handle(c *gin.Context) {
 	now := time.Now()
 	if l.perIP != nil {
-		if wait := l.perIP.reserve(c.ClientIP(), now); wait > 0 {
+		if wait := l.perIP.Reserve(ratelimit.AddrKey(c.ClientIP()), now); wait > 0 {
 			tooMany(c, wait, "too many requests from this address")
 			return
 		}
@@ -111,7 +49,7 @@ func (l *intakeLimiter) accountWait(account string, now time.Time) time.Duration
 	if l == nil || l.perAccount == nil {
 		return 0
 	}
-	return l.perAccount.reserve(account, now)
+	return l.perAccount.Reserve(account, now)
 }
 
 func tooMany(c *gin.Context, wait time.Duration, msg string) {

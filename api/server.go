@@ -43,6 +43,7 @@ type server struct {
 	admin  *admin.Service
 	limits *intakeLimiter
 	tag    *tagLimits
+	clicks *clickLimits
 }
 
 // NewHandler builds the HTTP handler.
@@ -56,6 +57,10 @@ func NewHandler(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, intake: intake.New(d.Store, d.Accounts, d.Logger)}
 	s.intake.DefaultAccount = d.Config.DefaultAccount
+	s.intake.Refused = d.Metrics.Refused
+	if d.Config.RefusedLogPerMinute > 0 {
+		s.intake.RefusedPerMinute = d.Config.RefusedLogPerMinute
+	}
 	s.admin = &admin.Service{Store: d.Store, Temporal: d.Temporal, Config: d.Config, Accounts: d.Accounts,
 		Sender: d.Sender, Importer: s.intake, Logger: d.Logger, Poke: func() {
 			if d.Dispatcher != nil {
@@ -85,6 +90,7 @@ func NewHandler(d Deps) http.Handler {
 		r.Handle(m, "/pb", limit, takeToken, s.collectGlobalPB)
 		r.Handle(m, "/pb/", limit, takeToken, s.collectGlobalPB)
 	}
+	s.clicks = s.newClickLimits()
 	r.GET("/c/:campaign", s.clickRedirect)
 
 	// The first-party tag (tag.go): public, bounded by origins and limits.
@@ -97,7 +103,7 @@ func NewHandler(d Deps) http.Handler {
 
 	(&console.Console{Store: d.Store, Admin: s.admin, Intake: s.intake, Config: d.Config, Logger: d.Logger}).Mount(r)
 
-	v1 := r.Group("/v1/accounts/:account", s.accessLog, s.authenticate, s.authorize)
+	v1 := r.Group("/v1/accounts/:account", boundAdminBody, s.accessLog, s.authenticate, s.authorize)
 	v1.GET("/presets", s.listPresets)
 	v1.GET("/integrations", s.listIntegrations)
 	v1.POST("/integrations", s.createIntegration)

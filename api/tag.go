@@ -15,6 +15,7 @@ import (
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/intake"
+	"github.com/convrelay/convrelay/internal/ratelimit"
 	"github.com/convrelay/convrelay/internal/store"
 	"github.com/convrelay/convrelay/internal/tagjs"
 	"github.com/convrelay/convrelay/internal/tracing"
@@ -57,7 +58,7 @@ func wait(k *keyedLimiters, key string, now time.Time) time.Duration {
 	if k == nil {
 		return 0
 	}
-	return k.reserve(key, now)
+	return k.Reserve(key, now)
 }
 
 // tagScript is GET /t.js. With ?v=<version> it may be cached for a year (the
@@ -95,7 +96,7 @@ func (s *server) tagGate(c *gin.Context) {
 	now := time.Now()
 	c.Header("Vary", "Origin")
 	c.Header("Cache-Control", "no-store")
-	if w := wait(s.tag.perIP, c.ClientIP(), now); w > 0 {
+	if w := wait(s.tag.perIP, ratelimit.AddrKey(c.ClientIP()), now); w > 0 {
 		tooMany(c, w, "too many requests from this address")
 		return
 	}

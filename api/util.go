@@ -47,6 +47,10 @@ func idParam(c *gin.Context, name string) (int64, bool) {
 // bindJSON decodes a JSON request body, answering 400 with where it broke.
 func bindJSON(c *gin.Context, v any) bool {
 	if err := c.ShouldBindJSON(v); err != nil {
+		if tooLarge(err) {
+			fail(c, http.StatusRequestEntityTooLarge, "request body too large")
+			return false
+		}
 		fail(c, http.StatusBadRequest, "invalid JSON body: "+err.Error())
 		return false
 	}

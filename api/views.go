@@ -203,7 +203,9 @@ func newAPIKey(k store.APIKey) apiKey {
 
 // apiCampaign is a campaign with its tracking link.
 type apiCampaign struct {
-	ID                    int64            `json:"id"`
+	ID int64 `json:"id"`
+	// Slug is the public id in the click URL; ID is for this API.
+	Slug                  string           `json:"slug"`
 	Name                  string           `json:"name"`
 	OfferURL              string           `json:"offer_url"`
 	DefaultPayout         *decimal.Decimal `json:"default_payout"`
@@ -223,10 +225,10 @@ type apiCampaign struct {
 }
 
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
-	return apiCampaign{ID: cp.ID, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
+	return apiCampaign{ID: cp.ID, Slug: cp.Slug, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
 		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
 		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, DuplicateMode: cp.DuplicateMode, CreatedAt: cp.CreatedAt,
-		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + itoa(cp.ID)}
+		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + cp.Slug}
 }
 
 // apiReport is GET /reports' answer.

@@ -113,7 +113,7 @@ func TestAdminAnswersKeepTheirFieldsAndHoldNoSecret(t *testing.T) {
 	get("/destinations/" + itoa(int64(meta["id"].(float64))))
 	keysOf(t, "key", first(t, get("/keys"), "keys"), "id account_id label role created_at last_used_at", "revoked_at")
 	keysOf(t, "campaign", first(t, get("/campaigns"), "campaigns"),
-		"id name offer_url default_payout traffic_source traffic_source_postback attribution_window_days traffic_source_fire_on payout caps cap_action duplicate_mode created_at updated_at tracking_url", "")
+		"id slug name offer_url default_payout traffic_source traffic_source_postback attribution_window_days traffic_source_fire_on payout caps cap_action duplicate_mode created_at updated_at tracking_url", "")
 	keysOf(t, "postback", first(t, get("/postbacks"), "postbacks"),
 		"id account_id integration method path raw_query raw_body source_ip received_at canonical transaction_id workflow_id outcome",
 		"error failed_reason note dispatched_at processed_at")

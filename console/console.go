@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +45,6 @@ const (
 // consoleSessionInfo is who is signed in.
 type consoleSessionInfo struct {
 	AccountID string
-	KeyHash   string
 	Expires   time.Time
 }
 
@@ -87,7 +84,8 @@ func loadConsoleTemplates() (map[string]*template.Template, error) {
 }
 
 // Console is the HTML adapter: pages for people over the admin layer
-// (internal/admin) and the intake pipeline's dry run, signed in with an API key.
+// (internal/admin) and the intake pipeline's dry run, signed in with an API key
+// or an email (signin.go).
 type Console struct {
 	Store  *store.Store
 	Admin  *admin.Service
@@ -96,6 +94,7 @@ type Console struct {
 	Logger *slog.Logger
 
 	sessKey idSecretCache
+	signIn  *signInLimits
 }
 
 // keyContext is where consoleAuth leaves the signed-in store.APIKey.
@@ -105,11 +104,12 @@ const keyContext = "convrelay.console_key"
 func (s *Console) Mount(r *gin.Engine) {
 	static, _ := fs.Sub(consoleFiles, "static")
 	r.StaticFS(consoleBase+"/static", http.FS(static))
+	s.signIn = newSignInLimits()
 	r.GET(consoleBase+"/login", s.consoleLoginPage)
-	r.POST(consoleBase+"/login", s.consoleLogin)
-	r.POST(consoleBase+"/login/code", s.consoleLoginCode)
+	r.POST(consoleBase+"/login", s.signInGate, s.consoleLogin)
+	r.POST(consoleBase+"/login/code", s.signInGate, s.consoleLoginCode)
 	r.GET(consoleBase+"/invite/:token", s.consoleInvitePage)
-	r.POST(consoleBase+"/invite/:token", s.consoleAcceptInvite)
+	r.POST(consoleBase+"/invite/:token", s.signInGate, s.consoleAcceptInvite)
 	g := r.Group(consoleBase, s.consoleAuth)
 	g.POST("/logout", s.consoleLogout)
 	g.GET("", s.consoleHome)
@@ -145,42 +145,10 @@ func (s *Console) Mount(r *gin.Engine) {
 	s.mountAccountPages(r, g)
 }
 
-// sessionKey is the installation secret that signs console sessions and CSRF tokens.
+// sessionKey is the installation secret that keys the console's CSRF tokens
+// (sessions are server-side: signin.go).
 func (s *Console) sessionKey(ctx context.Context) ([]byte, error) {
 	return s.sessKey.get(ctx, s.Store, consoleSecret)
-}
-
-func signSession(key []byte, info consoleSessionInfo) string {
-	payload := info.AccountID + "|" + info.KeyHash + "|" + strconv.FormatInt(info.Expires.Unix(), 10)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-}
-
-func parseSession(key []byte, cookie string, now time.Time) (consoleSessionInfo, bool) {
-	p, sig, ok := strings.Cut(cookie, ".")
-	if !ok {
-		return consoleSessionInfo{}, false
-	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p)
-	got, err2 := base64.RawURLEncoding.DecodeString(sig)
-	if err1 != nil || err2 != nil {
-		return consoleSessionInfo{}, false
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write(payload)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return consoleSessionInfo{}, false
-	}
-	parts := strings.Split(string(payload), "|")
-	if len(parts) != 3 {
-		return consoleSessionInfo{}, false
-	}
-	exp, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || now.Unix() > exp {
-		return consoleSessionInfo{}, false
-	}
-	return consoleSessionInfo{AccountID: parts[0], KeyHash: parts[1], Expires: time.Unix(exp, 0)}, true
 }
 
 // csrfToken is bound to the session: a form posted from another site cannot know it.
@@ -192,53 +160,6 @@ func csrfToken(key []byte, cookie string) string {
 
 func (s *Console) secureCookies(c *gin.Context) bool {
 	return c.Request.TLS != nil || strings.HasPrefix(s.Config.PublicURL, "https://")
-}
-
-func (s *Console) consoleLoginPage(c *gin.Context) {
-	s.renderConsole(c, http.StatusOK, "login", gin.H{"Title": "Sign in"})
-}
-
-// consoleLogin signs in with an admin key: the session cookie carries the key's
-// hash (never the key), so revoking the key ends the session.
-func (s *Console) consoleLogin(c *gin.Context) {
-	if c.PostForm("email") != "" {
-		s.signInWithEmail(c)
-		return
-	}
-	key := strings.TrimSpace(c.PostForm("key"))
-	ctx := c.Request.Context()
-	k, err := s.Store.AuthenticateKey(ctx, key)
-	account := k.AccountID
-	if err != nil {
-		if !store.IsNotFound(err) {
-			s.Logger.Error("console sign-in", "error", err)
-			s.renderConsole(c, http.StatusServiceUnavailable, "login", gin.H{"Title": "Sign in", "Error": "Temporary failure; try again."})
-			return
-		}
-		s.renderConsole(c, http.StatusUnauthorized, "login", gin.H{"Title": "Sign in", "Error": "That key is not valid."})
-		return
-	}
-	skey, err := s.sessionKey(ctx)
-	if err != nil {
-		s.consoleError(c, "sign in", err)
-		return
-	}
-	value := signSession(skey, consoleSessionInfo{AccountID: account, KeyHash: store.HashKey(key), Expires: time.Now().Add(sessionTTL)})
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: value, Path: consoleBase, MaxAge: int(sessionTTL.Seconds()),
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
-	s.Logger.Info("console sign-in", "account_id", account)
-	c.Redirect(http.StatusSeeOther, consoleBase+"/")
-}
-
-func (s *Console) consoleLogout(c *gin.Context) {
-	if cookie, err := c.Cookie(sessionCookie); err == nil && strings.HasPrefix(cookie, userSessionPrefix) {
-		if err := s.Admin.SignOut(c.Request.Context(), strings.TrimPrefix(cookie, userSessionPrefix)); err != nil {
-			s.Logger.Error("console sign-out", "error", err)
-		}
-	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: consoleBase, MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
-	c.Redirect(http.StatusSeeOther, consoleBase+"/login")
 }
 
 // consoleAuth admits a request with a valid session whose key still exists, and
@@ -272,18 +193,16 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		s.admit(c, skey, cookie, info, p)
 		return
 	}
-	info, ok := parseSession(skey, cookie, time.Now())
-	var key store.APIKey
-	if ok {
-		key, err = s.Store.KeyForHash(ctx, info.KeyHash)
-		switch {
-		case err != nil && !store.IsNotFound(err):
-			s.consoleError(c, "session", err)
-			c.Abort()
-			return
-		case err != nil || key.AccountID != info.AccountID:
-			ok = false
-		}
+	if !strings.HasPrefix(cookie, keySessionPrefix) { // an old signed cookie, or a forged one
+		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+		c.Abort()
+		return
+	}
+	p, key, info, ok, err := s.keySession(c, cookie)
+	if err != nil {
+		s.consoleError(c, "session", err)
+		c.Abort()
+		return
 	}
 	if !ok {
 		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
@@ -291,7 +210,7 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		return
 	}
 	c.Set(keyContext, key)
-	s.admit(c, skey, cookie, info, admin.KeyPrincipal(key))
+	s.admit(c, skey, cookie, info, p)
 }
 
 // admit checks the CSRF token of a form post, carries the principal in the
@@ -327,6 +246,12 @@ func (s *Console) renderConsole(c *gin.Context, status int, page string, data gi
 		s.Logger.Error("console templates", "error", err)
 		c.String(http.StatusInternalServerError, "console unavailable")
 		return
+	}
+	if page == "login" { // signin.go: the form's CSRF token
+		if err := s.withSignInToken(c); err != nil {
+			s.consoleError(c, "sign in", err)
+			return
+		}
 	}
 	data["Page"] = page
 	data["Account"] = consoleAccount(c)

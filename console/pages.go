@@ -326,7 +326,7 @@ func (s *Console) renderCampaigns(c *gin.Context, data gin.H) {
 	}
 	views := make([]campaignView, 0, len(rows))
 	for _, r := range rows {
-		v := campaignView{ID: r.ID, Name: r.Name, OfferURL: r.OfferURL, TrackingURL: s.Config.PublicURL + "/c/" + strconv.FormatInt(r.ID, 10),
+		v := campaignView{ID: r.ID, Name: r.Name, OfferURL: r.OfferURL, TrackingURL: s.Config.PublicURL + "/c/" + r.Slug,
 			TrafficSource: r.TrafficSource, TrafficSourcePostback: r.TrafficSourcePostback}
 		if r.DefaultPayout != nil {
 			v.Payout = r.DefaultPayout.String()

@@ -117,9 +117,16 @@ func (s *Service) Report(ctx context.Context, account string, req ReportRequest)
 	if q.Filters == nil {
 		q.Filters = map[string]string{}
 	}
-	rows, err := s.Store.Report(ctx, q)
+	release, err := s.reportSlot(ctx)
 	if err != nil {
-		return Report{}, fromStore("report", err)
+		return Report{}, err
+	}
+	defer release()
+	rctx, cancel := context.WithTimeout(ctx, reportTimeout)
+	defer cancel()
+	rows, err := s.Store.Report(rctx, q)
+	if err != nil {
+		return Report{}, reportFailure(err)
 	}
 	if !p.SeesPersonalData() {
 		// A sub can carry an email: grouped by it, the row shows it masked.

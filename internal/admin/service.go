@@ -29,6 +29,8 @@ type Service struct {
 	Logger   *slog.Logger
 	// Poke tells the dispatcher a postback waits in the log.
 	Poke func()
+
+	reports reportGate // report_gate.go
 }
 
 func (s *Service) poke() {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"time"
@@ -43,7 +44,11 @@ func measureConsole(ctx context.Context, st *store.Store, accountID, key string,
 	base := "http://" + ln.Addr().String()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: time.Minute}
-	resp, err := client.PostForm(base+"/console/login", url.Values{"key": {key}})
+	csrf, err := signInCSRF(client, base)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.PostForm(base+"/console/login", url.Values{"key": {key}, "csrf": {csrf}})
 	if err != nil {
 		return nil, fmt.Errorf("console sign-in: %w", err)
 	}
@@ -89,4 +94,24 @@ func printConsole(w io.Writer, pages []PageLatency) {
 		}
 		fmt.Fprintf(w, "%-44s %10.0f %10.0f%s\n", p.Page, p.Median, p.Max, flag)
 	}
+}
+
+var signInCSRFField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+// signInCSRF reads the sign-in form's CSRF token (its cookie lands in the jar).
+func signInCSRF(client *http.Client, base string) (string, error) {
+	resp, err := client.Get(base + "/console/login")
+	if err != nil {
+		return "", fmt.Errorf("console sign-in page: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("console sign-in page: %w", err)
+	}
+	m := signInCSRFField.FindSubmatch(body)
+	if m == nil {
+		return "", fmt.Errorf("console sign-in page has no CSRF token")
+	}
+	return string(m[1]), nil
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,14 @@ import (
 	"github.com/convrelay/convrelay/internal/config"
 	"github.com/convrelay/convrelay/workflows"
 )
+
+// interpolated replaces compose's ${VAR}, ${VAR:?msg} and ${VAR:-default}
+// with a plain value, as compose would with the variable set.
+func interpolated(v string) string {
+	return composeVar.ReplaceAllString(v, "set-by-the-operator")
+}
+
+var composeVar = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}`)
 
 type composeFile struct {
 	Services map[string]struct {
@@ -49,7 +58,7 @@ func TestComposeAgreesWithConfig(t *testing.T) {
 				t.Errorf("%s sets %s, which the config does not read", name, k)
 			}
 		}
-		db, err := url.Parse(svc.Environment["DATABASE_URL"])
+		db, err := url.Parse(interpolated(svc.Environment["DATABASE_URL"]))
 		if err != nil || db.Hostname() != "postgres" || db.Port() != "5432" {
 			t.Errorf("%s DATABASE_URL %q must point at postgres:5432", name, svc.Environment["DATABASE_URL"])
 		}
@@ -67,6 +76,18 @@ func TestComposeAgreesWithConfig(t *testing.T) {
 	_, apiPort, _ := net.SplitHostPort(f.Services["api"].Environment["HTTP_ADDR"])
 	if !slices.ContainsFunc(f.Services["api"].Ports, func(p string) bool { return strings.HasSuffix(p, ":"+apiPort) }) {
 		t.Errorf("api listens on %s but does not publish it: %v", apiPort, f.Services["api"].Ports)
+	}
+	// Nothing is published beyond this machine, and the database password is
+	// the operator's, required, with no default.
+	for name, svc := range f.Services {
+		for _, p := range svc.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("%s publishes %s on every address, want 127.0.0.1 only", name, p)
+			}
+		}
+	}
+	if pw := f.Services["postgres"].Environment["POSTGRES_PASSWORD"]; !strings.HasPrefix(pw, "${CONVRELAY_DB_PASSWORD:?") {
+		t.Errorf("POSTGRES_PASSWORD = %q, want ${CONVRELAY_DB_PASSWORD:?...} (required, no default)", pw)
 	}
 	if !slices.ContainsFunc(f.Services["temporal"].Ports, func(p string) bool { return strings.HasSuffix(p, ":7233") }) {
 		t.Errorf("temporal does not publish 7233")

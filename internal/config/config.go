@@ -96,6 +96,15 @@ type Config struct {
 	// parameters, click id, subs); the conversion itself is kept.
 	RetentionConversionPersonal time.Duration // CONVRELAY_RETENTION_CONVERSION_PERSONAL
 
+	// RefusedLogPerMinute bounds the refused requests stored per account per
+	// minute (the rest are only counted; 0 keeps intake's default).
+	RefusedLogPerMinute int // CONVRELAY_REFUSED_LOG_PER_MINUTE
+	// Click redirect rate limits (requests per second and burst), per source
+	// address and per campaign; 0 turns one off.
+	RateLimitClickIPRPS         float64 // CONVRELAY_RATE_LIMIT_CLICK_IP_RPS
+	RateLimitClickIPBurst       int     // CONVRELAY_RATE_LIMIT_CLICK_IP_BURST
+	RateLimitClickCampaignRPS   float64 // CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_RPS
+	RateLimitClickCampaignBurst int     // CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_BURST
 	// SMTP mails invitation links when SMTP.Addr is set; unset, the link is
 	// only shown (console, API answer, CLI).
 	SMTP SMTP
@@ -170,6 +179,11 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		RetentionSchedule:      r.str("CONVRELAY_RETENTION_SCHEDULE"),
 	}
 	c.RetentionConversionPersonal = r.duration("CONVRELAY_RETENTION_CONVERSION_PERSONAL")
+	c.RefusedLogPerMinute = r.integer("CONVRELAY_REFUSED_LOG_PER_MINUTE")
+	c.RateLimitClickIPRPS = r.float("CONVRELAY_RATE_LIMIT_CLICK_IP_RPS")
+	c.RateLimitClickIPBurst = r.integer("CONVRELAY_RATE_LIMIT_CLICK_IP_BURST")
+	c.RateLimitClickCampaignRPS = r.float("CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_RPS")
+	c.RateLimitClickCampaignBurst = r.integer("CONVRELAY_RATE_LIMIT_CLICK_CAMPAIGN_BURST")
 	c.SMTP = SMTP{Addr: r.str("CONVRELAY_SMTP_ADDR"), From: r.str("CONVRELAY_SMTP_FROM"),
 		Username: r.str("CONVRELAY_SMTP_USERNAME"), Password: r.str("CONVRELAY_SMTP_PASSWORD")}
 	if r.err != nil {
@@ -206,7 +220,8 @@ func (c Config) validate() error {
 	if c.DispatchStale <= 0 || c.ReconcileAfter <= 0 {
 		return errors.New("CONVRELAY_DISPATCH_STALE_AFTER and CONVRELAY_RECONCILE_AFTER must be positive durations")
 	}
-	if c.RateLimitIPRPS < 0 || c.RateLimitAccountRPS < 0 || c.RateLimitIPBurst < 0 || c.RateLimitAccountBurst < 0 {
+	if c.RateLimitIPRPS < 0 || c.RateLimitAccountRPS < 0 || c.RateLimitIPBurst < 0 || c.RateLimitAccountBurst < 0 ||
+		c.RateLimitClickIPRPS < 0 || c.RateLimitClickCampaignRPS < 0 || c.RefusedLogPerMinute < 0 {
 		return errors.New("CONVRELAY_RATE_LIMIT_* must not be negative (0 turns a limit off)")
 	}
 	if c.RetentionBatchSize <= 0 {

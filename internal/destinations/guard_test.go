@@ -153,3 +153,23 @@ func TestTokenRefreshOverPlainHTTPOnlyOnAllowedAddresses(t *testing.T) {
 		t.Fatalf("token refresh over https (Google's endpoint) to a public address: %v", err)
 	}
 }
+
+// A redirect to another host never carries the destination's credentials
+// (TikTok's Access-Token, Google Ads' developer-token and bearer token).
+func TestCredentialHeadersDoNotFollowACrossHostRedirect(t *testing.T) {
+	var got atomic.Value
+	other, hits := listenOn(t, "127.0.0.2", func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Access-Token") + "|" + r.Header.Get("Authorization") + "|" + r.Header.Get("Developer-Token"))
+		_, _ = w.Write([]byte(`{"code":0,"message":"OK"}`))
+	})
+	first, _ := listenOn(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	_, _ = testSender().Send(context.Background(), tiktokDest(first.URL), sampleConversion())
+	if hits.Load() == 0 {
+		t.Fatal("the redirect was not followed; the test proves nothing")
+	}
+	if v, _ := got.Load().(string); v != "||" {
+		t.Fatalf("the other host received credentials: %q", v)
+	}
+}

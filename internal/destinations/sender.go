@@ -140,6 +140,9 @@ func (s *Sender) client(t Type, policy *dialPolicy) *http.Client {
 			return http.ErrUseLastResponse
 		}
 		policy.plainVendor = isVendor(t) && req.URL.Scheme == "http"
+		if len(via) > 0 && req.URL.Host != via[0].URL.Host {
+			stripCredentials(req.Header)
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -149,6 +152,19 @@ func (s *Sender) client(t Type, policy *dialPolicy) *http.Client {
 		return nil
 	}
 	return &c
+}
+
+// credentialHeaders are the headers that carry a destination's secrets. Go's
+// client drops Authorization and Cookie on a redirect to another domain, but
+// not its subdomains, and copies every other header: a redirect to any other
+// host (host and port) loses all of these.
+var credentialHeaders = []string{"Authorization", "Access-Token", "Developer-Token", "Login-Customer-Id", "Cookie",
+	"Proxy-Authorization", "X-Api-Key"}
+
+func stripCredentials(h http.Header) {
+	for _, name := range credentialHeaders {
+		h.Del(name)
+	}
 }
 
 func (s *Sender) now() time.Time {

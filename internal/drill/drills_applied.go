@@ -39,7 +39,7 @@ func postgresLong(ctx context.Context, s *Stack, c Config) Result {
 type hostileRequest struct {
 	class  string
 	method string
-	path   string // after the API base; {account} is replaced
+	path   string // after the API base; {account}, {slug} and {campaign_id} are replaced
 	query  string
 	ctype  string
 	body   string
@@ -81,19 +81,27 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 	if err != nil {
 		return setupFailed(name, err)
 	}
+	slug, campaignID, err := setUpFlood(ctx, target)
+	if err != nil {
+		return setupFailed(name, err)
+	}
 	ld := e.startLoad(ctx, c.Rate, func(i int) txPlan { return mixPlan("HO", i, e.click(i)) })
+	floodCtx, stopFlood := context.WithCancel(ctx)
+	flood := runFlood(floodCtx, s.APIBase, target.ID)
 	var (
 		mu       sync.Mutex
 		byStatus = map[string]map[int]int{} // class -> status -> count
 		fiveXX   []string
 		sent     atomic.Int64
 	)
-	client := &http.Client{Timeout: 30 * time.Second}
-	reqs := hostileRequests()
+	// The click path answers 302: the drill reads the answer, it does not follow it.
+	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	reqs := append(hostileRequests(), clickRequests()...)
+	vars := strings.NewReplacer("{account}", target.ID, "{slug}", slug, "{campaign_id}", fmt.Sprint(campaignID))
 	deadline := time.Now().Add(c.Lead + c.Tail)
 	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
 		h := reqs[n%len(reqs)]
-		code, err := sendHostile(ctx, client, s.APIBase, target.ID, h, n)
+		code, err := sendHostile(ctx, client, s.APIBase, vars, h, n)
 		sent.Add(1)
 		mu.Lock()
 		if byStatus[h.class] == nil {
@@ -104,6 +112,8 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 			fiveXX = append(fiveXX, fmt.Sprintf("%s: %v", h.class, err))
 		case code >= 500:
 			fiveXX = append(fiveXX, fmt.Sprintf("%s: %d", h.class, code))
+		case h.class == "click: guessed numeric id" && code != http.StatusNotFound && code != http.StatusTooManyRequests:
+			fiveXX = append(fiveXX, fmt.Sprintf("%s: %d, want 404", h.class, code))
 		default:
 			byStatus[h.class][code]++
 		}
@@ -112,13 +122,16 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 			break
 		}
 	}
+	stopFlood()
+	flood.wait()
 	plans, loadErr := ld.stop()
 	e.step("load stopped: %d transactions, %d postbacks accepted, %d hostile requests", len(plans), e.send.accepted.Load(), sent.Load())
 	r := e.verify(ctx, plans, drainTimeout(0), c.Quiet)
 	finish(&r, e, s, plans, loadErr)
 	for _, f := range fiveXX[:min(len(fiveXX), 5)] {
-		r.problem("hostile request answered 5xx or not at all: %s", f)
+		r.problem("hostile request answered 5xx, not at all, or not as it must: %s", f)
 	}
+	checkFlood(ctx, &r, target, flood)
 	for deadline := time.Now().Add(time.Minute); ; {
 		unapplied, failed, err := unappliedOf(ctx, target)
 		if err != nil {
@@ -149,9 +162,9 @@ func hostile(ctx context.Context, s *Stack, c Config) Result {
 	return r
 }
 
-func sendHostile(ctx context.Context, client *http.Client, base, account string, h hostileRequest, n int) (int, error) {
+func sendHostile(ctx context.Context, client *http.Client, base string, vars *strings.Replacer, h hostileRequest, n int) (int, error) {
 	num := fmt.Sprint(n)
-	target := base + strings.ReplaceAll(h.path, "{account}", account) + "?" + strings.ReplaceAll(h.query, "{n}", num)
+	target := base + vars.Replace(h.path) + "?" + strings.ReplaceAll(h.query, "{n}", num)
 	u, err := url.Parse(target)
 	if err != nil {
 		return 0, err

@@ -132,7 +132,10 @@ func (s *Stack) env() []string {
 	return append(env, "DATABASE_URL="+s.DBURL, "TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(s.tPort), "HTTP_ADDR="+s.httpAddr,
 		"CONVRELAY_LOG_LEVEL="+s.logLevel, "CONVRELAY_LOG_FORMAT=text",
 		"CONVRELAY_SECRET_KEY=ZHJpbGwtb25seS1zZWNyZXQta2V5LTMyLWJ5dGVzISE=", "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32",
-		"CONVRELAY_RATES_SCHEDULE=false") // the rates schedule would fetch from the ECB: drills stay on loopback
+		"CONVRELAY_RATES_SCHEDULE=false", // the rates schedule would fetch from the ECB: drills stay on loopback
+		// The hostile drill's flood comes "from other addresses" through
+		// X-Forwarded-For, as behind a proxy on loopback.
+		"CONVRELAY_TRUSTED_PROXIES=127.0.0.1/32")
 }
 
 // run runs a one-shot subcommand (migrate, create-account) and returns its stdout.

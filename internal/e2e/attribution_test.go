@@ -10,7 +10,7 @@ import (
 	"github.com/convrelay/convrelay/internal/devstack"
 )
 
-// TestClickToAttributedConversion follows a click through /c/{campaign} to the
+// TestClickToAttributedConversion follows a click through /c/{slug} to the
 // offer, then sends postbacks: by that click id (attributed), by vid + p (the right
 // hit among several), without a value (the campaign's default payout), and with an
 // unknown click id (unattributed, with the reason).
@@ -21,11 +21,11 @@ func TestClickToAttributedConversion(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create campaign: %d %v", code, camp)
 	}
-	campaign := fmt.Sprint(camp["id"])
+	campaign, slug := fmt.Sprint(camp["id"]), fmt.Sprint(camp["slug"]) // the click URL names the random slug
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	click := func(query string) (clickID string) {
 		t.Helper()
-		resp, err := noRedirect.Get(st.info.APIBase + "/c/" + campaign + "?" + query)
+		resp, err := noRedirect.Get(st.info.APIBase + "/c/" + slug + "?" + query)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,6 +56,7 @@ func TestConsentRoutingAndClickIDsReachPlatforms(t *testing.T) {
 		t.Fatalf("create campaign: %d %v", code, body)
 	}
 	campaign := int64(body["id"].(float64))
+	campaignSlug := fmt.Sprint(body["slug"])
 
 	meta, tiktok, ga4, gads, purchaseOnly := newFake(t, "meta"), newFake(t, "tiktok"), newFake(t, "ga4"), newFake(t, "google_ads"),
 		newFake(t, "meta")
@@ -76,7 +77,7 @@ func TestConsentRoutingAndClickIDsReachPlatforms(t *testing.T) {
 	}
 
 	// The click: through the redirect, from Germany, with the _ga and _ttp cookies.
-	req, _ := http.NewRequest("GET", st.info.APIBase+"/c/"+strconv.FormatInt(campaign, 10)+"?ttclid=E.C.P.tt-route&country=DE", nil)
+	req, _ := http.NewRequest("GET", st.info.APIBase+"/c/"+campaignSlug+"?ttclid=E.C.P.tt-route&country=DE", nil)
 	req.Header.Set("Cookie", "_ga=GA1.1.1111111111.1700000000; _ttp=ttp-route-cookie")
 	req.Header.Set("User-Agent", clickUA)
 	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)

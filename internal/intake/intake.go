@@ -21,6 +21,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/postback"
@@ -39,6 +41,12 @@ type Pipeline struct {
 	// DefaultAccount owns a global /pb postback whose hit matches no click.
 	DefaultAccount string
 	Logger         *slog.Logger
+	// RefusedPerMinute bounds the refused rows stored per account per minute
+	// (refused.go); 0 stores none. Refused, when set, counts every refusal.
+	RefusedPerMinute int
+	Refused          *prometheus.CounterVec
+
+	refused refusedSampler
 
 	idMu     sync.Mutex
 	idSecret []byte
@@ -49,7 +57,8 @@ func New(st *store.Store, accounts *accountcache.Reader, logger *slog.Logger) *P
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Pipeline{Store: st, Accounts: accounts, Limits: postback.DefaultLimits, Logger: logger}
+	return &Pipeline{Store: st, Accounts: accounts, Limits: postback.DefaultLimits, Logger: logger,
+		RefusedPerMinute: DefaultRefusedPerMinute}
 }
 
 // Decision is what the pipeline made of one postback: the parsed postback, its

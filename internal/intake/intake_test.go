@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/convrelay/convrelay/internal/accountcache"
 	"github.com/convrelay/convrelay/internal/intake"
+	"github.com/convrelay/convrelay/internal/metrics"
 	"github.com/convrelay/convrelay/internal/pgtest"
 	"github.com/convrelay/convrelay/internal/postback"
 	"github.com/convrelay/convrelay/internal/store"
@@ -128,5 +131,38 @@ func TestAcceptRefusesAnUnreadBody(t *testing.T) {
 		ReceivedAt: time.Now(), ReadError: tooBig}, nil)
 	if !errors.Is(err, intake.ErrTooLarge) {
 		t.Fatalf("unread body: %v, want too large", err)
+	}
+}
+
+// A flood of refused requests is counted, not stored in full: at most the
+// per-account bound of rows a minute, each cut short, and every refusal in the
+// metric by reason.
+func TestRefusedRequestsAreSampledAndCounted(t *testing.T) {
+	f := newFixture(t)
+	f.p.RefusedPerMinute = 5
+	f.p.Refused = metrics.New().Refused
+	big := strings.Repeat("b", 2000)
+	for i := 0; i < 40; i++ {
+		if _, err := f.accept(t, "net", "wrong", "click_id=c&x="+big); !errors.Is(err, intake.ErrForbidden) {
+			t.Fatalf("request %d without the token: %v", i, err)
+		}
+	}
+	rows := f.logged(t)
+	if len(rows) > 5 || len(rows) == 0 {
+		t.Fatalf("%d refused rows stored, want between 1 and the bound of 5", len(rows))
+	}
+	for _, r := range rows {
+		if len(r.RawQuery) > 1024 || len(r.RawBody) > 1024 {
+			t.Fatalf("refused row keeps %d query and %d body bytes, want at most 1024", len(r.RawQuery), len(r.RawBody))
+		}
+	}
+	stored := testutil.ToFloat64(f.p.Refused.WithLabelValues("forbidden", "stored"))
+	counted := testutil.ToFloat64(f.p.Refused.WithLabelValues("forbidden", "counted"))
+	if int(stored) != len(rows) || stored+counted != 40 {
+		t.Fatalf("metric: %v stored, %v counted; want %d stored and 40 in all", stored, counted, len(rows))
+	}
+	// The token still works, and its postback is stored whole.
+	if _, err := f.accept(t, "net", f.tok, "click_id=c&x="+big); err != nil {
+		t.Fatalf("with the token after the flood: %v", err)
 	}
 }

@@ -19,9 +19,6 @@ const (
 	maxLoggedPath  = 2048
 	maxLoggedQuery = 16 << 10
 	maxLoggedBody  = 64 << 10
-	// A request for an unknown integration is kept short: the account owner sees
-	// the misconfigured network without anyone filling the log.
-	maxLoggedUnknown = 1024
 )
 
 // Request is one postback as a live door received it.
@@ -104,7 +101,6 @@ func (p *Pipeline) admit(ctx context.Context, r Request, out *Live, gate Account
 	}
 	out.Known = true
 	if msg := CheckAccess(integ, r.Token, r.SourceIP); msg != "" {
-		p.Logger.Warn("postback refused", "account_id", acct.ID, "integration", out.Entry.Integration, "reason", msg)
 		return Refuse(ErrForbidden, "", msg)
 	}
 	if gate != nil {
@@ -175,23 +171,36 @@ func (p *Pipeline) accountOfGlobalPostback(ctx context.Context, req postback.Req
 	return account, pb, nil
 }
 
-// logRefused keeps a refused request in its account's postback log. Requests
-// for no known account are not stored: anyone can send them, and storing them
-// would let anyone fill the database. Rate-limited and passing failures are not
-// logged either.
+// logRefused counts a refused request and keeps a short sample of it in its
+// account's postback log (refused.go). Requests for no known account are not
+// stored: anyone can send them, and storing them would let anyone fill the
+// database. Rate-limited and passing failures are not stored either.
 func (p *Pipeline) logRefused(ctx context.Context, out *Live, ie *Error) {
+	kept := "counted"
+	defer func() {
+		if p.Refused != nil {
+			p.Refused.WithLabelValues(RefusalReason(ie.Kind), kept).Inc()
+		}
+	}()
 	switch {
 	case errors.Is(ie.Kind, ErrUnknownAccount), errors.Is(ie.Kind, ErrTooMany), errors.Is(ie.Kind, ErrUnavailable):
 		return
-	case errors.Is(ie.Kind, ErrUnknownIntegration):
-		out.Entry.RawBody = text.Truncate(out.Entry.RawBody, maxLoggedUnknown)
-		out.Entry.RawQuery = text.Truncate(out.Entry.RawQuery, maxLoggedUnknown)
+	case out.Entry.AccountID == "" || !p.refused.take(out.Entry.AccountID, p.RefusedPerMinute, time.Now()):
+		return
 	}
+	out.Entry.RawBody = text.Truncate(out.Entry.RawBody, maxLoggedRefused)
+	out.Entry.RawQuery = text.Truncate(out.Entry.RawQuery, maxLoggedRefused)
 	out.Entry.Outcome = string(conv.OutcomeRejected)
 	out.Entry.Error = ie.Message
 	if err := p.Store.InsertLog(ctx, &out.Entry); err != nil {
 		p.Logger.Error("rejected postback not logged", "account_id", out.Entry.AccountID, "error", err)
+		return
 	}
+	kept = "stored"
+	// Logged for the stored sample only, by reason (a message may name the
+	// sender's address).
+	p.Logger.Warn("postback refused", "account_id", out.Entry.AccountID, "integration", out.Entry.Integration,
+		"reason", RefusalReason(ie.Kind), "postback_id", out.Entry.ID)
 }
 
 // CheckAccess applies the integration's tokens and address allow-list; it

@@ -17,7 +17,12 @@ type Metrics struct {
 	DispatchSeconds  prometheus.Histogram
 	Clicks           prometheus.Counter
 	Unknown          *prometheus.CounterVec // what: account, integration (never a name from the URL)
+	Refused          *prometheus.CounterVec // reason, kept: stored, counted (never an account id)
 }
+
+// RefusalReasons label convrelay_postbacks_refused_total (intake.RefusalReason).
+var RefusalReasons = []string{"malformed", "forbidden", "unknown_account", "unknown_integration", "too_large",
+	"unprocessable", "too_many", "conflict", "unavailable"}
 
 // DestinationTypes label the delivery metrics.
 var DestinationTypes = []string{"meta", "tiktok", "google_ads", "ga4", "postback", "webhook"}
@@ -50,6 +55,14 @@ func New() *Metrics {
 		Unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "convrelay_postbacks_unknown_total", Help: "Postbacks refused 404 for an unknown account or integration (counted, not stored in full).",
 		}, []string{"what"}),
+		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convrelay_postbacks_refused_total",
+			Help: "Postbacks refused at intake, by reason and by whether a short row was stored or the request only counted.",
+		}, []string{"reason", "kept"}),
+	}
+	for _, reason := range RefusalReasons {
+		m.Refused.WithLabelValues(reason, "stored")
+		m.Refused.WithLabelValues(reason, "counted")
 	}
 	// Known label values start at zero, so dashboards and alerts see a series
 	// before the first event (an absent series reads as "no data", not 0).
@@ -62,7 +75,7 @@ func New() *Metrics {
 			m.Deliveries.WithLabelValues(t, outcome)
 		}
 	}
-	r.MustRegister(m.Unknown, m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
+	r.MustRegister(m.Unknown, m.Refused, m.Postbacks, m.IntakeSeconds, m.Deliveries, m.DeliveryAttempts, m.DispatchSeconds, m.Clicks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -87,8 +87,12 @@ func GenerateKey() (string, error) {
 // KeyID names the current key.
 func (k *Keyring) KeyID() string { return k.current }
 
-// Seal encrypts plain. purpose is bound to the ciphertext as associated data, so
-// a value copied into another column (or another destination) does not open.
+// Seal encrypts plain. purpose (the column, and for a destination's config the
+// key) is bound to the ciphertext as associated data, so a value copied into
+// another column or another config key does not open. It is not bound to the
+// row: a value copied into the same key of another destination opens there
+// (copying needs write access to the database, which can change the
+// destination's endpoint anyway; README, Security).
 func (k *Keyring) Seal(plain, purpose string) (string, error) {
 	aead := k.aeads[k.current]
 	nonce := make([]byte, aead.NonceSize())

@@ -13,8 +13,11 @@ import (
 
 // Campaign groups clicks of one offer from one traffic source.
 type Campaign struct {
-	ID                    int64            `json:"id"`
-	AccountID             string           `json:"account_id"`
+	ID        int64  `json:"id"`
+	AccountID string `json:"account_id"`
+	// Slug is the campaign's public id in its click URL (/c/{slug}): random,
+	// so campaigns cannot be walked; the numeric id is for the admin API.
+	Slug                  string           `json:"slug"`
 	Name                  string           `json:"name"`
 	OfferURL              string           `json:"offer_url"`
 	DefaultPayout         *decimal.Decimal `json:"default_payout"`
@@ -56,7 +59,7 @@ const (
 
 const campaignColumns = `id, account_id, name, offer_url, default_payout, traffic_source, traffic_source_postback,
 	attribution_window_days, traffic_source_fire_on, payout_rule, payout_amount, payout_currency, caps, cap_action,
-	duplicate_mode, created_at, updated_at`
+	duplicate_mode, created_at, updated_at, slug`
 
 func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
@@ -64,7 +67,7 @@ func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var amount *decimal.Decimal
 	err := row.Scan(&c.ID, &c.AccountID, &c.Name, &c.OfferURL, &c.DefaultPayout, &c.TrafficSource, &c.TrafficSourcePostback,
 		&c.AttributionWindowDays, &fireOn, &c.Payout.Rule, &amount, &c.Payout.Currency, &c.Caps, &c.CapAction,
-		&c.DuplicateMode, &c.CreatedAt, &c.UpdatedAt)
+		&c.DuplicateMode, &c.CreatedAt, &c.UpdatedAt, &c.Slug)
 	if err != nil {
 		return c, err
 	}

@@ -133,17 +133,18 @@ func insertClick(ctx context.Context, q querier, k Click) (Click, error) {
 // InsertCampaignHit records a hit on a live campaign (the click redirect) and
 // returns it with the campaign's offer URL, in one statement; the click belongs to
 // the campaign's account. A missing or deleted campaign is ErrNotFound.
-func (s *Store) InsertCampaignHit(ctx context.Context, campaignID int64, k Click) (Click, string, error) {
+func (s *Store) InsertCampaignHit(ctx context.Context, slug string, k Click) (Click, string, error) {
 	normalizeClick(&k)
 	ph, vals := clickValues(k, 3)
 	var account, offer string
+	var campaignID int64
 	err := s.Pool.QueryRow(ctx, `WITH cp AS (
-			SELECT id, account_id, offer_url FROM campaigns WHERE id = $2 AND deleted_at IS NULL
+			SELECT id, account_id, offer_url FROM campaigns WHERE slug = $2 AND deleted_at IS NULL
 		), k AS (`+clickInsert+` SELECT $1, cp.account_id, cp.id, `+ph+` FROM cp
 			RETURNING id)
-		SELECT cp.account_id, cp.offer_url FROM cp`, append([]any{k.ID, campaignID}, vals...)...).Scan(&account, &offer)
+		SELECT cp.id, cp.account_id, cp.offer_url FROM cp`, append([]any{k.ID, slug}, vals...)...).Scan(&campaignID, &account, &offer)
 	if err != nil {
-		return Click{}, "", fmt.Errorf("record hit on campaign %d: %w", campaignID, uniqueConflict(notFound(err)))
+		return Click{}, "", fmt.Errorf("record hit on a campaign: %w", uniqueConflict(notFound(err)))
 	}
 	k.AccountID, k.CampaignID = account, &campaignID
 	return k, offer, nil

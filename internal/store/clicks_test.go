@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -93,7 +94,10 @@ func TestInsertCampaignHit(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	cp := newCampaign(t, st, a.ID, "", 0)
-	k, offer, err := st.InsertCampaignHit(ctx, cp.ID, store.Click{VisitorID: "v", PageID: "p", CreatedAt: base})
+	if len(cp.Slug) != 32 {
+		t.Fatalf("campaign slug %q, want 32 random hex digits", cp.Slug)
+	}
+	k, offer, err := st.InsertCampaignHit(ctx, cp.Slug, store.Click{VisitorID: "v", PageID: "p", CreatedAt: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +110,10 @@ func TestInsertCampaignHit(t *testing.T) {
 	if err := st.DeleteCampaign(ctx, a.ID, cp.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.InsertCampaignHit(ctx, cp.ID, store.Click{VisitorID: "v"}); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := st.InsertCampaignHit(ctx, cp.Slug, store.Click{VisitorID: "v"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("hit on deleted campaign: %v, want ErrNotFound", err)
 	}
-	if _, _, err := st.InsertCampaignHit(ctx, 999999, store.Click{}); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := st.InsertCampaignHit(ctx, strconv.FormatInt(cp.ID, 10), store.Click{}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("hit on unknown campaign: %v, want ErrNotFound", err)
 	}
 }

@@ -99,7 +99,10 @@ type DeliveryJob struct {
 	TxKey       string
 	Rebill      int // the conversion within its transaction (conv.ConversionKey)
 	Destination Destination
-	Conversion  JobConversion
+	// DestinationDeleted: the destination was deleted after the delivery was
+	// made (Destination.Enabled says whether it is switched off).
+	DestinationDeleted bool
+	Conversion         JobConversion
 	// EEAWithoutConsent is the account's eea_without_consent: send, denied or skip.
 	EEAWithoutConsent string
 	Click             *Click // nil when unattributed
@@ -130,20 +133,21 @@ type JobConversion struct {
 type deliveryJobRow struct {
 	Delivery
 	JobConversion
-	JobValue          *decimal.Decimal
-	AccountID         string
-	TxKey             string
-	Rebill            int
-	AttributedClick   string
-	EEAWithoutConsent string
-	DestAccountID     string
-	DestEndpoint      string
-	DestConfig        map[string]string
-	DestFireOn        string
-	DestCampaignID    *int64
-	DestEnabled       bool
-	DestCreatedAt     time.Time
-	DestUpdatedAt     time.Time
+	JobValue           *decimal.Decimal
+	AccountID          string
+	TxKey              string
+	Rebill             int
+	AttributedClick    string
+	EEAWithoutConsent  string
+	DestAccountID      string
+	DestEndpoint       string
+	DestConfig         map[string]string
+	DestFireOn         string
+	DestCampaignID     *int64
+	DestEnabled        bool
+	DestCreatedAt      time.Time
+	DestUpdatedAt      time.Time
+	DestinationDeleted bool
 }
 
 // LoadDeliveryJob loads a delivery with its destination, conversion and click, in
@@ -157,13 +161,13 @@ func (s *Store) LoadDeliveryJob(ctx context.Context, deliveryID int64) (Delivery
 			(SELECT a.eea_without_consent FROM accounts a WHERE a.id = c.account_id) AS eea_without_consent,
 			d.account_id AS dest_account_id, d.endpoint AS dest_endpoint, d.config AS dest_config, d.fire_on AS dest_fire_on,
 			d.campaign_id AS dest_campaign_id, d.enabled AS dest_enabled, d.created_at AS dest_created_at,
-			d.updated_at AS dest_updated_at`+
+			d.updated_at AS dest_updated_at, d.deleted_at IS NOT NULL AS destination_deleted`+
 		deliveryJoins+`WHERE x.id = $1`, deliveryID))
 	if err != nil {
 		return DeliveryJob{}, fmt.Errorf("load delivery %d: %w", deliveryID, notFound(err))
 	}
 	j := DeliveryJob{Delivery: r.Delivery, Value: r.JobValue, AccountID: r.AccountID, TxKey: r.TxKey, Rebill: r.Rebill,
-		Conversion: r.JobConversion, EEAWithoutConsent: r.EEAWithoutConsent}
+		Conversion: r.JobConversion, EEAWithoutConsent: r.EEAWithoutConsent, DestinationDeleted: r.DestinationDeleted}
 	dest := Destination{ID: r.DestinationID, AccountID: r.DestAccountID, Type: r.DestinationType, Name: r.DestinationName,
 		Endpoint: r.DestEndpoint, CampaignID: r.DestCampaignID, Enabled: r.DestEnabled, CreatedAt: r.DestCreatedAt,
 		UpdatedAt: r.DestUpdatedAt}

@@ -19,7 +19,8 @@ const (
 	RetainVisitors = "visitors"
 	// RetainAuditLog deletes audit entries older than the audit retention.
 	RetainAuditLog = "audit_log"
-	// RetainSessions deletes expired console sessions (any age past expiry).
+	// RetainSessions deletes expired console sessions (any age past expiry),
+	// people's and keys'.
 	RetainSessions = "user_sessions"
 	// RetainConversionPersonal keeps the conversion (the account's record) and
 	// removes its personal data: the stored postback's identity, traits and
@@ -49,8 +50,11 @@ var purgeStatements = map[string]string{
 		ORDER BY created_at LIMIT $2)`,
 	RetainAuditLog: `DELETE FROM audit_log WHERE id IN (
 		SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)`,
-	RetainSessions: `DELETE FROM user_sessions WHERE id_hash IN (
-		SELECT id_hash FROM user_sessions WHERE expires_at < $1 LIMIT $2)`,
+	RetainSessions: `WITH u AS (DELETE FROM user_sessions WHERE id_hash IN (
+			SELECT id_hash FROM user_sessions WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+		k AS (DELETE FROM key_sessions WHERE id_hash IN (
+			SELECT id_hash FROM key_sessions WHERE expires_at < $1 LIMIT $2) RETURNING 1)
+		SELECT 1 FROM u UNION ALL SELECT 1 FROM k`,
 	RetainVisitors: "",
 }
 
