@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -83,30 +82,8 @@ func jsonScalar(raw json.RawMessage) (string, bool) {
 // (admin.ImportCosts).
 func (s *server) importCosts(c *gin.Context) {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, costImportMaxBytes)
-	var file io.Reader
-	mediaType, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	switch mediaType {
-	case "text/csv", "text/plain", "application/csv":
-		file = body
-	case "multipart/form-data":
-		c.Request.Body = body
-		mr, err := c.Request.MultipartReader()
-		if err != nil || params["boundary"] == "" {
-			fail(c, http.StatusBadRequest, "malformed multipart body")
-			return
-		}
-		for file == nil {
-			part, err := mr.NextPart()
-			if err != nil {
-				fail(c, http.StatusBadRequest, "multipart body has no \"file\" part")
-				return
-			}
-			if part.FormName() == "file" {
-				file = part
-			}
-		}
-	default:
-		fail(c, http.StatusUnsupportedMediaType, "send text/csv, or multipart/form-data with a \"file\" part")
+	file, _, ok := csvUpload(c, body, nil)
+	if !ok {
 		return
 	}
 	// A body over the limit reads as a broken row or an unreadable upload: the

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,45 +37,25 @@ func (s *server) createImport(c *gin.Context) {
 	_ = rc.SetWriteDeadline(time.Time{})
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, importMaxBytes)
 	opts := admin.ImportOptions{Preset: c.Query("preset")}
-	var csvBody io.Reader
-	mediaType, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	switch mediaType {
-	case "text/csv", "text/plain", "application/csv":
-		if m := c.Query("mapping"); m != "" && !decodeMapping(c, m, &opts) {
-			return
-		}
-		csvBody = body
-	case "multipart/form-data":
-		c.Request.Body = body
-		mr, err := c.Request.MultipartReader()
-		if err != nil || params["boundary"] == "" {
-			fail(c, http.StatusBadRequest, "malformed multipart body")
-			return
-		}
-		for csvBody == nil {
-			part, err := mr.NextPart()
+	csvBody, multipartForm, ok := csvUpload(c, body, func(part *multipart.Part) bool {
+		if name := part.FormName(); name == "mapping" || name == "preset" {
+			v, err := io.ReadAll(io.LimitReader(part, importMaxSmall))
 			if err != nil {
-				fail(c, http.StatusBadRequest, "multipart body has no \"file\" part")
-				return
+				fail(c, http.StatusBadRequest, "could not read the "+name+" field")
+				return false
 			}
-			switch part.FormName() {
-			case "file":
-				csvBody = part
-			case "mapping", "preset":
-				v, err := io.ReadAll(io.LimitReader(part, importMaxSmall))
-				if err != nil {
-					fail(c, http.StatusBadRequest, "could not read the "+part.FormName()+" field")
-					return
-				}
-				if part.FormName() == "preset" {
-					opts.Preset = strings.TrimSpace(string(v))
-				} else if !decodeMapping(c, string(v), &opts) {
-					return
-				}
+			if name == "preset" {
+				opts.Preset = strings.TrimSpace(string(v))
+				return true
 			}
+			return decodeMapping(c, string(v), &opts)
 		}
-	default:
-		fail(c, http.StatusUnsupportedMediaType, "send text/csv, or multipart/form-data with a \"file\" part")
+		return true
+	})
+	if !ok {
+		return
+	}
+	if m := c.Query("mapping"); !multipartForm && m != "" && !decodeMapping(c, m, &opts) {
 		return
 	}
 	im, err := s.admin.StartImport(c.Request.Context(), c.Param("account"), csvBody, opts)

@@ -180,14 +180,7 @@ func (s *Console) consoleAuth(c *gin.Context) {
 	}
 	if strings.HasPrefix(cookie, userSessionPrefix) {
 		p, info, ok, err := s.userSession(c, cookie)
-		if err != nil {
-			s.consoleError(c, "session", err)
-			c.Abort()
-			return
-		}
-		if !ok {
-			c.Redirect(http.StatusSeeOther, consoleBase+"/login")
-			c.Abort()
+		if s.refuseSession(c, ok, err) {
 			return
 		}
 		s.admit(c, skey, cookie, info, p)
@@ -199,18 +192,27 @@ func (s *Console) consoleAuth(c *gin.Context) {
 		return
 	}
 	p, key, info, ok, err := s.keySession(c, cookie)
-	if err != nil {
-		s.consoleError(c, "session", err)
-		c.Abort()
-		return
-	}
-	if !ok {
-		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
-		c.Abort()
+	if s.refuseSession(c, ok, err) {
 		return
 	}
 	c.Set(keyContext, key)
 	s.admit(c, skey, cookie, info, p)
+}
+
+// refuseSession answers a session lookup that did not admit: an error page for a
+// failed lookup, the sign-in page for an unknown or ended session. It reports
+// whether it answered.
+func (s *Console) refuseSession(c *gin.Context, ok bool, err error) bool {
+	switch {
+	case err != nil:
+		s.consoleError(c, "session", err)
+	case !ok:
+		c.Redirect(http.StatusSeeOther, consoleBase+"/login")
+	default:
+		return false
+	}
+	c.Abort()
+	return true
 }
 
 // admit checks the CSRF token of a form post, carries the principal in the

@@ -176,6 +176,11 @@ func sendHostile(ctx context.Context, client *http.Client, base string, vars *st
 	if h.ctype != "" {
 		req.Header.Set("Content-Type", h.ctype)
 	}
+	return statusOf(client, req)
+}
+
+// statusOf sends req and answers its status code, the body read and closed.
+func statusOf(client *http.Client, req *http.Request) (int, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err

@@ -3,7 +3,6 @@ package drill
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -122,13 +121,7 @@ func get(ctx context.Context, client *http.Client, url, from string) (int, error
 		return 0, err
 	}
 	req.Header.Set("X-Forwarded-For", from)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return statusOf(client, req)
 }
 
 // checkFlood adds the flood's problems and notes to r: no 5xx, the network
