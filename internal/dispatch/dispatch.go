@@ -49,10 +49,15 @@ type Options struct {
 	Window         int           // postbacks handed over and not yet applied, at most
 	ReconcileAfter time.Duration // a postback handed over this long ago and not applied is handed over again
 	// Accounts is the process's one account reader; nil: one of its own.
-	Accounts *accountcache.Reader
+	Accounts AccountReader
 	Logger   *slog.Logger
 	// OnDispatched, when set, is called with the age of each postback handed over.
 	OnDispatched func(age time.Duration)
+}
+
+// AccountReader reads an account (the process's one accountcache.Reader).
+type AccountReader interface {
+	Account(ctx context.Context, id string) (store.Account, error)
 }
 
 // Defaults.
@@ -64,6 +69,17 @@ const (
 	maxBackoff            = time.Minute
 )
 
+// Every call the dispatcher makes is bounded: one call that never returns (a
+// lost connection, a lock, a starved pool) would otherwise hold its lane, or the
+// sweep, and with them the window that every account shares.
+const (
+	sweepTimeout    = 15 * time.Second // counting in flight, claiming
+	handOverTimeout = 10 * time.Second // one postback's hand-over, its account lookup included
+	lookupTimeout   = 2 * time.Second  // the account's currency, for the memo only
+	writeTimeout    = 10 * time.Second // a deferral or a failure written back to the log
+	slowAfter       = 5 * time.Second  // a sweep or hand-over slower than this is logged
+)
+
 // Dispatcher moves accepted postbacks from the log to Temporal.
 type Dispatcher struct {
 	store  *store.Store
@@ -72,6 +88,8 @@ type Dispatcher struct {
 	poke   chan struct{}
 	queued atomic.Int64 // rows routed to lanes and not finished
 	claims atomic.Int64 // numbers the claims, so a lane knows which rows came together
+	// Since when the window has been full, and when that was last logged (the sweep's own).
+	fullSince, fullLogged time.Time
 }
 
 // New builds a dispatcher; Run starts it.
@@ -168,24 +186,34 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // their lanes. It reports whether work is likely still waiting (the window was
 // full, or the claim was cut by it), so the caller sweeps again soon.
 func (d *Dispatcher) sweep(ctx context.Context, lanes []chan claimed) bool {
-	inFlight, err := d.store.InFlight(ctx, d.opts.ReconcileAfter)
+	began := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, sweepTimeout)
+	defer cancel()
+	inFlight, err := d.store.InFlight(cctx, d.opts.ReconcileAfter)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.opts.Logger.Error("dispatcher: count in flight", "error", err)
+			d.opts.Logger.Error("dispatcher: count in flight", "error", err, "took", time.Since(began))
 		}
 		return false
 	}
-	room := d.opts.Window - inFlight - int(d.queued.Load())
+	queued := int(d.queued.Load())
+	room := d.opts.Window - inFlight - queued
 	if room <= 0 {
+		d.noteFullWindow(inFlight, queued)
 		return true
 	}
+	d.fullSince = time.Time{}
 	limit := min(room, claimBatch)
-	rows, err := d.store.ClaimWaiting(ctx, d.opts.StaleAfter, limit)
+	counted := time.Now()
+	rows, err := d.store.ClaimWaiting(cctx, d.opts.StaleAfter, limit)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.opts.Logger.Error("dispatcher: claim failed", "error", err)
+			d.opts.Logger.Error("dispatcher: claim failed", "error", err, "took", time.Since(counted))
 		}
 		return false
+	}
+	if took := time.Since(began); took > slowAfter {
+		d.opts.Logger.Warn("dispatcher: slow sweep", "took", took, "counting", counted.Sub(began), "claimed", len(rows))
 	}
 	claim := d.claims.Add(1)
 	for _, r := range rows {
@@ -193,6 +221,22 @@ func (d *Dispatcher) sweep(ctx context.Context, lanes []chan claimed) bool {
 		lanes[laneOf(r.WorkflowID, len(lanes))] <- claimed{Waiting: r, claim: claim}
 	}
 	return len(rows) == limit
+}
+
+// noteFullWindow logs, at most every slowAfter, a window that stays full: the
+// postbacks counted in flight are not being applied (Temporal or the worker is
+// behind), or lanes are slow to hand over what they hold.
+func (d *Dispatcher) noteFullWindow(inFlight, queued int) {
+	now := time.Now()
+	if d.fullSince.IsZero() {
+		d.fullSince, d.fullLogged = now, now
+		return
+	}
+	if now.Sub(d.fullLogged) >= slowAfter {
+		d.fullLogged = now
+		d.opts.Logger.Warn("dispatcher: window full", "for", now.Sub(d.fullSince).Round(time.Millisecond),
+			"in_flight", inFlight, "queued_in_lanes", queued, "window", d.opts.Window)
+	}
 }
 
 func laneOf(workflowID string, n int) int {
@@ -257,7 +301,9 @@ func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]he
 	if errors.As(err, &invalid) {
 		// Retrying cannot help: the row is failed, visible and re-drivable.
 		d.opts.Logger.Error("dispatcher: Temporal refused postback", "postback_id", row.ID, "workflow_id", row.WorkflowID, "error", err)
-		if err := d.store.MarkFailed(ctx, row.ID, store.FailedRefused, "Temporal refused the hand-over: "+invalid.Error()); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		defer cancel()
+		if err := d.store.MarkFailed(wctx, row.ID, store.FailedRefused, "Temporal refused the hand-over: "+invalid.Error()); err != nil {
 			d.opts.Logger.Error("dispatcher: mark failed", "postback_id", row.ID, "error", err)
 		}
 		return
@@ -285,12 +331,17 @@ func pruneHeld(held map[string]heldBack, current int64) {
 // deferRow hands a row back to the log until a time. If that write fails too (the
 // database is down), the claim goes stale and the row is claimed again later.
 func (d *Dispatcher) deferRow(ctx context.Context, row store.Waiting, until time.Time) {
-	if err := d.store.Defer(ctx, []int64{row.ID}, until); err != nil && ctx.Err() == nil {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := d.store.Defer(wctx, []int64{row.ID}, until); err != nil && ctx.Err() == nil {
 		d.opts.Logger.Warn("dispatcher: defer hand-over", "postback_id", row.ID, "error", err)
 	}
 }
 
 func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, handOverTimeout)
+	defer cancel()
 	// The hand-over joins the trace of the request that accepted the postback.
 	ctx, span := otel.Tracer("convrelay").Start(tracing.Extract(ctx, row.TraceParent), "hand over postback")
 	defer span.End()
@@ -311,11 +362,15 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
 	if start.Currency == "" {
 		start.Currency = d.accountCurrency(ctx, row.AccountID)
 	}
+	looked := time.Now()
 	opts, in := workflows.StartOptions(d.opts.TaskQueue, start)
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := d.client.SignalWithStartWorkflow(sctx, row.WorkflowID, workflows.PostbackSignalName, sig, opts,
-		workflows.ConversionWorkflowName, in); err != nil {
+	_, err := d.client.SignalWithStartWorkflow(ctx, row.WorkflowID, workflows.PostbackSignalName, sig, opts,
+		workflows.ConversionWorkflowName, in)
+	if took := time.Since(began); took > slowAfter {
+		d.opts.Logger.Warn("dispatcher: slow hand-over", "postback_id", row.ID, "took", took,
+			"account_lookup", looked.Sub(began), "signal", time.Since(looked))
+	}
+	if err != nil {
 		return fmt.Errorf("signal-with-start %s: %w", row.WorkflowID, err)
 	}
 	return nil
@@ -323,8 +378,11 @@ func (d *Dispatcher) handOver(ctx context.Context, row store.Waiting) error {
 
 // accountCurrency is the account's default currency (what a postback without one
 // is recorded in), through the process's one account reader; "" when it cannot
-// be read (the run's memo then shows none).
+// be read in time (the run's memo then shows none; the workflow records the
+// conversion in the account's currency whatever the memo says).
 func (d *Dispatcher) accountCurrency(ctx context.Context, accountID string) string {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	a, err := d.opts.Accounts.Account(ctx, accountID)
 	if err != nil {
 		return ""

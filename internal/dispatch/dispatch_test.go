@@ -24,11 +24,15 @@ type fakeTemporal struct {
 	refuseOnce map[int64]bool
 	slow       map[int64]time.Duration
 	accepted   []int64
+	memos      map[int64]map[string]any
 }
 
 func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, _ string, _ string, arg any,
-	_ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	opts client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	id := arg.(workflows.PostbackSignal).PostbackID
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the client does with a spent deadline
+	}
 	f.mu.Lock()
 	refuse, wait := f.refuseOnce[id], f.slow[id]
 	delete(f.refuseOnce, id)
@@ -39,8 +43,18 @@ func (f *fakeTemporal) SignalWithStartWorkflow(ctx context.Context, _ string, _ 
 	time.Sleep(wait)
 	f.mu.Lock()
 	f.accepted = append(f.accepted, id)
+	if f.memos == nil {
+		f.memos = map[int64]map[string]any{}
+	}
+	f.memos[id] = opts.Memo
 	f.mu.Unlock()
 	return nil, nil
+}
+
+func (f *fakeTemporal) memo(id int64) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.memos[id]
 }
 
 func (f *fakeTemporal) seen() []int64 {

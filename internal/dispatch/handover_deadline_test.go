@@ -1,0 +1,80 @@
+package dispatch_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/convrelay/convrelay/internal/dispatch"
+	"github.com/convrelay/convrelay/internal/pgtest"
+	"github.com/convrelay/convrelay/internal/store"
+)
+
+// hangingAccounts answers one account at once and never answers another until
+// the caller gives up: a lookup stuck on a lost connection or a starved pool.
+type hangingAccounts struct {
+	hangs    string
+	currency string
+}
+
+func (h hangingAccounts) Account(ctx context.Context, id string) (store.Account, error) {
+	if id == h.hangs {
+		<-ctx.Done()
+		return store.Account{}, ctx.Err()
+	}
+	return store.Account{ID: id, Currency: h.currency}, nil
+}
+
+// A hand-over whose account lookup never answers must not hold its lane: the
+// full drill once saw every hand-over stop for 66 s with nothing in Temporal.
+// The stuck postback goes on without the memo's currency (the memo is only a
+// hint; the workflow records the account's currency), and the postback behind
+// it in the same lane, of another account, is handed over with its currency.
+func TestHungAccountLookupDoesNotHoldTheLane(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	stuck, _, err := st.CreateAccount(ctx, store.Account{Name: "stuck"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := st.CreateAccount(ctx, store.Account{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(account, tx string) int64 {
+		e := &store.LogEntry{AccountID: account, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
+			Canonical: []byte(`{"transaction_id":"` + tx + `","status":"approved"}`), TransactionID: tx,
+			WorkflowID: "conv/" + account + "/" + tx, Outcome: "accepted"}
+		if err := st.InsertLog(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	first, second := insert(stuck.ID, "S"), insert(other.ID, "O")
+	fake := &fakeTemporal{}
+	d := dispatch.New(st, fake, dispatch.Options{Shards: 1, PollInterval: 50 * time.Millisecond,
+		Accounts: hangingAccounts{hangs: stuck.ID, currency: "EUR"}})
+	runCtx, stop := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() { _ = d.Run(runCtx); close(finished) }()
+	defer func() { stop(); <-finished }()
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := fake.seen()
+		if slices.Contains(got, first) && slices.Contains(got, second) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handed over only %v; want %d (its account lookup hangs) and %d behind it", got, first, second)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c, ok := fake.memo(first)["currency"]; ok {
+		t.Errorf("stuck account's memo has currency %v; want none", c)
+	}
+	if c := fake.memo(second)["currency"]; c != "EUR" {
+		t.Errorf("other account's memo currency = %v; want EUR", c)
+	}
+}
