@@ -31,7 +31,45 @@ func parseUserAgent(ua string) (deviceType, os, browser string) {
 	case u.Desktop:
 		deviceType = DeviceDesktop
 	}
-	return deviceType, limitText(u.OS, 64), limitText(u.Name, 64)
+	return deviceType, known(u.OS, knownOS), known(u.Name, knownBrowsers)
+}
+
+// The library names what it recognises with its constants; for a user agent it
+// does not recognise it returns the agent's first token, which can be anything
+// the sender chose (an email address, a name). Only the library's own names are
+// kept: these columns stay after an erasure, as report dimensions.
+var (
+	knownOS = names(useragent.Windows, useragent.WindowsPhone, useragent.WindowsNT, useragent.WindowsPhoneOS,
+		useragent.Android, useragent.MacOS, useragent.IOS, useragent.Linux, useragent.FreeBSD, useragent.ChromeOS,
+		useragent.BlackBerry, useragent.CrOS, useragent.Harmony)
+	knownBrowsers = names(useragent.Opera, useragent.OperaMini, useragent.OperaTouch, useragent.Chrome,
+		useragent.HeadlessChrome, useragent.Firefox, useragent.InternetExplorer, useragent.Safari, useragent.Edge,
+		useragent.Vivaldi, useragent.MobileSafari, useragent.NetFront, useragent.Mozilla, useragent.Msie,
+		useragent.SamsungBrowser, useragent.GoogleAdsBot, useragent.Googlebot, useragent.Twitterbot,
+		useragent.FacebookExternalHit, useragent.Applebot, useragent.Bingbot, useragent.YandexBot,
+		useragent.YandexAdNet, useragent.FacebookApp, useragent.InstagramApp, useragent.TiktokApp)
+)
+
+// OtherAgent stands for a browser or system the parser does not name.
+const OtherAgent = "Other"
+
+func names(n ...string) map[string]bool {
+	m := make(map[string]bool, len(n))
+	for _, s := range n {
+		m[s] = true
+	}
+	return m
+}
+
+func known(name string, set map[string]bool) string {
+	switch {
+	case name == "":
+		return ""
+	case set[name]:
+		return name
+	default:
+		return OtherAgent
+	}
 }
 
 // normalizeCountry keeps a two-letter country code, upper-case; anything else
@@ -42,11 +80,4 @@ func normalizeCountry(c string) string {
 		return ""
 	}
 	return c
-}
-
-func limitText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }
