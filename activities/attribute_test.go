@@ -39,8 +39,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	payout := decimal.RequireFromString("7.25")
-	cp, err := st.CreateCampaign(context.Background(), store.Campaign{AccountID: acct.ID, Name: "offer", OfferURL: "https://o.example/",
-		DefaultPayout: &payout, TrafficSource: "meta"})
+	cp, err := st.CreateCampaign(context.Background(), store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "offer", OfferURL: "https://o.example/", DefaultPayout: &payout,
+			TrafficSource: "meta"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +184,8 @@ func TestAttributionRefAndEmailWindow(t *testing.T) {
 	f.wantNone("email outside 30 days", postback.Postback{Email: "out@example.com"},
 		"No match found for email inside the attribution window")
 
-	week, err := f.st.CreateCampaign(context.Background(), store.Campaign{AccountID: f.acct.ID, Name: "week", OfferURL: "https://o.example/",
-		AttributionWindowDays: 7})
+	week, err := f.st.CreateCampaign(context.Background(), store.Campaign{AccountID: f.acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "week", OfferURL: "https://o.example/", AttributionWindowDays: 7}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,8 @@ func TestReportThreeCurrencies(t *testing.T) {
 		Rates: map[string]decimal.Decimal{"USD": decimal.RequireFromString("1.25"), "GBP": decimal.RequireFromString("0.8")}}}); err != nil {
 		t.Fatal(err)
 	}
-	cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: "c", OfferURL: "https://o.example/", TrafficSource: "fb"})
+	cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "c", OfferURL: "https://o.example/", TrafficSource: "fb"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -201,33 +201,22 @@ func newAPIKey(k store.APIKey) apiKey {
 		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, Campaigns: k.Campaigns, UserID: k.UserID}
 }
 
-// apiCampaign is a campaign with its tracking link.
+// apiCampaign is a campaign with its tracking link. Its settings are the
+// request's (store.CampaignSettings: the names a campaign is sent with are the
+// names it is shown with); the account id is not shown.
 type apiCampaign struct {
 	ID int64 `json:"id"`
 	// Slug is the public id in the click URL; ID is for this API.
-	Slug                  string           `json:"slug"`
-	Name                  string           `json:"name"`
-	OfferURL              string           `json:"offer_url"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout"`
-	TrafficSource         string           `json:"traffic_source"`
-	TrafficSourcePostback string           `json:"traffic_source_postback"`
-	AttributionWindowDays int              `json:"attribution_window_days"`
-	// Traffic-source postback rules (docs/rules.md).
-	TrafficSourceFireOn destinations.FireOn     `json:"traffic_source_fire_on"`
-	Payout              destinations.PayoutRule `json:"payout"`
-	Caps                []store.Cap             `json:"caps"`
-	CapAction           string                  `json:"cap_action"`
-	CapUsage            []store.CapUsage        `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
-	DuplicateMode       string                  `json:"duplicate_mode"`      // "": its integrations'
-	CreatedAt           time.Time               `json:"created_at"`
-	UpdatedAt           time.Time               `json:"updated_at"`
-	TrackingURL         string                  `json:"tracking_url"`
+	Slug string `json:"slug"`
+	store.CampaignSettings
+	CapUsage    []store.CapUsage `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	TrackingURL string           `json:"tracking_url"`
 }
 
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
-	return apiCampaign{ID: cp.ID, Slug: cp.Slug, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
-		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
-		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, DuplicateMode: cp.DuplicateMode, CreatedAt: cp.CreatedAt,
+	return apiCampaign{ID: cp.ID, Slug: cp.Slug, CampaignSettings: cp.CampaignSettings, CreatedAt: cp.CreatedAt,
 		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + cp.Slug}
 }
 

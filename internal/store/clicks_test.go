@@ -20,8 +20,8 @@ var base = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func newCampaign(t *testing.T, st *store.Store, account string, payout string, windowDays int) store.Campaign {
 	t.Helper()
-	c := store.Campaign{AccountID: account, Name: "c", OfferURL: "https://offer.example/?c={click_id}", TrafficSource: "fb",
-		AttributionWindowDays: windowDays}
+	c := store.Campaign{AccountID: account, CampaignSettings: store.CampaignSettings{Name: "c",
+		OfferURL: "https://offer.example/?c={click_id}", TrafficSource: "fb", AttributionWindowDays: windowDays}}
 	if payout != "" {
 		d := decimal.RequireFromString(payout)
 		c.DefaultPayout = &d

@@ -17,6 +17,7 @@ var marshalledRows = map[string]string{
 	"APIKey":           "the audit log (admin.Service.Record)",
 	"AuditEntry":       "GET /audit",
 	"Campaign":         "the audit log",
+	"CampaignSettings": "the campaign request and answer, the audit log (in Campaign)",
 	"Cap":              "the campaign request and answer",
 	"CapUsage":         "the campaign answer",
 	"Cost":             "the POST /costs answer",
