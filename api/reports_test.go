@@ -85,8 +85,9 @@ func TestReportThreeCurrencies(t *testing.T) {
 	}
 	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	click := func(ua, country string) *store.Click {
-		k, err := h.st.InsertClick(ctx, store.Click{AccountID: acct.ID, CampaignID: &cp.ID, UserAgent: ua, Country: country,
-			Subs: map[string]string{"sub2": "adset-" + country}, CreatedAt: at.Add(-time.Hour)})
+		k, err := h.st.InsertClick(ctx, store.Click{AccountID: acct.ID, CampaignID: &cp.ID, Country: country,
+			Subs: map[string]string{"sub2": "adset-" + country}, CreatedAt: at.Add(-time.Hour),
+			SourceClick: store.SourceClick{UserAgent: ua}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,8 @@ func newFixtureOn(ctx context.Context, st *store.Store, apiBases []string, accou
 	}
 	f.clicks = make([]string, clicks)
 	for i := range f.clicks {
-		k, err := st.InsertClick(ctx, store.Click{AccountID: accountID, CampaignID: &camp.ID, VisitorID: "v" + strconv.Itoa(i)})
+		k, err := st.InsertClick(ctx, store.Click{AccountID: accountID, CampaignID: &camp.ID,
+			SourceClick: store.SourceClick{VisitorID: "v" + strconv.Itoa(i)}})
 		if err != nil {
 			return nil, fmt.Errorf("%s: insert click: %w", name, err)
 		}

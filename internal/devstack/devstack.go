@@ -287,7 +287,8 @@ func ensureDemoAccount(ctx context.Context, st *store.Store, dataDir string) (In
 	if err != nil {
 		return info, fmt.Errorf("create demo campaign: %w", err)
 	}
-	if _, err := st.InsertClick(ctx, store.Click{ID: demoClick, AccountID: acct.ID, CampaignID: &camp.ID, VisitorID: "demo-visitor"}); err != nil {
+	if _, err := st.InsertClick(ctx, store.Click{ID: demoClick, AccountID: acct.ID, CampaignID: &camp.ID,
+		SourceClick: store.SourceClick{VisitorID: "demo-visitor"}}); err != nil {
 		return info, fmt.Errorf("create demo click: %w", err)
 	}
 	info = Info{AccountID: acct.ID, AdminKey: key}
