@@ -245,14 +245,8 @@ func (s *server) tagConversion(c *gin.Context) {
 		}
 		return nil
 	})
-	s.answerAccept(c, live, now, err, func(live *intake.Live) gin.H {
-		d := live.Decision
-		return gin.H{
-			"event_id":       d.Postback.EventID,
-			"event_name":     d.Postback.EventName,
-			"transaction_id": d.Postback.TransactionID,
-			"postback_id":    live.Entry.ID,
-		}
+	s.answerAccept(c, live, now, err, func(live *intake.Live, answer gin.H) {
+		answer["event_id"] = live.Decision.Postback.EventID
 	})
 }
 
