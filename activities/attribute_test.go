@@ -39,8 +39,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	payout := decimal.RequireFromString("7.25")
-	cp, err := st.CreateCampaign(context.Background(), store.Campaign{AccountID: acct.ID, Name: "offer", OfferURL: "https://o.example/",
-		DefaultPayout: &payout, TrafficSource: "meta"})
+	cp, err := st.CreateCampaign(context.Background(), store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "offer", OfferURL: "https://o.example/", DefaultPayout: &payout,
+			TrafficSource: "meta"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +94,9 @@ func (f *fixture) wantNone(what string, p postback.Postback, reason string) conv
 
 func TestAttributionOrder(t *testing.T) {
 	f := newFixture(t)
-	exact := f.click(store.Click{VisitorID: "v1", PageID: "A", RefID: "r-exact", Email: "x@example.com"}, 3*day)
-	visitorHit := f.click(store.Click{VisitorID: "v1", PageID: "B"}, time.Hour)
+	exact := f.click(store.Click{PageID: "A", RefID: "r-exact", Email: "x@example.com",
+		SourceClick: store.SourceClick{VisitorID: "v1"}}, 3*day)
+	visitorHit := f.click(store.Click{PageID: "B", SourceClick: store.SourceClick{VisitorID: "v1"}}, time.Hour)
 	byRef := f.click(store.Click{RefID: "r1", Email: "x@example.com"}, 2*day)
 	byEmail := f.click(store.Click{Email: "y@example.com"}, 5*day)
 
@@ -113,12 +115,12 @@ func TestAttributionOrder(t *testing.T) {
 
 func TestAttributionVisitorAndPage(t *testing.T) {
 	f := newFixture(t)
-	f.click(store.Click{VisitorID: "v", PageID: "A"}, 50*time.Hour)
-	a2 := f.click(store.Click{VisitorID: "v", PageID: "A"}, 30*time.Hour)
-	f.click(store.Click{VisitorID: "v", PageID: "B"}, 40*time.Hour)
-	b2 := f.click(store.Click{VisitorID: "v", PageID: "B"}, 20*time.Hour)
-	latest := f.click(store.Click{VisitorID: "v", PageID: "C"}, 10*time.Hour)
-	f.click(store.Click{VisitorID: "v", PageID: "A"}, -time.Hour) // after the conversion
+	f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "v"}}, 50*time.Hour)
+	a2 := f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "v"}}, 30*time.Hour)
+	f.click(store.Click{PageID: "B", SourceClick: store.SourceClick{VisitorID: "v"}}, 40*time.Hour)
+	b2 := f.click(store.Click{PageID: "B", SourceClick: store.SourceClick{VisitorID: "v"}}, 20*time.Hour)
+	latest := f.click(store.Click{PageID: "C", SourceClick: store.SourceClick{VisitorID: "v"}}, 10*time.Hour)
+	f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "v"}}, -time.Hour) // after the conversion
 
 	f.want("vid+p A", postback.Postback{VisitorID: "v", PageID: "A"}, a2, "visitor")
 	f.want("vid+p B", postback.Postback{VisitorID: "v", PageID: "B"}, b2, "visitor")
@@ -149,19 +151,19 @@ func (f *fixture) firstOfPage(vid, page string) string {
 func TestAttributionSessionEdge(t *testing.T) {
 	f := newFixture(t)
 	session := activities.DefaultVisitorSession
-	f.click(store.Click{VisitorID: "expired", PageID: "A"}, session+time.Minute)
+	f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "expired"}}, session+time.Minute)
 	f.wantNone("4 days + 1 minute without activity", postback.Postback{VisitorID: "expired", PageID: "A"},
 		"No match found for vid expired on page A within its session")
 	f.wantNone("4 days + 1 minute, vid alone", postback.Postback{VisitorID: "expired"},
 		"No match found for vid expired within its session")
 
-	alive := f.click(store.Click{VisitorID: "alive", PageID: "A"}, session-time.Minute)
+	alive := f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "alive"}}, session-time.Minute)
 	f.want("4 days - 1 minute", postback.Postback{VisitorID: "alive", PageID: "A"}, alive, "visitor")
 
 	// A later hit extends the session: the A hit is 4 days + 1 minute old, but
 	// the visitor hit B an hour later.
-	extended := f.click(store.Click{VisitorID: "extended", PageID: "A"}, session+time.Minute)
-	f.click(store.Click{VisitorID: "extended", PageID: "B"}, session-time.Hour)
+	extended := f.click(store.Click{PageID: "A", SourceClick: store.SourceClick{VisitorID: "extended"}}, session+time.Minute)
+	f.click(store.Click{PageID: "B", SourceClick: store.SourceClick{VisitorID: "extended"}}, session-time.Hour)
 	f.want("extended by a later hit", postback.Postback{VisitorID: "extended", PageID: "A"}, extended, "visitor")
 
 	// A configured session length is honoured.
@@ -174,7 +176,7 @@ func TestAttributionRefAndEmailWindow(t *testing.T) {
 	f := newFixture(t)
 	ref := f.click(store.Click{RefID: "crm-42"}, 200*day) // ref_id has no window
 	f.want("ref_id", postback.Postback{RefID: "crm-42"}, ref, "ref_id")
-	ext := f.click(store.Click{ExternalID: "ext-7"}, day)
+	ext := f.click(store.Click{SourceClick: store.SourceClick{ExternalID: "ext-7"}}, day)
 	f.want("external id as ref_id", postback.Postback{RefID: "ext-7"}, ext, "ref_id")
 
 	inside := f.click(store.Click{Email: "in@example.com"}, 30*day-time.Minute)
@@ -183,8 +185,8 @@ func TestAttributionRefAndEmailWindow(t *testing.T) {
 	f.wantNone("email outside 30 days", postback.Postback{Email: "out@example.com"},
 		"No match found for email inside the attribution window")
 
-	week, err := f.st.CreateCampaign(context.Background(), store.Campaign{AccountID: f.acct.ID, Name: "week", OfferURL: "https://o.example/",
-		AttributionWindowDays: 7})
+	week, err := f.st.CreateCampaign(context.Background(), store.Campaign{AccountID: f.acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "week", OfferURL: "https://o.example/", AttributionWindowDays: 7}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,8 @@ func TestAttributionRefAndEmailWindow(t *testing.T) {
 
 func TestAttributionCarriesCampaignData(t *testing.T) {
 	f := newFixture(t)
-	id := f.click(store.Click{ExternalID: "ext-1", FBCLID: "fbx", GCLID: "g1", IP: "198.51.100.4", UserAgent: "UA/1"}, time.Hour)
+	id := f.click(store.Click{SourceClick: store.SourceClick{ExternalID: "ext-1", FBCLID: "fbx", GCLID: "g1",
+		IP: "198.51.100.4", UserAgent: "UA/1"}}, time.Hour)
 	got := f.want("click id", postback.Postback{ClickID: id}, id, "click_id")
 	if got.CampaignID != f.cp.ID || got.TrafficSource != "meta" || got.ExternalID != "ext-1" || got.AccountCurrency != "EUR" ||
 		got.DefaultPayout == nil || !got.DefaultPayout.Equal(decimal.RequireFromString("7.25")) {

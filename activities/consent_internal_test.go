@@ -48,8 +48,9 @@ func newConsentFixture(t *testing.T, policy string, metaCfg map[string]string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := st.InsertClick(ctx, store.Click{AccountID: acct.ID, Country: "DE", TTCLID: "E.C.P.ttclid-1", TTP: "ttp-cookie-1",
-		GAClientID: "1234567890.1700000000", GCLID: "gclid-1"})
+	k, err := st.InsertClick(ctx, store.Click{AccountID: acct.ID, Country: "DE",
+		SourceClick: store.SourceClick{TTCLID: "E.C.P.ttclid-1", TTP: "ttp-cookie-1", GAClientID: "1234567890.1700000000",
+			GCLID: "gclid-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

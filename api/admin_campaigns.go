@@ -9,25 +9,18 @@ import (
 )
 
 // createCampaign is POST /v1/accounts/{account}/campaigns.
-func (s *server) createCampaign(c *gin.Context) {
-	var req admin.CampaignRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	out, err := s.admin.SaveCampaign(c.Request.Context(), c.Param("account"), 0, req)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, s.newAPICampaign(out))
-}
+func (s *server) createCampaign(c *gin.Context) { s.saveCampaign(c, 0, http.StatusCreated) }
 
 // updateCampaign is PUT /v1/accounts/{account}/campaigns/{id}.
 func (s *server) updateCampaign(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		return
+	if id, ok := idParam(c, "id"); ok {
+		s.saveCampaign(c, id, http.StatusOK)
 	}
+}
+
+// saveCampaign creates (id 0) or replaces campaign id (admin.SaveCampaign) and
+// answers it with status.
+func (s *server) saveCampaign(c *gin.Context, id int64, status int) {
 	var req admin.CampaignRequest
 	if !bindJSON(c, &req) {
 		return
@@ -37,7 +30,7 @@ func (s *server) updateCampaign(c *gin.Context) {
 		s.answer(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.newAPICampaign(out))
+	c.JSON(status, s.newAPICampaign(out))
 }
 
 // getCampaign is GET /v1/accounts/{account}/campaigns/{id}.

@@ -52,11 +52,7 @@ func (s *server) createCost(c *gin.Context) {
 		*f.dst = v
 	}
 	cost, err := s.admin.SetCost(c.Request.Context(), c.Param("account"), req)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cost)
+	s.answerResult(c, http.StatusOK, cost, err)
 }
 
 // jsonScalar is a JSON string's text or a number's literal; absent or null is "".
@@ -89,9 +85,5 @@ func (s *server) importCosts(c *gin.Context) {
 	// A body over the limit reads as a broken row or an unreadable upload: the
 	// rows before it are imported and the answer says where it stopped.
 	out, err := s.admin.ImportCosts(c.Request.Context(), c.Param("account"), file)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerResult(c, http.StatusOK, out, err)
 }

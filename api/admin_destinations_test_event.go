@@ -40,9 +40,5 @@ func (s *server) testDestination(c *gin.Context) {
 		ev.Value = *req.Value
 	}
 	out, err := s.admin.TestDestination(c.Request.Context(), c.Param("account"), id, ev)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerResult(c, http.StatusOK, out, err)
 }

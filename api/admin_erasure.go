@@ -17,9 +17,5 @@ func (s *server) erase(c *gin.Context) {
 		return
 	}
 	out, err := s.admin.Erase(c.Request.Context(), c.Param("account"), req)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerResult(c, http.StatusOK, out, err)
 }

@@ -11,11 +11,7 @@ import (
 // getSettings is GET /v1/accounts/{account}/settings (admin.Settings).
 func (s *server) getSettings(c *gin.Context) {
 	out, err := s.admin.Settings(c.Request.Context(), c.Param("account"))
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerResult(c, http.StatusOK, out, err)
 }
 
 // putSettings is PUT /v1/accounts/{account}/settings (admin.UpdateSettings).
@@ -27,9 +23,5 @@ func (s *server) putSettings(c *gin.Context) {
 		return
 	}
 	out, err := s.admin.UpdateSettings(c.Request.Context(), c.Param("account"), req)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	s.answerResult(c, http.StatusOK, out, err)
 }

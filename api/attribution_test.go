@@ -337,7 +337,8 @@ func TestReports(t *testing.T) {
 	acct, key := h.otherAccount("Asia/Tokyo") // UTC+9, no daylight saving
 	auth := []string{"Authorization", "Bearer " + key}
 	newCampaign := func(name, source string) store.Campaign {
-		cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: name, OfferURL: "https://o.example/", TrafficSource: source})
+		cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID,
+			CampaignSettings: store.CampaignSettings{Name: name, OfferURL: "https://o.example/", TrafficSource: source}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,9 +30,5 @@ func (s *server) backfillDestination(c *gin.Context) {
 		return
 	}
 	res, err := s.admin.Backfill(c.Request.Context(), c.Param("account"), id, *req.Days)
-	if err != nil {
-		s.answer(c, err)
-		return
-	}
-	c.JSON(http.StatusAccepted, res)
+	s.answerResult(c, http.StatusAccepted, res, err)
 }

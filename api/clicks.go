@@ -94,14 +94,16 @@ func (s *server) clickRedirect(c *gin.Context) {
 		}
 	}
 	k := store.Click{
-		VisitorID: vid, PageID: limitLen(c.Query("p"), 128), ExternalID: limitLen(c.Query("external_id"), 256),
-		FBCLID: limitLen(c.Query("fbclid"), 512), GCLID: limitLen(c.Query("gclid"), 512), GBRAID: limitLen(c.Query("gbraid"), 512),
-		WBRAID: limitLen(c.Query("wbraid"), 512), TTCLID: limitLen(c.Query("ttclid"), 512),
-		TTP:        limitLen(firstNonEmpty(c.Query("ttp"), cookie(c, "_ttp")), 512),
-		GAClientID: limitLen(firstNonEmpty(destinations.GAClientID(c.Query("ga_client_id")), destinations.GAClientID(c.Query("client_id")), destinations.GAClientID(cookie(c, "_ga"))), 128),
-		FBP:        limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
-		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
-		Subs: subs, CreatedAt: now, Country: clickCountry(c), Cost: clickCost(c.Query("cost")),
+		PageID: limitLen(c.Query("p"), 128), Subs: subs, CreatedAt: now, Country: clickCountry(c), Cost: clickCost(c.Query("cost")),
+		SourceClick: store.SourceClick{
+			VisitorID: vid, ExternalID: limitLen(c.Query("external_id"), 256),
+			FBCLID: limitLen(c.Query("fbclid"), 512), GCLID: limitLen(c.Query("gclid"), 512), GBRAID: limitLen(c.Query("gbraid"), 512),
+			WBRAID: limitLen(c.Query("wbraid"), 512), TTCLID: limitLen(c.Query("ttclid"), 512),
+			TTP:        limitLen(firstNonEmpty(c.Query("ttp"), cookie(c, "_ttp")), 512),
+			GAClientID: limitLen(firstNonEmpty(destinations.GAClientID(c.Query("ga_client_id")), destinations.GAClientID(c.Query("client_id")), destinations.GAClientID(cookie(c, "_ga"))), 128),
+			FBP:        limitLen(firstNonEmpty(c.Query("fbp"), cookie(c, "_fbp")), 512), FBC: limitLen(firstNonEmpty(c.Query("fbc"), cookie(c, "_fbc")), 1024),
+			IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(c.Request.Referer(), 1024),
+		},
 	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
@@ -185,13 +187,13 @@ func (s *server) createClick(c *gin.Context) {
 		req.VisitorID = store.RandomID(16)
 	}
 	now := time.Now().UTC()
-	k := store.Click{AccountID: account, CampaignID: req.CampaignID, VisitorID: req.VisitorID, PageID: limitLen(req.PageID, 128),
-		ExternalID: limitLen(req.ExternalID, 256), RefID: limitLen(req.RefID, 256), Email: limitLen(strings.TrimSpace(req.Email), 320),
-		FBCLID: limitLen(req.FBCLID, 512), GCLID: limitLen(req.GCLID, 512), GBRAID: limitLen(req.GBRAID, 512),
-		WBRAID: limitLen(req.WBRAID, 512), TTCLID: limitLen(req.TTCLID, 512), FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
-		TTP: limitLen(req.TTP, 512), GAClientID: limitLen(destinations.GAClientID(req.GAClientID), 128),
-		IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024), Subs: subs, CreatedAt: now,
-		Country: req.Country}
+	k := store.Click{AccountID: account, CampaignID: req.CampaignID, PageID: limitLen(req.PageID, 128),
+		RefID: limitLen(req.RefID, 256), Email: limitLen(strings.TrimSpace(req.Email), 320), Subs: subs, CreatedAt: now,
+		Country: req.Country, SourceClick: store.SourceClick{VisitorID: req.VisitorID, ExternalID: limitLen(req.ExternalID, 256),
+			FBCLID: limitLen(req.FBCLID, 512), GCLID: limitLen(req.GCLID, 512), GBRAID: limitLen(req.GBRAID, 512),
+			WBRAID: limitLen(req.WBRAID, 512), TTCLID: limitLen(req.TTCLID, 512), FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
+			TTP: limitLen(req.TTP, 512), GAClientID: limitLen(destinations.GAClientID(req.GAClientID), 128),
+			IP: req.IP, UserAgent: limitLen(req.UserAgent, 512), Referrer: limitLen(req.Referrer, 1024)}}
 	if given {
 		k.Cost = &amount
 	}

@@ -32,8 +32,9 @@ func BenchmarkClickRedirect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: "bench", TrafficSource: "meta",
-		OfferURL: "https://offer.example.com/lp?cid={click_id}&ext={external_id}&s1={sub1}&s2={sub2}"})
+	cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "bench", TrafficSource: "meta",
+			OfferURL: "https://offer.example.com/lp?cid={click_id}&ext={external_id}&s1={sub1}&s2={sub2}"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -43,6 +43,16 @@ func (s *server) answer(c *gin.Context, err error) {
 	s.answerWith(c, err, http.StatusUnprocessableEntity)
 }
 
+// answerResult answers a use case whose result is the answer as it is: its
+// error as answer does, or status with the result.
+func (s *server) answerResult(c *gin.Context, status int, out any, err error) {
+	if err != nil {
+		s.answer(c, err)
+		return
+	}
+	c.JSON(status, out)
+}
+
 // answerBadQuery is answer for a use case driven by query parameters, where an
 // invalid one is 400.
 func (s *server) answerBadQuery(c *gin.Context, err error) {

@@ -51,34 +51,28 @@ func (s *server) receive(c *gin.Context, accountID, slug string, global bool) {
 		}
 		return nil
 	})
-	s.answerAccept(c, live, now, err, func(live *intake.Live) gin.H {
-		d := live.Decision
-		return gin.H{
-			"postback_id":    live.Entry.ID,
-			"transaction_id": d.Postback.TransactionID,
-			"workflow_id":    live.Entry.WorkflowID,
-			"event_name":     d.Postback.EventName,
-			"conversion":     string(d.Postback.Status),
-		}
+	s.answerAccept(c, live, now, err, func(live *intake.Live, answer gin.H) {
+		answer["workflow_id"], answer["conversion"] = live.Entry.WorkflowID, string(live.Decision.Postback.Status)
 	})
 }
 
 // answerAccept is the answer of every door that accepts postbacks (the live
 // intake, the first-party tag): an error is answered in one place
 // (answerIntakeError); an accepted postback wakes the dispatcher, is counted,
-// and is answered 200 `{"status":"accepted",...}` with the fields the door
-// promises.
-func (s *server) answerAccept(c *gin.Context, live *intake.Live, started time.Time, err error, fields func(*intake.Live) gin.H) {
+// and is answered 200 `{"status":"accepted","postback_id":...,"transaction_id":
+// ...,"event_name":...}` with the fields the door adds (more).
+func (s *server) answerAccept(c *gin.Context, live *intake.Live, started time.Time, err error, more func(*intake.Live, gin.H)) {
 	if err != nil {
 		s.answerIntakeError(c, live, started, err)
 		return
 	}
 	s.Dispatcher.Poke()
 	s.observe(live, started, "accepted")
+	p := live.Decision.Postback
 	s.Logger.Debug("postback accepted", "account_id", live.Entry.AccountID, "postback_id", live.Entry.ID,
-		"transaction_id", live.Decision.Postback.TransactionID, "workflow_id", live.Entry.WorkflowID)
-	answer := fields(live)
-	answer["status"] = "accepted"
+		"transaction_id", p.TransactionID, "workflow_id", live.Entry.WorkflowID)
+	answer := gin.H{"status": "accepted", "postback_id": live.Entry.ID, "transaction_id": p.TransactionID, "event_name": p.EventName}
+	more(live, answer)
 	c.JSON(http.StatusOK, answer)
 }
 

@@ -78,14 +78,16 @@ func TestReportThreeCurrencies(t *testing.T) {
 		Rates: map[string]decimal.Decimal{"USD": decimal.RequireFromString("1.25"), "GBP": decimal.RequireFromString("0.8")}}}); err != nil {
 		t.Fatal(err)
 	}
-	cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: "c", OfferURL: "https://o.example/", TrafficSource: "fb"})
+	cp, err := h.st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "c", OfferURL: "https://o.example/", TrafficSource: "fb"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	click := func(ua, country string) *store.Click {
-		k, err := h.st.InsertClick(ctx, store.Click{AccountID: acct.ID, CampaignID: &cp.ID, UserAgent: ua, Country: country,
-			Subs: map[string]string{"sub2": "adset-" + country}, CreatedAt: at.Add(-time.Hour)})
+		k, err := h.st.InsertClick(ctx, store.Click{AccountID: acct.ID, CampaignID: &cp.ID, Country: country,
+			Subs: map[string]string{"sub2": "adset-" + country}, CreatedAt: at.Add(-time.Hour),
+			SourceClick: store.SourceClick{UserAgent: ua}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -186,14 +186,16 @@ func (s *server) tagHit(c *gin.Context) {
 		}
 	}
 	k := store.Click{
-		AccountID: account, VisitorID: vid, PageID: limitLen(firstNonEmpty(req.P, q.Get("p")), 128),
-		ExternalID: limitLen(q.Get("external_id"), 256),
-		FBCLID:     limitLen(q.Get("fbclid"), 512), GCLID: limitLen(q.Get("gclid"), 512), GBRAID: limitLen(q.Get("gbraid"), 512),
-		WBRAID: limitLen(q.Get("wbraid"), 512), TTCLID: limitLen(q.Get("ttclid"), 512),
-		FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
-		TTP: limitLen(req.TTP, 256), GAClientID: destinations.GAClientID(req.GA),
-		IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(req.Ref, 1024),
+		AccountID: account, PageID: limitLen(firstNonEmpty(req.P, q.Get("p")), 128),
 		Subs: subs, CreatedAt: now, Country: clickCountry(c),
+		SourceClick: store.SourceClick{
+			VisitorID: vid, ExternalID: limitLen(q.Get("external_id"), 256),
+			FBCLID: limitLen(q.Get("fbclid"), 512), GCLID: limitLen(q.Get("gclid"), 512), GBRAID: limitLen(q.Get("gbraid"), 512),
+			WBRAID: limitLen(q.Get("wbraid"), 512), TTCLID: limitLen(q.Get("ttclid"), 512),
+			FBP: limitLen(req.FBP, 512), FBC: limitLen(req.FBC, 1024),
+			TTP: limitLen(req.TTP, 256), GAClientID: destinations.GAClientID(req.GA),
+			IP: c.ClientIP(), UserAgent: limitLen(c.Request.UserAgent(), 512), Referrer: limitLen(req.Ref, 1024),
+		},
 	}
 	if k.FBC == "" {
 		k.FBC = fbcFromFBCLID(k.FBCLID, now)
@@ -243,14 +245,8 @@ func (s *server) tagConversion(c *gin.Context) {
 		}
 		return nil
 	})
-	s.answerAccept(c, live, now, err, func(live *intake.Live) gin.H {
-		d := live.Decision
-		return gin.H{
-			"event_id":       d.Postback.EventID,
-			"event_name":     d.Postback.EventName,
-			"transaction_id": d.Postback.TransactionID,
-			"postback_id":    live.Entry.ID,
-		}
+	s.answerAccept(c, live, now, err, func(live *intake.Live, answer gin.H) {
+		answer["event_id"] = live.Decision.Postback.EventID
 	})
 }
 

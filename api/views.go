@@ -15,8 +15,13 @@ import (
 // written here, built from the store's row by one function: a column added to a
 // store row reaches a client only when it is added here, and the functions are
 // where secrets are left out or masked (destination credentials, integration
-// tokens; key hashes are never read into a row). The names are the API's
-// contract (README, Admin API): change them only with the README.
+// tokens; key hashes are never read into a row). The exceptions are the rows
+// the audit log records as they are, whose JSON names are already what a
+// client reads (GET /audit): a key and an integration embed their row, a
+// campaign its settings (store.CampaignSettings), so the answer and the audit
+// entry cannot drift apart. A field added to one of those rows reaches both.
+// The names are the API's contract (README, Admin API): change them only with
+// the README.
 
 // apiConversion is one conversion; History is set by GET /conversions/{id}.
 type apiConversion struct {
@@ -181,53 +186,32 @@ func newAPIDestination(d store.Destination) apiDestination {
 	return v
 }
 
-// apiKey is an admin key's handle: never the key, never its hash. Key is set
-// in the creation's answer only (shown once).
+// apiKey is an admin key's handle: never the key, never its hash. It is the
+// row (store.APIKey, a key as it can be shown) and, in the creation's answer
+// only, the key itself (shown once).
 type apiKey struct {
-	ID         int64      `json:"id"`
-	AccountID  string     `json:"account_id"`
-	Label      string     `json:"label"`
-	Role       string     `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	Key        string     `json:"key,omitempty"`
-	Campaigns  []int64    `json:"campaign_ids,omitempty"`
-	UserID     *int64     `json:"user_id,omitempty"`
+	store.APIKey
+	Key string `json:"key,omitempty"`
 }
 
-func newAPIKey(k store.APIKey) apiKey {
-	return apiKey{ID: k.ID, AccountID: k.AccountID, Label: k.Label, Role: k.Role, CreatedAt: k.CreatedAt,
-		LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt, Campaigns: k.Campaigns, UserID: k.UserID}
-}
+func newAPIKey(k store.APIKey) apiKey { return apiKey{APIKey: k} }
 
-// apiCampaign is a campaign with its tracking link.
+// apiCampaign is a campaign with its tracking link. Its settings are the
+// request's (store.CampaignSettings: the names a campaign is sent with are the
+// names it is shown with); the account id is not shown.
 type apiCampaign struct {
 	ID int64 `json:"id"`
 	// Slug is the public id in the click URL; ID is for this API.
-	Slug                  string           `json:"slug"`
-	Name                  string           `json:"name"`
-	OfferURL              string           `json:"offer_url"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout"`
-	TrafficSource         string           `json:"traffic_source"`
-	TrafficSourcePostback string           `json:"traffic_source_postback"`
-	AttributionWindowDays int              `json:"attribution_window_days"`
-	// Traffic-source postback rules (docs/rules.md).
-	TrafficSourceFireOn destinations.FireOn     `json:"traffic_source_fire_on"`
-	Payout              destinations.PayoutRule `json:"payout"`
-	Caps                []store.Cap             `json:"caps"`
-	CapAction           string                  `json:"cap_action"`
-	CapUsage            []store.CapUsage        `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
-	DuplicateMode       string                  `json:"duplicate_mode"`      // "": its integrations'
-	CreatedAt           time.Time               `json:"created_at"`
-	UpdatedAt           time.Time               `json:"updated_at"`
-	TrackingURL         string                  `json:"tracking_url"`
+	Slug string `json:"slug"`
+	store.CampaignSettings
+	CapUsage    []store.CapUsage `json:"cap_usage,omitempty"` // GET /campaigns/{id}: today's and total slots taken
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	TrackingURL string           `json:"tracking_url"`
 }
 
 func (s *server) newAPICampaign(cp store.Campaign) apiCampaign {
-	return apiCampaign{ID: cp.ID, Slug: cp.Slug, Name: cp.Name, OfferURL: cp.OfferURL, DefaultPayout: cp.DefaultPayout, TrafficSource: cp.TrafficSource,
-		TrafficSourcePostback: cp.TrafficSourcePostback, AttributionWindowDays: cp.AttributionWindowDays,
-		TrafficSourceFireOn: cp.TrafficSourceFireOn, Payout: cp.Payout, Caps: cp.Caps, CapAction: cp.CapAction, DuplicateMode: cp.DuplicateMode, CreatedAt: cp.CreatedAt,
+	return apiCampaign{ID: cp.ID, Slug: cp.Slug, CampaignSettings: cp.CampaignSettings, CreatedAt: cp.CreatedAt,
 		UpdatedAt: cp.UpdatedAt, TrackingURL: s.Config.PublicURL + "/c/" + cp.Slug}
 }
 
@@ -272,22 +256,13 @@ func newAPIReportRow(r store.ReportRow) apiReportRow {
 // that creates it (Token, and the template carrying it); afterwards Tokens lists
 // the live ones by id and masked form, and the template carries "{token}".
 type apiIntegration struct {
-	ID                  int64             `json:"id"`
-	AccountID           string            `json:"account_id"`
-	Slug                string            `json:"slug"`
-	Preset              string            `json:"preset"`
-	Open                bool              `json:"open"`
-	AllowedCIDRs        []string          `json:"allowed_cidrs"`
-	FieldMap            map[string]string `json:"field_map"`
-	StatusMap           map[string]string `json:"status_map"`
-	UnknownStatus       string            `json:"unknown_status"`
-	DuplicateMode       string            `json:"duplicate_mode"`
-	CreatedAt           time.Time         `json:"created_at"`
-	HasToken            bool              `json:"has_token"`
-	Tokens              []apiToken        `json:"tokens"`
-	PostbackURL         string            `json:"postback_url"`
-	PostbackURLTemplate string            `json:"postback_url_template"`
-	Token               string            `json:"token,omitempty"`
+	// The row, without its tokens (secrets): Tokens below shows them masked.
+	store.Integration
+	HasToken            bool       `json:"has_token"`
+	Tokens              []apiToken `json:"tokens"`
+	PostbackURL         string     `json:"postback_url"`
+	PostbackURLTemplate string     `json:"postback_url_template"`
+	Token               string     `json:"token,omitempty"`
 }
 
 // apiToken is a live integration token: its id (to revoke it) and a masked
@@ -310,9 +285,9 @@ type apiNewToken struct {
 // newAPIIntegration shows an integration; shown is the token to put in full in
 // the template (the one just created), or "" for the masked view.
 func (s *server) newAPIIntegration(in store.Integration, shown string) apiIntegration {
-	v := apiIntegration{ID: in.ID, AccountID: in.AccountID, Slug: in.Slug, Preset: in.Preset, Open: in.Open,
-		AllowedCIDRs: in.AllowedCIDRs, FieldMap: in.FieldMap, StatusMap: in.StatusMap, UnknownStatus: in.UnknownStatus,
-		DuplicateMode: in.DuplicateMode, CreatedAt: in.CreatedAt, HasToken: !in.Open && len(in.Tokens) > 0,
+	row := in
+	row.Tokens = nil // the view holds no secret but the one it is told to show
+	v := apiIntegration{Integration: row, HasToken: !in.Open && len(in.Tokens) > 0,
 		Tokens: make([]apiToken, 0, len(in.Tokens)), PostbackURL: s.integrationBase(in), Token: shown}
 	for _, t := range in.Tokens {
 		v.Tokens = append(v.Tokens, apiToken{ID: t.ID, Masked: admin.MaskToken(t.Secret), CreatedAt: t.CreatedAt})

@@ -138,16 +138,8 @@ func (s *Console) consoleErasurePage(c *gin.Context) {
 
 // consoleErase erases one person by one identifier (admin.Erase).
 func (s *Console) consoleErase(c *gin.Context) {
-	kind, value := c.PostForm("by"), strings.TrimSpace(c.PostForm("value"))
-	var req admin.ErasureRequest
-	switch kind {
-	case "email":
-		req.Email = value
-	case "click_id":
-		req.ClickID = value
-	case "ref_id":
-		req.RefID = value
-	}
+	kind := c.PostForm("by")
+	req := admin.ErasureBy(kind, strings.TrimSpace(c.PostForm("value")))
 	data := gin.H{"Title": "Erasure", "By": kind}
 	if c.PostForm("confirm") != "yes" {
 		data["Error"] = "Tick the box to confirm: erasure cannot be undone."

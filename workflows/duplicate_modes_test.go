@@ -156,8 +156,8 @@ func TestDuplicateModeIgnoreKeepsTheDuplicate(t *testing.T) {
 func TestCampaignDuplicateModeWins(t *testing.T) {
 	f := modeFixture(t, "ignore")
 	ctx := context.Background()
-	cp, err := f.st.CreateCampaign(ctx, store.Campaign{AccountID: f.account.ID, Name: "c", OfferURL: "https://offer.example/",
-		DuplicateMode: "add"})
+	cp, err := f.st.CreateCampaign(ctx, store.Campaign{AccountID: f.account.ID,
+		CampaignSettings: store.CampaignSettings{Name: "c", OfferURL: "https://offer.example/", DuplicateMode: "add"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,29 +6,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/convrelay/convrelay/internal/destinations"
 	"github.com/convrelay/convrelay/internal/macro"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
-// CampaignRequest creates or replaces a campaign.
-type CampaignRequest struct {
-	Name                  string           `json:"name"`
-	OfferURL              string           `json:"offer_url"`
-	DefaultPayout         *decimal.Decimal `json:"default_payout"`
-	TrafficSource         string           `json:"traffic_source"`
-	TrafficSourcePostback string           `json:"traffic_source_postback"`
-	AttributionWindowDays int              `json:"attribution_window_days"`
-	// Rules for the traffic-source postback (docs/rules.md).
-	TrafficSourceFireOn destinations.FireOn      `json:"traffic_source_fire_on"`
-	Payout              *destinations.PayoutRule `json:"payout"`
-	Caps                []store.Cap              `json:"caps"`
-	CapAction           string                   `json:"cap_action"`
-	// DuplicateMode overrides the integrations' ("" leaves it to them).
-	DuplicateMode string `json:"duplicate_mode"`
-}
+// CampaignRequest creates or replaces a campaign: its editable settings, as
+// the store keeps them and the API shows them (store.CampaignSettings). Rules
+// for the traffic-source postback: docs/rules.md.
+type CampaignRequest store.CampaignSettings
 
 // SaveCampaign creates a campaign (id 0) or replaces campaign id.
 func (s *Service) SaveCampaign(ctx context.Context, account string, id int64, req CampaignRequest) (store.Campaign, error) {
@@ -97,12 +83,8 @@ func validCampaign(account string, req CampaignRequest) (store.Campaign, error) 
 	if err := destinations.ValidateFireOn(destinations.TypePostback, req.TrafficSourceFireOn); err != nil {
 		return store.Campaign{}, Invalid("traffic_source_fire_on", "traffic_source_"+err.Error())
 	}
-	var payout destinations.PayoutRule
-	if req.Payout != nil {
-		payout = *req.Payout
-	}
-	payout = payout.WithDefaults()
-	if err := payout.Validate(); err != nil {
+	req.Payout = req.Payout.WithDefaults()
+	if err := req.Payout.Validate(); err != nil {
 		return store.Campaign{}, Invalid("payout", err.Error())
 	}
 	if msg := validCaps(req.Caps, req.CapAction); msg != "" {
@@ -113,10 +95,7 @@ func validCampaign(account string, req CampaignRequest) (store.Campaign, error) 
 			return store.Campaign{}, err
 		}
 	}
-	return store.Campaign{AccountID: account, Name: req.Name, OfferURL: req.OfferURL, DefaultPayout: req.DefaultPayout,
-		TrafficSource: req.TrafficSource, TrafficSourcePostback: req.TrafficSourcePostback, AttributionWindowDays: req.AttributionWindowDays,
-		TrafficSourceFireOn: req.TrafficSourceFireOn, Payout: payout, Caps: req.Caps, CapAction: req.CapAction,
-		DuplicateMode: req.DuplicateMode}, nil
+	return store.Campaign{AccountID: account, CampaignSettings: store.CampaignSettings(req)}, nil
 }
 
 // validCaps checks a campaign's caps: at most one per event name, each with a

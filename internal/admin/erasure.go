@@ -13,6 +13,31 @@ type ErasureRequest struct {
 	RefID   string `json:"ref_id"`
 }
 
+// ErasureBy is the request naming a person by one identifier of a kind
+// (store.EraseEmail, EraseClickID or EraseRefID: the request's JSON names); an
+// unknown kind names nobody, which Erase refuses.
+func ErasureBy(kind, value string) ErasureRequest {
+	var r ErasureRequest
+	for _, id := range r.identifiers() {
+		if id.kind == kind {
+			*id.value = value
+		}
+	}
+	return r
+}
+
+// erasureID is one identifier of a request: its kind and where its value is.
+type erasureID struct {
+	kind  string
+	value *string
+}
+
+// identifiers are the request's identifiers by kind: the one table Erase reads
+// and ErasureBy fills.
+func (r *ErasureRequest) identifiers() []erasureID {
+	return []erasureID{{store.EraseEmail, &r.Email}, {store.EraseClickID, &r.ClickID}, {store.EraseRefID, &r.RefID}}
+}
+
 // Erasure is what an erasure changed: the identifier kind and rows per table.
 type Erasure struct {
 	By   string           `json:"erased_by"`
@@ -27,11 +52,9 @@ func (s *Service) Erase(ctx context.Context, account string, req ErasureRequest)
 	}
 	var kind, value string
 	given := 0
-	for _, f := range []struct{ kind, value string }{
-		{store.EraseEmail, req.Email}, {store.EraseClickID, req.ClickID}, {store.EraseRefID, req.RefID},
-	} {
-		if f.value != "" {
-			kind, value = f.kind, f.value
+	for _, id := range req.identifiers() {
+		if *id.value != "" {
+			kind, value = id.kind, *id.value
 			given++
 		}
 	}

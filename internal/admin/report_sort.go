@@ -2,7 +2,6 @@ package admin
 
 import (
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -46,23 +45,24 @@ func sortReport(rows []store.ReportRow, by, dir string) {
 	if by == "" {
 		return
 	}
-	desc := dir == "desc"
-	sort.SliceStable(rows, func(i, j int) bool {
-		if v, ok := rows[i].Group[by]; ok {
-			if desc {
-				return v > rows[j].Group[by]
-			}
-			return v < rows[j].Group[by]
+	sign := 1
+	if dir == "desc" {
+		sign = -1
+	}
+	slices.SortStableFunc(rows, func(a, b store.ReportRow) int {
+		if v, ok := a.Group[by]; ok {
+			return sign * strings.Compare(v, b.Group[by])
 		}
-		a, b := reportFigure(rows[i], by), reportFigure(rows[j], by)
+		x, y := reportFigure(a, by), reportFigure(b, by)
 		switch {
-		case a == nil || b == nil:
-			return a != nil && b == nil
-		case desc:
-			return a.GreaterThan(*b)
-		default:
-			return a.LessThan(*b)
+		case x == nil && y == nil:
+			return 0
+		case x == nil:
+			return 1
+		case y == nil:
+			return -1
 		}
+		return sign * x.Cmp(*y)
 	})
 }
 

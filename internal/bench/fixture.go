@@ -46,11 +46,12 @@ func newFixtureOn(ctx context.Context, st *store.Store, apiBases []string, accou
 		return nil, fmt.Errorf("%s: fake traffic source: %w", name, err)
 	}
 	payout := decimal.RequireFromString("3.00")
-	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: accountID, Name: name, OfferURL: "https://offer.example/?c={click_id}",
-		DefaultPayout: &payout, TrafficSource: "bench-ts", TrafficSourcePostback: f.source.url + "/ts?tx={transaction_id}&cid={click_id}&payout={payout}",
+	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: accountID, CampaignSettings: store.CampaignSettings{
+		Name: name, OfferURL: "https://offer.example/?c={click_id}", DefaultPayout: &payout, TrafficSource: "bench-ts",
+		TrafficSourcePostback: f.source.url + "/ts?tx={transaction_id}&cid={click_id}&payout={payout}",
 		// As before migration 014 made the approval the default: the bench's
 		// mix and its recorded numbers count the source told on first recording.
-		TrafficSourceFireOn: destinations.FireOnOf(destinations.LifeFirst)})
+		TrafficSourceFireOn: destinations.FireOnOf(destinations.LifeFirst)}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: create campaign: %w", name, err)
 	}
@@ -62,7 +63,8 @@ func newFixtureOn(ctx context.Context, st *store.Store, apiBases []string, accou
 	}
 	f.clicks = make([]string, clicks)
 	for i := range f.clicks {
-		k, err := st.InsertClick(ctx, store.Click{AccountID: accountID, CampaignID: &camp.ID, VisitorID: "v" + strconv.Itoa(i)})
+		k, err := st.InsertClick(ctx, store.Click{AccountID: accountID, CampaignID: &camp.ID,
+			SourceClick: store.SourceClick{VisitorID: "v" + strconv.Itoa(i)}})
 		if err != nil {
 			return nil, fmt.Errorf("%s: insert click: %w", name, err)
 		}

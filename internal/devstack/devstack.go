@@ -281,12 +281,14 @@ func ensureDemoAccount(ctx context.Context, st *store.Store, dataDir string) (In
 	}
 	// A demo campaign and click, so the sample postbacks are attributed.
 	payout := decimal.RequireFromString("1.50")
-	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID, Name: "Demo offer", OfferURL: "https://example.com/offer?clickid={click_id}",
-		DefaultPayout: &payout, TrafficSource: "demo-source"})
+	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: acct.ID,
+		CampaignSettings: store.CampaignSettings{Name: "Demo offer",
+			OfferURL: "https://example.com/offer?clickid={click_id}", DefaultPayout: &payout, TrafficSource: "demo-source"}})
 	if err != nil {
 		return info, fmt.Errorf("create demo campaign: %w", err)
 	}
-	if _, err := st.InsertClick(ctx, store.Click{ID: demoClick, AccountID: acct.ID, CampaignID: &camp.ID, VisitorID: "demo-visitor"}); err != nil {
+	if _, err := st.InsertClick(ctx, store.Click{ID: demoClick, AccountID: acct.ID, CampaignID: &camp.ID,
+		SourceClick: store.SourceClick{VisitorID: "demo-visitor"}}); err != nil {
 		return info, fmt.Errorf("create demo click: %w", err)
 	}
 	info = Info{AccountID: acct.ID, AdminKey: key}

@@ -192,7 +192,8 @@ func TestBackfillFollowsFireOnCampaignAndState(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	f := &backfillFixture{t: t, st: st, a: newAccount(t, st)}
-	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: f.a.ID, Name: "c", OfferURL: "https://offer.example/"})
+	camp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: f.a.ID, CampaignSettings: store.CampaignSettings{Name: "c",
+		OfferURL: "https://offer.example/"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,9 @@ import (
 func (s *Store) SeedReportBench(ctx context.Context, accountID string, clicks, conversions int, now time.Time) error {
 	var campaigns []int64
 	for i := 0; i < 20; i++ {
-		cp, err := s.CreateCampaign(ctx, Campaign{AccountID: accountID, Name: fmt.Sprintf("bench %d", i),
-			OfferURL: "https://offer.example/", TrafficSource: fmt.Sprintf("source%d", i%4)})
+		cp, err := s.CreateCampaign(ctx, Campaign{AccountID: accountID,
+			CampaignSettings: CampaignSettings{Name: fmt.Sprintf("bench %d", i), OfferURL: "https://offer.example/",
+				TrafficSource: fmt.Sprintf("source%d", i%4)}})
 		if err != nil {
 			return err
 		}

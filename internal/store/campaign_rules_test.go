@@ -32,8 +32,8 @@ func TestCampaignTrafficSourceFireOn(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
-	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "c", OfferURL: "https://o.example/",
-		TrafficSourcePostback: "https://ts.example/pb?p={payout}"})
+	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "c",
+		OfferURL: "https://o.example/", TrafficSourcePostback: "https://ts.example/pb?p={payout}"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +60,8 @@ func TestMigration014MovesCampaignPostbacksToTheApproval(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	mk := func(name string) store.Campaign {
-		c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: name, OfferURL: "https://o.example/",
-			TrafficSourcePostback: "https://ts.example/" + name + "?p={payout}"})
+		c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: name,
+			OfferURL: "https://o.example/", TrafficSourcePostback: "https://ts.example/" + name + "?p={payout}"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,16 @@ type Campaign struct {
 	AccountID string `json:"account_id"`
 	// Slug is the campaign's public id in its click URL (/c/{slug}): random,
 	// so campaigns cannot be walked; the numeric id is for the admin API.
-	Slug                  string           `json:"slug"`
+	Slug string `json:"slug"`
+	CampaignSettings
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CampaignSettings are a campaign's editable fields, written once: what a
+// request sets (admin.CampaignRequest), what the row keeps, and what the API's
+// answer and the audit log show, under the same JSON names.
+type CampaignSettings struct {
 	Name                  string           `json:"name"`
 	OfferURL              string           `json:"offer_url"`
 	DefaultPayout         *decimal.Decimal `json:"default_payout"`
@@ -27,7 +36,8 @@ type Campaign struct {
 	// TrafficSourceFireOn is the life events the traffic-source postback
 	// takes (0: a postback destination's default, the approval).
 	TrafficSourceFireOn destinations.FireOn `json:"traffic_source_fire_on"`
-	// Payout is what the traffic source is told it earns ({payout}).
+	// Payout is what the traffic source is told it earns ({payout}); a
+	// request's zero rule is the default (destinations.PayoutRule.WithDefaults).
 	Payout destinations.PayoutRule `json:"payout"`
 	// Caps bound what the traffic source is sent; CapAction says what
 	// happens past one (hold or reject).
@@ -35,9 +45,7 @@ type Campaign struct {
 	CapAction string `json:"cap_action"`
 	// DuplicateMode overrides its integrations' duplicate mode for the
 	// conversions attributed to it ("": the integration's).
-	DuplicateMode string    `json:"duplicate_mode"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	DuplicateMode string `json:"duplicate_mode"`
 }
 
 // Cap is one limit on the traffic-source postbacks of a campaign: for one

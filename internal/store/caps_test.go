@@ -34,8 +34,9 @@ func newCapFixture(t *testing.T, caps []store.Cap, action string) *capFixture {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
-	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "capped", OfferURL: "https://o.example/",
-		TrafficSourcePostback: "https://ts.example/pb?p={payout}", Caps: caps, CapAction: action})
+	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "capped",
+		OfferURL: "https://o.example/", TrafficSourcePostback: "https://ts.example/pb?p={payout}", Caps: caps,
+		CapAction: action}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,8 +225,8 @@ func TestBackfillRespectsCaps(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
-	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "later", OfferURL: "https://o.example/",
-		Caps: []store.Cap{{Daily: intp(1)}}})
+	c, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "later",
+		OfferURL: "https://o.example/", Caps: []store.Cap{{Daily: intp(1)}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,27 +17,13 @@ type Click struct {
 	ID         string
 	AccountID  string
 	CampaignID *int64
-	VisitorID  string
 	PageID     string
-	ExternalID string
 	RefID      string
 	Email      string
-	FBCLID     string
-	GCLID      string
-	GBRAID     string
-	WBRAID     string
-	TTCLID     string
-	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
-	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
-	TTP        string
-	GAClientID string
-	FBP        string
-	FBC        string
-	IP         string
-	UserAgent  string
-	Referrer   string
-	Subs       map[string]string
-	CreatedAt  time.Time
+	// SourceClick is the part of the click a conversion attributed to it carries.
+	SourceClick
+	Subs      map[string]string
+	CreatedAt time.Time
 
 	// Report dimensions, set at insert: Country (ISO 3166 alpha-2) from the caller,
 	// the others parsed from UserAgent.
@@ -54,6 +40,27 @@ type Click struct {
 	DefaultPayout         *decimal.Decimal
 	AttributionWindowDays int
 	DuplicateMode         string // "" when the campaign leaves it to the integration
+}
+
+// SourceClick is a click's source data: its ids, cookies and address, which
+// a conversion attributed to it carries for the deliveries (Conversion.Source).
+type SourceClick struct {
+	ExternalID string
+	VisitorID  string
+	FBCLID     string
+	GCLID      string
+	GBRAID     string
+	WBRAID     string
+	TTCLID     string
+	// TTP is TikTok's _ttp cookie; GAClientID the Google Analytics client id
+	// ("x.y", from the _ga cookie or a ga_client_id/client_id parameter).
+	TTP        string
+	GAClientID string
+	FBC        string
+	FBP        string
+	IP         string
+	UserAgent  string
+	Referrer   string
 }
 
 // clickColumns are a Click's columns, mapped by name: the click and, for

@@ -20,8 +20,8 @@ var base = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func newCampaign(t *testing.T, st *store.Store, account string, payout string, windowDays int) store.Campaign {
 	t.Helper()
-	c := store.Campaign{AccountID: account, Name: "c", OfferURL: "https://offer.example/?c={click_id}", TrafficSource: "fb",
-		AttributionWindowDays: windowDays}
+	c := store.Campaign{AccountID: account, CampaignSettings: store.CampaignSettings{Name: "c",
+		OfferURL: "https://offer.example/?c={click_id}", TrafficSource: "fb", AttributionWindowDays: windowDays}}
 	if payout != "" {
 		d := decimal.RequireFromString(payout)
 		c.DefaultPayout = &d
@@ -64,9 +64,10 @@ func TestInsertClickKeepsSourceDataAndCampaign(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	cp := newCampaign(t, st, a.ID, "12.50", 0)
-	k := insertClick(t, st, store.Click{AccountID: a.ID, CampaignID: &cp.ID, VisitorID: "v1", PageID: "p1", ExternalID: "ext",
-		Email: "  Jane@Example.COM ", FBCLID: "fbx", FBC: "fb.1.1.fbx", GCLID: "g", GBRAID: "gb", WBRAID: "wb", TTCLID: "tt",
-		IP: "203.0.113.9", UserAgent: "UA", Referrer: "https://ref.example/", Subs: map[string]string{"sub1": "a"}, CreatedAt: base})
+	k := insertClick(t, st, store.Click{AccountID: a.ID, CampaignID: &cp.ID, PageID: "p1", Email: "  Jane@Example.COM ",
+		Subs: map[string]string{"sub1": "a"}, CreatedAt: base, SourceClick: store.SourceClick{VisitorID: "v1",
+			ExternalID: "ext", FBCLID: "fbx", FBC: "fb.1.1.fbx", GCLID: "g", GBRAID: "gb", WBRAID: "wb", TTCLID: "tt",
+			IP: "203.0.113.9", UserAgent: "UA", Referrer: "https://ref.example/"}})
 	if len(k.ID) < 20 {
 		t.Fatalf("click id %q is too short to be unguessable", k.ID)
 	}
@@ -97,7 +98,8 @@ func TestInsertCampaignHit(t *testing.T) {
 	if len(cp.Slug) != 32 {
 		t.Fatalf("campaign slug %q, want 32 random hex digits", cp.Slug)
 	}
-	k, offer, err := st.InsertCampaignHit(ctx, cp.Slug, store.Click{VisitorID: "v", PageID: "p", CreatedAt: base})
+	k, offer, err := st.InsertCampaignHit(ctx, cp.Slug, store.Click{PageID: "p", CreatedAt: base,
+		SourceClick: store.SourceClick{VisitorID: "v"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,8 @@ func TestInsertCampaignHit(t *testing.T) {
 	if err := st.DeleteCampaign(ctx, a.ID, cp.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.InsertCampaignHit(ctx, cp.Slug, store.Click{VisitorID: "v"}); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := st.InsertCampaignHit(ctx, cp.Slug,
+		store.Click{SourceClick: store.SourceClick{VisitorID: "v"}}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("hit on deleted campaign: %v, want ErrNotFound", err)
 	}
 	if _, _, err := st.InsertCampaignHit(ctx, strconv.FormatInt(cp.ID, 10), store.Click{}); !errors.Is(err, store.ErrNotFound) {
@@ -123,7 +126,8 @@ func TestVisitorHitPicksPageAndMostRecent(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	hit := func(page string, ago time.Duration) string {
-		return insertClick(t, st, store.Click{AccountID: a.ID, VisitorID: "v", PageID: page, CreatedAt: base.Add(-ago)}).ID
+		return insertClick(t, st, store.Click{AccountID: a.ID, PageID: page, CreatedAt: base.Add(-ago),
+			SourceClick: store.SourceClick{VisitorID: "v"}}).ID
 	}
 	hit("A", 50*time.Hour)
 	hit("B", 40*time.Hour)
@@ -131,7 +135,8 @@ func TestVisitorHitPicksPageAndMostRecent(t *testing.T) {
 	b2 := hit("B", 20*time.Hour)
 	c1 := hit("C", 10*time.Hour) // the most recent hit of all
 	hit("A", -time.Hour)         // after the conversion: never picked
-	insertClick(t, st, store.Click{AccountID: a.ID, VisitorID: "someone-else", PageID: "A", CreatedAt: base.Add(-time.Minute)})
+	insertClick(t, st, store.Click{AccountID: a.ID, PageID: "A", CreatedAt: base.Add(-time.Minute),
+		SourceClick: store.SourceClick{VisitorID: "someone-else"}})
 
 	k, err := st.VisitorHit(ctx, a.ID, "v", "A", session, base)
 	wantClick(t, "vid+p=A", k, err, a2)
@@ -153,7 +158,8 @@ func TestVisitorHitSessionWindow(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	hit := func(vid, page string, at time.Time) string {
-		return insertClick(t, st, store.Click{AccountID: a.ID, VisitorID: vid, PageID: page, CreatedAt: at}).ID
+		return insertClick(t, st, store.Click{AccountID: a.ID, PageID: page, CreatedAt: at,
+			SourceClick: store.SourceClick{VisitorID: vid}}).ID
 	}
 
 	// Edge: last activity 4 days + 1 minute before the conversion, none since.
@@ -194,9 +200,11 @@ func TestVisitorHitWalksPastOneBatch(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
-	first := insertClick(t, st, store.Click{AccountID: a.ID, VisitorID: "busy", PageID: "A", CreatedAt: base.Add(-300 * time.Minute)}).ID
+	first := insertClick(t, st, store.Click{AccountID: a.ID, PageID: "A", CreatedAt: base.Add(-300 * time.Minute),
+		SourceClick: store.SourceClick{VisitorID: "busy"}}).ID
 	for i := 0; i < 250; i++ { // more hits on B than one query reads
-		insertClick(t, st, store.Click{AccountID: a.ID, VisitorID: "busy", PageID: "B", CreatedAt: base.Add(-time.Duration(250-i) * time.Minute)})
+		insertClick(t, st, store.Click{AccountID: a.ID, PageID: "B",
+			CreatedAt: base.Add(-time.Duration(250-i) * time.Minute), SourceClick: store.SourceClick{VisitorID: "busy"}})
 	}
 	k, err := st.VisitorHit(ctx, a.ID, "busy", "A", session, base)
 	wantClick(t, "hit behind 250 later ones", k, err, first)
@@ -207,7 +215,8 @@ func TestClickByRef(t *testing.T) {
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
 	byRef := insertClick(t, st, store.Click{AccountID: a.ID, RefID: "order-1", CreatedAt: base.Add(-100 * 24 * time.Hour)}).ID
-	byExt := insertClick(t, st, store.Click{AccountID: a.ID, ExternalID: "ext-9", CreatedAt: base}).ID
+	byExt := insertClick(t, st, store.Click{AccountID: a.ID, CreatedAt: base,
+		SourceClick: store.SourceClick{ExternalID: "ext-9"}}).ID
 	k, err := st.ClickByRef(ctx, a.ID, "order-1")
 	wantClick(t, "ref_id", k, err, byRef)
 	k, err = st.ClickByRef(ctx, a.ID, "ext-9")

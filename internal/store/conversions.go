@@ -555,24 +555,6 @@ const conversionColumns = `v.id, v.transaction_id, v.tx_key, v.integration, v.st
 // conversionFrom joins the attributed click: its source data is what forwarding uses.
 const conversionFrom = ` FROM conversions v LEFT JOIN clicks k ON v.attributed AND k.account_id = v.account_id AND k.id = v.click_id `
 
-// SourceClick is the attributed click's source data, as deliveries use it.
-type SourceClick struct {
-	ExternalID string
-	VisitorID  string
-	FBCLID     string
-	GCLID      string
-	GBRAID     string
-	WBRAID     string
-	TTCLID     string
-	TTP        string
-	GAClientID string
-	FBC        string
-	FBP        string
-	IP         string
-	UserAgent  string
-	Referrer   string
-}
-
 // conversion completes a row: its workflow id, consent and source, and no
 // deliveries until they are loaded.
 func (r conversionRow) conversion() Conversion {

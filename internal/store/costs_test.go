@@ -29,11 +29,13 @@ func TestReportBySub1WithCostsInTwoCurrencies(t *testing.T) {
 		Rates: map[string]decimal.Decimal{"USD": decimal.RequireFromString("1.1")}}}); err != nil {
 		t.Fatal(err)
 	}
-	c1, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "c1", OfferURL: "https://o.example/", TrafficSource: "ts"})
+	c1, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "c1",
+		OfferURL: "https://o.example/", TrafficSource: "ts"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "c2", OfferURL: "https://o.example/", TrafficSource: "ts"})
+	c2, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "c2",
+		OfferURL: "https://o.example/", TrafficSource: "ts"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,8 @@ func TestSetCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: "c", OfferURL: "https://o.example/"})
+	cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, CampaignSettings: store.CampaignSettings{Name: "c",
+		OfferURL: "https://o.example/"}})
 	if err != nil {
 		t.Fatal(err)
 	}

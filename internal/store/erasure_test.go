@@ -106,8 +106,10 @@ func TestEraseMatchesWholeValuesOnly(t *testing.T) {
 	// Person A: ref id 12, two clicks of one visitor.
 	const ipA, uaA, fbpA = "198.51.100.7", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0", "fb.1.111.personA"
 	for _, k := range []store.Click{
-		{ID: "clkA1", AccountID: a.ID, RefID: "12", Email: "anna@example.org", VisitorID: "visA", IP: ipA, UserAgent: uaA, FBP: fbpA, FBC: "fb.1.111.fbcA"},
-		{ID: "clkA2", AccountID: a.ID, VisitorID: "visA", IP: ipA, UserAgent: uaA, FBP: fbpA, Subs: map[string]string{"sub1": "s-A"}},
+		{ID: "clkA1", AccountID: a.ID, RefID: "12", Email: "anna@example.org",
+			SourceClick: store.SourceClick{VisitorID: "visA", IP: ipA, UserAgent: uaA, FBP: fbpA, FBC: "fb.1.111.fbcA"}},
+		{ID: "clkA2", AccountID: a.ID, Subs: map[string]string{"sub1": "s-A"},
+			SourceClick: store.SourceClick{VisitorID: "visA", IP: ipA, UserAgent: uaA, FBP: fbpA}},
 	} {
 		if _, err := st.InsertClick(ctx, k); err != nil {
 			t.Fatal(err)
@@ -118,8 +120,9 @@ func TestEraseMatchesWholeValuesOnly(t *testing.T) {
 	logA3, _ := f.accept("ref_id=12&conversion_type=bogus&email=anna%40example.org", "")
 
 	// Person B: every value contains "12" without being it.
-	if _, err := st.InsertClick(ctx, store.Click{ID: "clkB12", AccountID: a.ID, RefID: "123", Email: "x12@y.z", VisitorID: "vis12B",
-		IP: "203.0.113.12", UserAgent: "UA 12", FBP: "fb.1.12.12", Subs: map[string]string{"sub1": "12"}}); err != nil {
+	if _, err := st.InsertClick(ctx, store.Click{ID: "clkB12", AccountID: a.ID, RefID: "123", Email: "x12@y.z",
+		Subs: map[string]string{"sub1": "12"}, SourceClick: store.SourceClick{VisitorID: "vis12B", IP: "203.0.113.12",
+			UserAgent: "UA 12", FBP: "fb.1.12.12"}}); err != nil {
 		t.Fatal(err)
 	}
 	queryB := "ref_id=123&transaction_id=A12B&commission=12&email=x12%40y.z&xat_page=12&ip=203.0.113.12"
@@ -295,9 +298,9 @@ func TestEraseByEmailAndClickLeavesLookalikes(t *testing.T) {
 	}
 	f := erasureFixture{t: t, st: st, account: a.ID}
 	for _, k := range []store.Click{
-		{ID: "clk-1", AccountID: a.ID, Email: "Anna@Example.org", IP: "198.51.100.1"},
-		{ID: "clk-10", AccountID: a.ID, Email: "hanna@example.org", IP: "198.51.100.10"},
-		{ID: "clk-11", AccountID: a.ID, Email: "anna@example.org.uk", IP: "198.51.100.11"},
+		{ID: "clk-1", AccountID: a.ID, Email: "Anna@Example.org", SourceClick: store.SourceClick{IP: "198.51.100.1"}},
+		{ID: "clk-10", AccountID: a.ID, Email: "hanna@example.org", SourceClick: store.SourceClick{IP: "198.51.100.10"}},
+		{ID: "clk-11", AccountID: a.ID, Email: "anna@example.org.uk", SourceClick: store.SourceClick{IP: "198.51.100.11"}},
 	} {
 		if _, err := st.InsertClick(ctx, k); err != nil {
 			t.Fatal(err)

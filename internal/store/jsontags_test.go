@@ -14,13 +14,14 @@ import (
 // them. Every other row is shown through a view of its adapter (api/views.go),
 // so a JSON tag on it would be a second, unused contract.
 var marshalledRows = map[string]string{
-	"APIKey":           "the audit log (admin.Service.Record)",
+	"APIKey":           "the audit log (admin.Service.Record), the key answers (api.apiKey embeds it)",
 	"AuditEntry":       "GET /audit",
 	"Campaign":         "the audit log",
+	"CampaignSettings": "the campaign request and answer, the audit log (in Campaign)",
 	"Cap":              "the campaign request and answer",
 	"CapUsage":         "the campaign answer",
 	"Cost":             "the POST /costs answer",
-	"Integration":      "the audit log",
+	"Integration":      "the audit log, the integration answers (api.apiIntegration embeds it)",
 	"IntegrationToken": "the audit log (json:\"-\" keeps secrets out)",
 	"OfferDomain":      "the tag settings request and answer",
 	"User":             "GET /users, the audit log",

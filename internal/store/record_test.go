@@ -91,7 +91,8 @@ func TestConversionCarriesSourceClickAndUnattributedReason(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.NewStore(t)
 	a := newAccount(t, st)
-	k, err := st.InsertClick(ctx, store.Click{AccountID: a.ID, ExternalID: "ext-1", GCLID: "gclid-1", TTCLID: "tt-1", IP: "203.0.113.9", UserAgent: "UA/1"})
+	k, err := st.InsertClick(ctx, store.Click{AccountID: a.ID, SourceClick: store.SourceClick{ExternalID: "ext-1",
+		GCLID: "gclid-1", TTCLID: "tt-1", IP: "203.0.113.9", UserAgent: "UA/1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

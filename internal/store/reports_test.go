@@ -30,8 +30,9 @@ func TestReportCountsGiveWhatTheRowsGive(t *testing.T) {
 	seed := func(account string, salt int) []int64 {
 		var campaigns []int64
 		for i := 0; i < 3; i++ {
-			cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: account, Name: fmt.Sprint("c", i), OfferURL: "https://offer.example/",
-				TrafficSource: fmt.Sprint("source", i%2)})
+			cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: account,
+				CampaignSettings: store.CampaignSettings{Name: fmt.Sprint("c", i), OfferURL: "https://offer.example/",
+					TrafficSource: fmt.Sprint("source", i%2)}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,8 +207,9 @@ func TestReportCountsBySub1AndGeoGiveWhatTheRowsGive(t *testing.T) {
 	}
 	var campaigns []int64
 	for i := 0; i < 3; i++ {
-		cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID, Name: fmt.Sprint("c", i), OfferURL: "https://offer.example/",
-			TrafficSource: fmt.Sprint("source", i%2)})
+		cp, err := st.CreateCampaign(ctx, store.Campaign{AccountID: a.ID,
+			CampaignSettings: store.CampaignSettings{Name: fmt.Sprint("c", i), OfferURL: "https://offer.example/",
+				TrafficSource: fmt.Sprint("source", i%2)}})
 		if err != nil {
 			t.Fatal(err)
 		}
