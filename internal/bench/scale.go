@@ -170,15 +170,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (*ScaleResults, error) {
 		return nil, err
 	}
 	env := func(extra ...string) []string {
-		var e []string
-		for _, kv := range os.Environ() {
-			name, _, _ := strings.Cut(kv, "=")
-			if name == "DATABASE_URL" || name == "HTTP_ADDR" || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "CONVRELAY_") {
-				continue
-			}
-			e = append(e, kv)
-		}
-		e = append(e, "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+tAddr, "CONVRELAY_SECRET_KEY="+key,
+		e := append(subproc.EnvWithoutSettings(), "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+tAddr, "CONVRELAY_SECRET_KEY="+key,
 			"CONVRELAY_LOG_LEVEL="+scaleLogLevel, "CONVRELAY_LOG_FORMAT=text",
 			// The fake destinations listen on 127.0.0.1; nothing fetches from outside.
 			"CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32", "CONVRELAY_RATES_SCHEDULE=false",

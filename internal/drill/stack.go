@@ -119,14 +119,7 @@ func (s *Stack) step(format string, args ...any) {
 // env is the subprocesses' environment: ours without any Convrelay setting, plus
 // the stack's addresses.
 func (s *Stack) env() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name == "DATABASE_URL" || name == "HTTP_ADDR" || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "CONVRELAY_") {
-			continue
-		}
-		env = append(env, kv)
-	}
+	env := subproc.EnvWithoutSettings()
 	// The secret key is fixed for the drill's throwaway database; the fake
 	// destinations listen on 127.0.0.1, which the outbound guard must allow.
 	return append(env, "DATABASE_URL="+s.DBURL, "TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(s.tPort), "HTTP_ADDR="+s.httpAddr,

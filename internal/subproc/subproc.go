@@ -1,7 +1,8 @@
 // Package subproc runs the product's own binary as child processes for the
 // drills and the scale-out bench: start with output appended to a log, stop
 // (SIGTERM, then SIGKILL), kill as a crash would, and the two small helpers
-// their start-up loops need (a free port, a sleep that ends with the context).
+// their start-up loops need (a free port, a sleep that ends with the context), and
+// the environment a child starts from.
 package subproc
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -114,4 +116,19 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// EnvWithoutSettings is this process's environment without any of the product's
+// own settings (DATABASE_URL, HTTP_ADDR, TEMPORAL_*, CONVRELAY_*), so a child
+// gets only the settings its caller appends, whatever the shell had.
+func EnvWithoutSettings() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "DATABASE_URL" || name == "HTTP_ADDR" || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "CONVRELAY_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }

@@ -60,3 +60,26 @@ func TestFreePortAndSleep(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A child starts without the product settings of the shell that ran the drill
+// or the bench, and with everything else.
+func TestEnvWithoutSettings(t *testing.T) {
+	for _, name := range []string{"DATABASE_URL", "HTTP_ADDR", "TEMPORAL_ADDRESS", "CONVRELAY_SECRET_KEY"} {
+		t.Setenv(name, "from the shell")
+	}
+	t.Setenv("SUBPROC_TEST_KEPT", "kept")
+	env := EnvWithoutSettings()
+	kept := false
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case name == "SUBPROC_TEST_KEPT":
+			kept = true
+		case name == "DATABASE_URL" || name == "HTTP_ADDR" || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "CONVRELAY_"):
+			t.Errorf("kept the product setting %s", kv)
+		}
+	}
+	if !kept {
+		t.Error("dropped SUBPROC_TEST_KEPT, which is not a product setting")
+	}
+}
