@@ -47,9 +47,9 @@ type ReportResults struct {
 	Shapes      []ReportLatency `json:"shapes"`
 	// Loaded: the same shapes while the real intake takes a burst on the same
 	// database (issue 28: under 500 ms also while the intake is loaded).
-	Loaded      LoadedReports   `json:"loaded"`
-	Import      ImportRate      `json:"import"`
-	Console     []PageLatency   `json:"console_pages"`
+	Loaded  LoadedReports `json:"loaded"`
+	Import  ImportRate    `json:"import"`
+	Console []PageLatency `json:"console_pages"`
 }
 
 // reportShape is one report a person would ask for.
