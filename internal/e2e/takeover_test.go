@@ -26,6 +26,7 @@ import (
 	"github.com/convrelay/convrelay/internal/conv"
 	"github.com/convrelay/convrelay/internal/devtemporal"
 	"github.com/convrelay/convrelay/internal/pgserver"
+	"github.com/convrelay/convrelay/internal/subproc"
 	"github.com/convrelay/convrelay/workflows"
 )
 
@@ -191,15 +192,7 @@ func everyTransactionApplied(t *testing.T, base, account, key string, n int) err
 // replicaEnv is the processes' environment: ours without any Convrelay setting,
 // plus the shared database and Temporal.
 func replicaEnv(dbURL, temporal string, staleAfter time.Duration) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name == "DATABASE_URL" || name == "HTTP_ADDR" || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "CONVRELAY_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+temporal, "CONVRELAY_LOG_LEVEL=warn",
+	return append(subproc.EnvWithoutSettings(), "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+temporal, "CONVRELAY_LOG_LEVEL=warn",
 		"CONVRELAY_LOG_FORMAT=text", "CONVRELAY_DISPATCH_STALE_AFTER="+staleAfter.String(),
 		"CONVRELAY_SECRET_KEY="+workerSecretKey, "CONVRELAY_DESTINATION_ALLOW=127.0.0.1/32", "CONVRELAY_RATES_SCHEDULE=false")
 }
