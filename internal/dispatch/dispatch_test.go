@@ -74,16 +74,7 @@ func TestLaterPostbackNeverOvertakesAFailedHandOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	insert := func(tx string) int64 {
-		e := &store.LogEntry{AccountID: a.ID, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
-			Canonical: []byte(`{"transaction_id":"` + tx + `","status":"approved"}`), TransactionID: tx,
-			WorkflowID: "conv/" + a.ID + "/" + tx, Outcome: "accepted"}
-		if err := st.InsertLog(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-		return e.ID
-	}
-	earlier, other, later := insert("T"), insert("U"), insert("T")
+	earlier, other, later := acceptedRow(t, st, a.ID, "T"), acceptedRow(t, st, a.ID, "U"), acceptedRow(t, st, a.ID, "T")
 	fake := &fakeTemporal{
 		refuseOnce: map[int64]bool{earlier: true},
 		// Longer than the earlier row's first backoff (200 ms).
@@ -109,4 +100,17 @@ func TestLaterPostbackNeverOvertakesAFailedHandOver(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// acceptedRow writes an accepted postback of a transaction to the log, waiting
+// for the dispatcher, and returns its id.
+func acceptedRow(t *testing.T, st *store.Store, account, tx string) int64 {
+	t.Helper()
+	e := &store.LogEntry{AccountID: account, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
+		Canonical: []byte(`{"transaction_id":"` + tx + `","status":"approved"}`), TransactionID: tx,
+		WorkflowID: "conv/" + account + "/" + tx, Outcome: "accepted"}
+	if err := st.InsertLog(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
 }

@@ -42,16 +42,7 @@ func TestHungAccountLookupDoesNotHoldTheLane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	insert := func(account, tx string) int64 {
-		e := &store.LogEntry{AccountID: account, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),
-			Canonical: []byte(`{"transaction_id":"` + tx + `","status":"approved"}`), TransactionID: tx,
-			WorkflowID: "conv/" + account + "/" + tx, Outcome: "accepted"}
-		if err := st.InsertLog(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-		return e.ID
-	}
-	first, second := insert(stuck.ID, "S"), insert(other.ID, "O")
+	first, second := acceptedRow(t, st, stuck.ID, "S"), acceptedRow(t, st, other.ID, "O")
 	fake := &fakeTemporal{}
 	d := dispatch.New(st, fake, dispatch.Options{Shards: 1, PollInterval: 50 * time.Millisecond,
 		Accounts: hangingAccounts{hangs: stuck.ID, currency: "EUR"}})
