@@ -207,6 +207,14 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveToken(w, r)
 		return
 	}
+	if r.Method == "PRI" && r.Proto == "HTTP/2.0" {
+		// An HTTP/2 connection preface is not Convrelay's delivery client (it speaks
+		// HTTP/1.1): it is a gRPC client of a Temporal server stopped by another test,
+		// reconnecting to a port this fake now holds. Counting it as a platform
+		// request made TooManyRequestsHonoursRetryAfter fail in CI.
+		w.WriteHeader(http.StatusHTTPVersionNotSupported)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	a := attempt{At: time.Now(), Method: r.Method, Path: r.URL.Path, Fields: map[string]string{}, Body: body}
 	switch f.kind {
