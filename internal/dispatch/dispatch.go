@@ -86,7 +86,7 @@ type Dispatcher struct {
 	client client.Client
 	opts   Options
 	poke   chan struct{}
-	queued atomic.Int64 // rows routed to lanes and not finished
+	queued atomic.Int64 // rows routed to lanes and not yet marked handed over (or given back)
 	claims atomic.Int64 // numbers the claims, so a lane knows which rows came together
 	// Since when the window has been full, and when that was last logged (the sweep's own).
 	fullSince, fullLogged time.Time
@@ -189,6 +189,9 @@ func (d *Dispatcher) sweep(ctx context.Context, lanes []chan claimed) bool {
 	began := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, sweepTimeout)
 	defer cancel()
+	// Queued first: a row the marker marks between the two reads is then counted
+	// twice (room errs small), never not at all.
+	queued := int(d.queued.Load())
 	inFlight, err := d.store.InFlight(cctx, d.opts.ReconcileAfter)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -196,7 +199,6 @@ func (d *Dispatcher) sweep(ctx context.Context, lanes []chan claimed) bool {
 		}
 		return false
 	}
-	queued := int(d.queued.Load())
 	room := d.opts.Window - inFlight - queued
 	if room <= 0 {
 		d.noteFullWindow(inFlight, queued)
@@ -235,7 +237,7 @@ func (d *Dispatcher) noteFullWindow(inFlight, queued int) {
 	if now.Sub(d.fullLogged) >= slowAfter {
 		d.fullLogged = now
 		d.opts.Logger.Warn("dispatcher: window full", "for", now.Sub(d.fullSince).Round(time.Millisecond),
-			"in_flight", inFlight, "queued_in_lanes", queued, "window", d.opts.Window)
+			"in_flight", inFlight, "queued", queued, "window", d.opts.Window)
 	}
 }
 
@@ -267,8 +269,9 @@ func (d *Dispatcher) runLane(ctx context.Context, lane <-chan claimed, done chan
 			return
 		case row = <-lane:
 		}
-		d.handle(ctx, row, held, done)
-		d.queued.Add(-1)
+		if !d.handle(ctx, row, held, done) {
+			d.queued.Add(-1)
+		}
 	}
 }
 
@@ -278,11 +281,13 @@ type heldBack struct {
 	until time.Time
 }
 
-func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]heldBack, done chan<- store.Waiting) {
+// handle hands a row over, or back to the log; it reports whether the row went
+// to the marker, which then owns its place in the window.
+func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]heldBack, done chan<- store.Waiting) bool {
 	if h, ok := held[row.WorkflowID]; ok {
 		if h.claim == row.claim {
 			d.deferRow(ctx, row.Waiting, h.until)
-			return
+			return false
 		}
 		delete(held, row.WorkflowID) // a later claim: the earlier rows came with it, in order
 	}
@@ -292,10 +297,10 @@ func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]he
 		if d.opts.OnDispatched != nil {
 			d.opts.OnDispatched(time.Since(row.ReceivedAt))
 		}
-		return
+		return true
 	}
 	if ctx.Err() != nil {
-		return // released at shutdown
+		return false // released at shutdown
 	}
 	var invalid *serviceerror.InvalidArgument
 	if errors.As(err, &invalid) {
@@ -306,7 +311,7 @@ func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]he
 		if err := d.store.MarkFailed(wctx, row.ID, store.FailedRefused, "Temporal refused the hand-over: "+invalid.Error()); err != nil {
 			d.opts.Logger.Error("dispatcher: mark failed", "postback_id", row.ID, "error", err)
 		}
-		return
+		return false
 	}
 	backoff := min(200*time.Millisecond<<min(row.Attempts, 16), maxBackoff)
 	until := time.Now().Add(backoff)
@@ -317,6 +322,7 @@ func (d *Dispatcher) handle(ctx context.Context, row claimed, held map[string]he
 	d.opts.Logger.Warn("dispatcher: hand-over failed, retrying later", "postback_id", row.ID, "workflow_id", row.WorkflowID,
 		"retry_in", backoff, "error", err)
 	d.deferRow(ctx, row.Waiting, until)
+	return false
 }
 
 // pruneHeld forgets transactions held back by claims the lane has passed.
@@ -391,6 +397,9 @@ func (d *Dispatcher) accountCurrency(ctx context.Context, accountID string) stri
 }
 
 // runMarker records hand-overs in batches: one UPDATE per batch instead of per row.
+// A row keeps its place in the window (queued) until it is marked: from then on
+// the log counts it in flight. Released earlier, a sweep between the hand-over
+// and the mark would count it nowhere and claim past the window.
 func (d *Dispatcher) runMarker(done <-chan store.Waiting) {
 	var batch []int64
 	flush := func() {
@@ -403,6 +412,7 @@ func (d *Dispatcher) runMarker(done <-chan store.Waiting) {
 			// The claims go stale and the rows are sent again later; the workflow drops repeats.
 			d.opts.Logger.Error("dispatcher: mark dispatched", "count", len(batch), "error", err)
 		}
+		d.queued.Add(-int64(len(batch)))
 		batch = batch[:0]
 	}
 	tick := time.NewTicker(50 * time.Millisecond)
