@@ -57,6 +57,12 @@ func newFakeDest(name, secret string, latency time.Duration) (*fakeDest, error) 
 }
 
 func (f *fakeDest) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "PRI" && r.Proto == "HTTP/2.0" {
+		// An HTTP/2 preface is not Convrelay's delivery client (HTTP/1.1) but a gRPC
+		// client reconnecting to a port a stopped Temporal server held: not a delivery.
+		w.WriteHeader(http.StatusHTTPVersionNotSupported)
+		return
+	}
 	f.mu.Lock()
 	f.inFlight++
 	f.mu.Unlock()
