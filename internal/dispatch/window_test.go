@@ -51,3 +51,36 @@ func TestHandOversStayWithinTheWindow(t *testing.T) {
 	}
 	expect(3)
 }
+
+// A hand-over Temporal refuses goes back to the log and gives its place in the
+// window back: kept, a window of one would stay full for good after one refusal.
+func TestRefusedHandOverGivesItsPlaceBack(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t)
+	a, _, err := st.CreateAccount(ctx, store.Account{Name: "refused", Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, other := acceptedRow(t, st, a.ID, "R1"), acceptedRow(t, st, a.ID, "R2")
+	fake := &fakeTemporal{refuseOnce: map[int64]bool{refused: true}}
+	d := dispatch.New(st, fake, dispatch.Options{Window: 1, Shards: 1, PollInterval: 10 * time.Millisecond})
+	runCtx, stop := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() { _ = d.Run(runCtx); close(finished) }()
+	defer func() { stop(); <-finished }()
+
+	applied := map[int64]bool{}
+	for deadline := time.Now().Add(10 * time.Second); len(applied) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("handed over %v; want %d (refused once) and %d, one at a time", fake.seen(), refused, other)
+		}
+		for _, id := range fake.seen() {
+			if !applied[id] { // the workflow applies it: its place in the window is free
+				if _, err := st.Pool.Exec(ctx, `UPDATE postback_log SET processed_at = now() WHERE id = $1`, id); err != nil {
+					t.Fatal(err)
+				}
+				applied[id] = true
+			}
+		}
+	}
+}
