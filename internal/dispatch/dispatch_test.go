@@ -68,23 +68,16 @@ func (f *fakeTemporal) seen() []int64 {
 // one after the earlier one's backoff has passed (the temporal-outage drill once
 // applied an approval of 185.18 before the earlier approval of 78.74 this way).
 func TestLaterPostbackNeverOvertakesAFailedHandOver(t *testing.T) {
-	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	a, _, err := st.CreateAccount(ctx, store.Account{Name: "order"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	earlier, other, later := acceptedRow(t, st, a.ID, "T"), acceptedRow(t, st, a.ID, "U"), acceptedRow(t, st, a.ID, "T")
+	account := newAccount(t, st, "order")
+	earlier, other, later := acceptedRow(t, st, account, "T"), acceptedRow(t, st, account, "U"), acceptedRow(t, st, account, "T")
 	fake := &fakeTemporal{
 		refuseOnce: map[int64]bool{earlier: true},
 		// Longer than the earlier row's first backoff (200 ms).
 		slow: map[int64]time.Duration{other: 600 * time.Millisecond},
 	}
 	d := dispatch.New(st, fake, dispatch.Options{Shards: 1, PollInterval: 50 * time.Millisecond})
-	runCtx, stop := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	go func() { _ = d.Run(runCtx); close(finished) }()
-	defer func() { stop(); <-finished }()
+	runUntilTestEnds(t, d)
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -104,6 +97,34 @@ func TestLaterPostbackNeverOvertakesAFailedHandOver(t *testing.T) {
 
 // acceptedRow writes an accepted postback of a transaction to the log, waiting
 // for the dispatcher, and returns its id.
+// runUntilTestEnds runs the dispatcher until the test ends, then stops it and
+// waits for it to finish.
+func runUntilTestEnds(t *testing.T, d *dispatch.Dispatcher) {
+	ctx, stop := context.WithCancel(context.Background())
+	finished := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(finished) }()
+	t.Cleanup(func() { stop(); <-finished })
+}
+
+// newAccount creates an account and returns its id.
+func newAccount(t *testing.T, st *store.Store, name string) string {
+	t.Helper()
+	a, _, err := st.CreateAccount(context.Background(), store.Account{Name: name, Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+// markApplied records a postback applied, as its workflow would: its place in
+// the window is free.
+func markApplied(t *testing.T, st *store.Store, id int64) {
+	t.Helper()
+	if _, err := st.Pool.Exec(context.Background(), `UPDATE postback_log SET processed_at = now() WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func acceptedRow(t *testing.T, st *store.Store, account, tx string) int64 {
 	t.Helper()
 	e := &store.LogEntry{AccountID: account, Integration: "pb", Method: "GET", Path: "/pb", ReceivedAt: time.Now(),

@@ -32,24 +32,13 @@ func (h hangingAccounts) Account(ctx context.Context, id string) (store.Account,
 // hint; the workflow records the account's currency), and the postback behind
 // it in the same lane, of another account, is handed over with its currency.
 func TestHungAccountLookupDoesNotHoldTheLane(t *testing.T) {
-	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	stuck, _, err := st.CreateAccount(ctx, store.Account{Name: "stuck"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, err := st.CreateAccount(ctx, store.Account{Name: "other"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, second := acceptedRow(t, st, stuck.ID, "S"), acceptedRow(t, st, other.ID, "O")
+	stuck, other := newAccount(t, st, "stuck"), newAccount(t, st, "other")
+	first, second := acceptedRow(t, st, stuck, "S"), acceptedRow(t, st, other, "O")
 	fake := &fakeTemporal{}
 	d := dispatch.New(st, fake, dispatch.Options{Shards: 1, PollInterval: 50 * time.Millisecond,
-		Accounts: hangingAccounts{hangs: stuck.ID, currency: "EUR"}})
-	runCtx, stop := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	go func() { _ = d.Run(runCtx); close(finished) }()
-	defer func() { stop(); <-finished }()
+		Accounts: hangingAccounts{hangs: stuck, currency: "EUR"}})
+	runUntilTestEnds(t, d)
 
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -1,14 +1,12 @@
 package dispatch_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/convrelay/convrelay/internal/dispatch"
 	"github.com/convrelay/convrelay/internal/pgtest"
-	"github.com/convrelay/convrelay/internal/store"
 )
 
 // Only a window of postbacks is handed over and not yet applied, whatever waits
@@ -16,21 +14,14 @@ import (
 // place in the window until the log counts it in flight, or a sweep in between
 // claims past the window.
 func TestHandOversStayWithinTheWindow(t *testing.T) {
-	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	a, _, err := st.CreateAccount(ctx, store.Account{Name: "window", Currency: "EUR"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	account := newAccount(t, st, "window")
 	for i := range 6 {
-		acceptedRow(t, st, a.ID, "W"+strconv.Itoa(i))
+		acceptedRow(t, st, account, "W"+strconv.Itoa(i))
 	}
 	fake := &fakeTemporal{} // accepts every hand-over; nothing is applied unless the test says so
 	d := dispatch.New(st, fake, dispatch.Options{Window: 2, Shards: 4, PollInterval: 10 * time.Millisecond})
-	runCtx, stop := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	go func() { _ = d.Run(runCtx); close(finished) }()
-	defer func() { stop(); <-finished }()
+	runUntilTestEnds(t, d)
 
 	expect := func(want int) []int64 {
 		t.Helper()
@@ -46,28 +37,19 @@ func TestHandOversStayWithinTheWindow(t *testing.T) {
 		return got
 	}
 	got := expect(2)
-	if _, err := st.Pool.Exec(ctx, `UPDATE postback_log SET processed_at = now() WHERE id = $1`, got[0]); err != nil {
-		t.Fatal(err)
-	}
+	markApplied(t, st, got[0])
 	expect(3)
 }
 
 // A hand-over Temporal refuses goes back to the log and gives its place in the
 // window back: kept, a window of one would stay full for good after one refusal.
 func TestRefusedHandOverGivesItsPlaceBack(t *testing.T) {
-	ctx := context.Background()
 	st := pgtest.NewStore(t)
-	a, _, err := st.CreateAccount(ctx, store.Account{Name: "refused", Currency: "EUR"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused, other := acceptedRow(t, st, a.ID, "R1"), acceptedRow(t, st, a.ID, "R2")
+	account := newAccount(t, st, "refused")
+	refused, other := acceptedRow(t, st, account, "R1"), acceptedRow(t, st, account, "R2")
 	fake := &fakeTemporal{refuseOnce: map[int64]bool{refused: true}}
 	d := dispatch.New(st, fake, dispatch.Options{Window: 1, Shards: 1, PollInterval: 10 * time.Millisecond})
-	runCtx, stop := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	go func() { _ = d.Run(runCtx); close(finished) }()
-	defer func() { stop(); <-finished }()
+	runUntilTestEnds(t, d)
 
 	applied := map[int64]bool{}
 	for deadline := time.Now().Add(10 * time.Second); len(applied) < 2; time.Sleep(10 * time.Millisecond) {
@@ -76,9 +58,7 @@ func TestRefusedHandOverGivesItsPlaceBack(t *testing.T) {
 		}
 		for _, id := range fake.seen() {
 			if !applied[id] { // the workflow applies it: its place in the window is free
-				if _, err := st.Pool.Exec(ctx, `UPDATE postback_log SET processed_at = now() WHERE id = $1`, id); err != nil {
-					t.Fatal(err)
-				}
+				markApplied(t, st, id)
 				applied[id] = true
 			}
 		}
