@@ -389,7 +389,7 @@ func retriedActions(ctx context.Context, st *store.Store, c client.Client, apiBa
 		qs[i] = "click_id=" + f.clicks[i] + "&transaction_id=" + prefix + strconv.Itoa(i) + "&commission=4.99&status=approved"
 	}
 	r := Burst(ctx, NewClient(conns), conns, len(qs), func(i int) (*http.Request, error) { return f.request(qs[i]) },
-		func(r *http.Response) bool { return r.StatusCode == http.StatusOK })
+		answeredOK)
 	if r.Errors > 0 {
 		return PathActions{}, fmt.Errorf("retried delivery: %d postbacks not accepted: %s", r.Errors, r.FirstError)
 	}

@@ -106,7 +106,7 @@ func endToEnd(ctx context.Context, st *store.Store, apiBases []string, accountID
 	client := NewClient(conns)
 	send := func(qs []string) LoadResult {
 		return Burst(ctx, client, conns, len(qs), func(i int) (*http.Request, error) { return f.request(qs[i]) },
-			func(r *http.Response) bool { return r.StatusCode == http.StatusOK })
+			answeredOK)
 	}
 	cpu0, err := meter.Sample()
 	if err != nil {

@@ -48,15 +48,24 @@ func intakeDatabase(ctx context.Context, stackURL string) (*store.Store, error) 
 		return nil, err
 	}
 	// A throwaway key: the bench database is dropped on the next run.
-	key, err := secrets.GenerateKey()
-	if err == nil {
-		st.Secrets, err = secrets.New(key)
-	}
-	if err != nil {
+	if err := useThrowawayKey(st); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return st, nil
+}
+
+// useThrowawayKey seals the store's secrets with a key made for this run: a
+// bench database never outlives the run that seeds it.
+func useThrowawayKey(st *store.Store) error {
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		return fmt.Errorf("throwaway secret key: %w", err)
+	}
+	if st.Secrets, err = secrets.New(key); err != nil {
+		return fmt.Errorf("throwaway secret key: %w", err)
+	}
+	return nil
 }
 
 // intakeServer serves Convrelay's real HTTP handler on the bench database.

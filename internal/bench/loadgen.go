@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,6 +85,17 @@ func Burst(ctx context.Context, client *http.Client, conns, n int, mk func(i int
 }
 
 // percentiles returns p50 and p99 of the non-zero durations.
+// answeredOK is Burst's usual ok: the request was answered 200.
+func answeredOK(r *http.Response) bool { return r.StatusCode == http.StatusOK }
+
+// unattributedPostbacks makes Burst's requests: GET base?... with a click id no
+// click recorded and the transaction ids prefix0, prefix1, ...
+func unattributedPostbacks(base, prefix string) func(i int) (*http.Request, error) {
+	return func(i int) (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, base+"?click_id=abc&transaction_id="+prefix+strconv.Itoa(i)+"&commission=4.99", nil)
+	}
+}
+
 func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 	s := make([]time.Duration, 0, len(ds))
 	for _, d := range ds {

@@ -91,7 +91,7 @@ func openPopulation(ctx context.Context, stack stackHandles, n, e2e, conns int, 
 	t0 := time.Now()
 	r := Burst(ctx, NewClient(conns), conns, n, func(i int) (*http.Request, error) {
 		return f.request("click_id=open-unrecorded-" + strconv.Itoa(i) + "&transaction_id=" + openPrefix + strconv.Itoa(i) + "&commission=4.99&status=approved")
-	}, func(r *http.Response) bool { return r.StatusCode == http.StatusOK })
+	}, answeredOK)
 	if r.Errors > 0 {
 		return res, fmt.Errorf("open population: %d postbacks not accepted: %s", r.Errors, r.FirstError)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/convrelay/convrelay/internal/pgserver"
-	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -101,11 +100,7 @@ func RunReports(ctx context.Context, o ReportOptions) (*ReportResults, error) {
 	}
 	defer st.Close()
 	// A throwaway key: the seeded account's secrets are sealed at rest like any.
-	secretKey, err := secrets.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	if st.Secrets, err = secrets.New(secretKey); err != nil {
+	if err := useThrowawayKey(st); err != nil {
 		return nil, err
 	}
 	if err := store.Migrate(ctx, st.Pool); err != nil {

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/convrelay/convrelay/internal/config"
-	"github.com/convrelay/convrelay/internal/secrets"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -41,11 +38,7 @@ func timeShapesUnderIntake(ctx context.Context, dbURL string, st *store.Store, a
 		return out, err
 	}
 	defer ist.Close()
-	key, err := secrets.GenerateKey()
-	if err == nil {
-		ist.Secrets, err = secrets.New(key)
-	}
-	if err != nil {
+	if err := useThrowawayKey(ist); err != nil {
 		return out, err
 	}
 	url, stop, err := intakeServer(ctx, ist, cfg)
@@ -58,9 +51,7 @@ func timeShapesUnderIntake(ctx context.Context, dbURL string, st *store.Store, a
 	loaded := make(chan LoadResult, 1)
 	go func() {
 		// More than the timings need (about 15,000 here): the burst is cut when they end.
-		loaded <- Burst(loadCtx, NewClient(loadedConns), loadedConns, 1_000_000, func(i int) (*http.Request, error) {
-			return http.NewRequest(http.MethodGet, url+"?click_id=abc&transaction_id=L"+strconv.Itoa(i)+"&commission=4.99", nil)
-		}, func(r *http.Response) bool { return r.StatusCode == http.StatusOK })
+		loaded <- Burst(loadCtx, NewClient(loadedConns), loadedConns, 1_000_000, unattributedPostbacks(url, "L"), answeredOK)
 	}()
 	time.Sleep(2 * time.Second) // the burst at full speed before the first report
 	out.Shapes, err = timeShapes(ctx, st, acct, today, runs)

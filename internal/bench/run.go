@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,20 +83,15 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	client := NewClient(o.Conns)
-	ok200 := func(r *http.Response) bool { return r.StatusCode == http.StatusOK }
 	fmt.Fprintf(os.Stderr, "bench: raw, %d requests...\n", o.IntakeRequests)
-	res.Raw = Burst(ctx, client, o.Conns, o.IntakeRequests, func(i int) (*http.Request, error) {
-		return http.NewRequest(http.MethodGet, rawBase+"/raw?click_id=abc&transaction_id=R"+strconv.Itoa(i)+"&commission=4.99", nil)
-	}, ok200)
+	res.Raw = Burst(ctx, client, o.Conns, o.IntakeRequests, unattributedPostbacks(rawBase+"/raw", "R"), answeredOK)
 	stopRaw()
 	intakeURL, stopIntake, err := intakeServer(ctx, ist, cfg)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "bench: intake, %d postbacks...\n", o.IntakeRequests)
-	res.Intake = Burst(ctx, client, o.Conns, o.IntakeRequests, func(i int) (*http.Request, error) {
-		return http.NewRequest(http.MethodGet, intakeURL+"?click_id=abc&transaction_id=I"+strconv.Itoa(i)+"&commission=4.99", nil)
-	}, ok200)
+	res.Intake = Burst(ctx, client, o.Conns, o.IntakeRequests, unattributedPostbacks(intakeURL, "I"), answeredOK)
 	stopIntake()
 	res.Ratios["intake_vs_raw"] = res.Intake.PerSecond / res.Raw.PerSecond
 

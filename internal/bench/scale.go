@@ -469,7 +469,7 @@ func scaleIntake(ctx context.Context, st *store.Store, bases []string, accountID
 	t0 := time.Now()
 	r := Burst(ctx, NewClient(conns), conns, n, func(i int) (*http.Request, error) {
 		return f.request("click_id=unrecorded-" + strconv.Itoa(i) + "&transaction_id=" + prefix + strconv.Itoa(i) + "&commission=4.99&status=approved")
-	}, func(r *http.Response) bool { return r.StatusCode == http.StatusOK })
+	}, answeredOK)
 	if r.Errors > 0 {
 		return r, 0, fmt.Errorf("intake: %d postbacks not accepted: %s", r.Errors, r.FirstError)
 	}
