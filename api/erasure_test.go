@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/convrelay/convrelay/internal/pgtest"
 	"github.com/convrelay/convrelay/internal/store"
 )
 
@@ -64,7 +63,7 @@ func TestErasureLeavesNoTraceOfTheEmail(t *testing.T) {
 	}
 
 	forms := []string{email, strings.ToLower(email), url.QueryEscape(email), url.QueryEscape(strings.ToLower(email)), hashed, clickID}
-	if n := occurrences(t, h.st, h.account.ID, forms); n == 0 {
+	if n := len(pgtest.ColumnsHolding(t, h.st.Pool, h.account.ID, forms)); n == 0 {
 		t.Fatal("setup: the email is nowhere before the erasure")
 	}
 	code, body = h.admin("POST", "/erasure", `{"email":"`+strings.ToUpper(email)+`"}`)
@@ -75,57 +74,13 @@ func TestErasureLeavesNoTraceOfTheEmail(t *testing.T) {
 	if rows["clicks"] != float64(1) || rows["postback_log"].(float64) < 3 || rows["conversions"] != float64(1) || rows["deliveries"] != float64(1) {
 		t.Fatalf("erasure counts %v", rows)
 	}
-	if n := occurrences(t, h.st, h.account.ID, forms); n != 0 {
+	if n := len(pgtest.ColumnsHolding(t, h.st.Pool, h.account.ID, forms)); n != 0 {
 		t.Fatalf("%d columns still hold the email in some form", n)
 	}
-	if n := occurrences(t, h.st, other.ID, []string{email}); n == 0 {
+	if n := len(pgtest.ColumnsHolding(t, h.st.Pool, other.ID, []string{email})); n == 0 {
 		t.Fatal("the erasure reached another account")
 	}
 	if code, _ := h.admin("POST", "/erasure", `{"email":"a@b.c","click_id":"x"}`); code != http.StatusUnprocessableEntity {
 		t.Fatalf("two identifiers = %d, want 422", code)
 	}
-}
-
-// occurrences searches every text and JSON column of every table (rows of the
-// account where the table has one) for any of the forms, and reports each hit.
-func occurrences(t *testing.T, st *store.Store, accountID string, forms []string) int {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := st.Pool.Query(ctx, `SELECT c.Table_name, c.column_name,
-			EXISTS (SELECT 1 FROM information_schema.columns a WHERE a.table_schema = c.Table_schema AND a.table_name = c.Table_name AND a.column_name = 'account_id')
-		FROM information_schema.columns c
-		WHERE c.Table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'character varying', 'json')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type col struct {
-		Table, Name string
-		Scoped      bool
-	}
-	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[col])
-	if err != nil {
-		t.Fatal(err)
-	}
-	patterns := make([]string, len(forms))
-	for i, f := range forms {
-		patterns[i] = "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f) + "%"
-	}
-	hits := 0
-	for _, c := range cols {
-		sql := "SELECT count(*) FROM " + pgx.Identifier{c.Table}.Sanitize() + " WHERE " + pgx.Identifier{c.Name}.Sanitize() + "::text ILIKE ANY($1)"
-		args := []any{patterns}
-		if c.Scoped {
-			sql += " AND account_id = $2"
-			args = append(args, accountID)
-		}
-		var n int
-		if err := st.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		if n > 0 {
-			t.Logf("%s.%s: %d rows", c.Table, c.Name, n)
-			hits++
-		}
-	}
-	return hits
 }

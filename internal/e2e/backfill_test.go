@@ -21,9 +21,15 @@ import (
 // workflowRun is the current run of a transaction's workflow and its status.
 func (st *stack) workflowRun(t *testing.T, tx string) (string, enumspb.WorkflowExecutionStatus) {
 	t.Helper()
-	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), conv.WorkflowID(st.info.AccountID, tx), "")
+	return st.runOf(t, conv.WorkflowID(st.info.AccountID, tx))
+}
+
+// runOf is the current run of a workflow and its status.
+func (st *stack) runOf(t *testing.T, wfID string) (string, enumspb.WorkflowExecutionStatus) {
+	t.Helper()
+	resp, err := st.s.Temporal.DescribeWorkflowExecution(context.Background(), wfID, "")
 	if err != nil {
-		t.Fatalf("describe workflow of %s: %v", tx, err)
+		t.Fatalf("describe workflow %s: %v", wfID, err)
 	}
 	info := resp.GetWorkflowExecutionInfo()
 	return info.GetExecution().GetRunId(), info.GetStatus()

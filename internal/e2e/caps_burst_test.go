@@ -99,13 +99,12 @@ func capBurst(t *testing.T, shared *stack, name, rules, overStatus, reason strin
 				defer done.Done()
 				q := url.Values{"click_id": {cp.sc.clickID}, "transaction_id": {tx}, "commission": {"25"}, "currency": {"USD"},
 					"status": {"approved"}}
-				req, err := http.NewRequest("GET", st.info.APIBase+"/"+st.info.AccountID+"/collect/demo?"+q.Encode(), nil)
+				req, err := st.request("GET", "/"+st.info.AccountID+"/collect/demo?"+q.Encode(), "", "")
 				ready.Done()
 				if err != nil {
 					results <- sent{tx, err}
 					return
 				}
-				req.Header.Set("X-Convrelay-Token", st.info.DemoToken)
 				<-start
 				results <- sent{tx, sendAccepted(client, req)}
 			}()

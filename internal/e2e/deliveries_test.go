@@ -105,15 +105,7 @@ func (sc *scenario) postback(tx, status string, extra url.Values) {
 // deliveries reads the delivery log with a query string.
 func (st *stack) deliveries(query string) []map[string]any {
 	st.t.Helper()
-	code, body := st.admin("GET", "/deliveries?"+query, "")
-	if code != http.StatusOK {
-		st.t.Fatalf("GET /deliveries?%s: %d %v", query, code, body)
-	}
-	var out []map[string]any
-	for _, d := range body["deliveries"].([]any) {
-		out = append(out, d.(map[string]any))
-	}
-	return out
+	return st.listed("/deliveries?"+query, "deliveries")
 }
 
 // waitDelivery waits until the log shows destination destID's delivery of tx in status want.

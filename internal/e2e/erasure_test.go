@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/convrelay/convrelay/internal/devstack"
+	"github.com/convrelay/convrelay/internal/pgtest"
 )
 
 // TestEraseShortRefIDTouchesOnlyThatPerson erases person A by the short ref id
@@ -106,39 +106,14 @@ func TestEraseShortRefIDTouchesOnlyThatPerson(t *testing.T) {
 		}
 		return nil
 	})
-	currentRun := func(wf string) (string, enumspb.WorkflowExecutionStatus, error) {
-		resp, err := st.s.Temporal.DescribeWorkflowExecution(ctx, wf, "")
-		if err != nil {
-			return "", 0, err
-		}
-		info := resp.GetWorkflowExecutionInfo()
-		return info.GetExecution().GetRunId(), info.GetStatus(), nil
-	}
 	firstRun := map[string]string{}
 	for _, wf := range []string{wfA, wfB1, wfB2} {
-		eventually(t, wf+" completed", 60*time.Second, func() error {
-			run, status, err := currentRun(wf)
-			if err != nil {
-				return err
-			}
-			if status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-				return fmt.Errorf("status %s", status)
-			}
-			firstRun[wf] = run
-			return nil
-		})
+		st.waitCompleted(t, wf)
+		firstRun[wf], _ = st.runOf(t, wf)
 	}
 	convsOf := func(clickID string) []map[string]any {
 		t.Helper()
-		code, body := st.admin("GET", "/conversions?click_id="+url.QueryEscape(clickID), "")
-		if code != http.StatusOK {
-			t.Fatalf("list conversions of %s: %d %v", clickID, code, body)
-		}
-		var out []map[string]any
-		for _, c := range body["conversions"].([]any) {
-			out = append(out, c.(map[string]any))
-		}
-		return out
+		return st.listed("/conversions?click_id="+url.QueryEscape(clickID), "conversions")
 	}
 	csA, csB := convsOf(clickA), convsOf(clickB)
 	if len(csA) != 1 || len(csB) != 2 {
@@ -210,7 +185,7 @@ func TestEraseShortRefIDTouchesOnlyThatPerson(t *testing.T) {
 			t.Fatalf("setup: B has %d %s rows, want %d: %v", len(dbBefore[table]), table, n, dbBefore[table])
 		}
 	}
-	if n := len(holding(t, st, account, []string{emailA, ipA, uaA, visitorA, "ref:12:"})); n == 0 {
+	if n := len(pgtest.ColumnsHolding(t, pool, account, []string{emailA, ipA, uaA, visitorA, "ref:12:"})); n == 0 {
 		t.Fatal("setup: A's values are nowhere before the erasure: the search below would prove nothing")
 	}
 
@@ -262,7 +237,7 @@ func TestEraseShortRefIDTouchesOnlyThatPerson(t *testing.T) {
 		!strings.HasPrefix(eventKey, "erased:") {
 		t.Errorf("A's delivery key %q (%v), want erased:…", eventKey, err)
 	}
-	if hits := holding(t, st, account, []string{emailA, ipA, uaA, visitorA, "ref:12:"}); len(hits) > 0 {
+	if hits := pgtest.ColumnsHolding(t, pool, account, []string{emailA, ipA, uaA, visitorA, "ref:12:"}); len(hits) > 0 {
 		t.Errorf("A's values still in %v", hits)
 	}
 
@@ -285,8 +260,8 @@ func TestEraseShortRefIDTouchesOnlyThatPerson(t *testing.T) {
 		}
 	}
 	for _, wf := range []string{wfB1, wfB2} {
-		if run, _, err := currentRun(wf); err != nil || run == firstRun[wf] {
-			t.Errorf("%s: run %s (%v), want a new run after %s", wf, run, err, firstRun[wf])
+		if run, _ := st.runOf(t, wf); run == firstRun[wf] {
+			t.Errorf("%s: run %s, want a new run after %s", wf, run, firstRun[wf])
 		}
 	}
 	time.Sleep(2 * time.Second) // a stray delivery would arrive by now
@@ -312,52 +287,11 @@ func TestEraseShortRefIDTouchesOnlyThatPerson(t *testing.T) {
 // logRow is the postback log row id as GET /postbacks lists it.
 func (st *stack) logRow(id int64) map[string]any {
 	st.t.Helper()
-	code, body := st.admin("GET", fmt.Sprintf("/postbacks?limit=1&cursor=%d", id+1), "")
-	if code != http.StatusOK {
-		st.t.Fatalf("list postbacks: %d %v", code, body)
-	}
-	for _, r := range body["postbacks"].([]any) {
-		if m := r.(map[string]any); int64(m["id"].(float64)) == id {
+	for _, m := range st.listed(fmt.Sprintf("/postbacks?limit=1&cursor=%d", id+1), "postbacks") {
+		if int64(m["id"].(float64)) == id {
 			return m
 		}
 	}
 	st.t.Fatalf("postback %d is not in the log", id)
 	return nil
-}
-
-// holding searches every text and JSON column of every table with the
-// account's rows for any of the values (any case) and names the columns that
-// hold one.
-func holding(t *testing.T, st *stack, accountID string, values []string) []string {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := st.s.Store.Pool.Query(ctx, `SELECT c.table_name, c.column_name FROM information_schema.columns c
-		WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'json', 'character varying')
-		  AND EXISTS (SELECT 1 FROM information_schema.columns a
-			WHERE a.table_schema = c.table_schema AND a.table_name = c.table_name AND a.column_name = 'account_id')
-		ORDER BY 1, 2`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ Table, Column string }])
-	if err != nil {
-		t.Fatal(err)
-	}
-	patterns := make([]string, len(values))
-	for i, v := range values {
-		patterns[i] = "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(v) + "%"
-	}
-	var hits []string
-	for _, c := range cols {
-		var n int
-		q := "SELECT count(*) FROM " + pgx.Identifier{c.Table}.Sanitize() + " WHERE account_id = $1 AND " +
-			pgx.Identifier{c.Column}.Sanitize() + "::text ILIKE ANY($2)"
-		if err := st.s.Store.Pool.QueryRow(ctx, q, accountID, patterns).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		if n > 0 {
-			hits = append(hits, fmt.Sprintf("%s.%s (%d rows)", c.Table, c.Column, n))
-		}
-	}
-	return hits
 }

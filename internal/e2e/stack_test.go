@@ -104,24 +104,12 @@ func (st *stack) stop() {
 	st.cancel = nil
 }
 
-// get sends a request to the API and decodes the JSON answer.
+// call sends a request to the API and decodes the JSON answer.
 func (st *stack) call(method, path, contentType, body string) (int, map[string]any) {
 	st.t.Helper()
-	req, err := http.NewRequest(method, st.info.APIBase+path, strings.NewReader(body))
+	req, err := st.request(method, path, contentType, body)
 	if err != nil {
 		st.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if strings.HasPrefix(path, "/v1/") {
-		req.Header.Set("Authorization", "Bearer "+st.info.AdminKey)
-	}
-	// Intake integrations are closed: send the demo stack's tokens.
-	if strings.Contains(path, "/collect/demo") {
-		req.Header.Set("X-Convrelay-Token", st.info.DemoToken)
-	} else if strings.HasPrefix(path, "/pb") || strings.HasPrefix(path, "/"+st.info.AccountID+"/pb") {
-		req.Header.Set("X-Convrelay-Token", st.info.PBToken)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -136,6 +124,27 @@ func (st *stack) call(method, path, contentType, body string) (int, map[string]a
 		}
 	}
 	return resp.StatusCode, out
+}
+
+// request is a request to the API with the credentials its path needs: the
+// admin key for /v1/, the demo stack's intake tokens (its integrations are closed).
+func (st *stack) request(method, path, contentType, body string) (*http.Request, error) {
+	req, err := http.NewRequest(method, st.info.APIBase+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if strings.HasPrefix(path, "/v1/") {
+		req.Header.Set("Authorization", "Bearer "+st.info.AdminKey)
+	}
+	if strings.Contains(path, "/collect/demo") {
+		req.Header.Set("X-Convrelay-Token", st.info.DemoToken)
+	} else if strings.HasPrefix(path, "/pb") || strings.HasPrefix(path, "/"+st.info.AccountID+"/pb") {
+		req.Header.Set("X-Convrelay-Token", st.info.PBToken)
+	}
+	return req, nil
 }
 
 func (st *stack) admin(method, path, body string) (int, map[string]any) {
@@ -159,13 +168,19 @@ func eventually(t *testing.T, what string, timeout time.Duration, f func() error
 // conversions lists conversions by transaction id through the admin API.
 func (st *stack) conversions(txID string) []map[string]any {
 	st.t.Helper()
-	code, body := st.admin("GET", "/conversions?transaction_id="+txID, "")
+	return st.listed("/conversions?transaction_id="+txID, "conversions")
+}
+
+// listed reads an admin list (GET path) and returns its items, the array under key.
+func (st *stack) listed(path, key string) []map[string]any {
+	st.t.Helper()
+	code, body := st.admin("GET", path, "")
 	if code != http.StatusOK {
-		st.t.Fatalf("list conversions: %d %v", code, body)
+		st.t.Fatalf("GET %s: %d %v", path, code, body)
 	}
 	var out []map[string]any
-	for _, c := range body["conversions"].([]any) {
-		out = append(out, c.(map[string]any))
+	for _, item := range body[key].([]any) {
+		out = append(out, item.(map[string]any))
 	}
 	return out
 }

@@ -193,7 +193,7 @@ func TestEraseMatchesWholeValuesOnly(t *testing.T) {
 		t.Errorf("A's conversion kept %q %q %s", key, click, pb)
 	}
 	for _, s := range []string{"anna@example.org", ipA, uaA, fbpA, "clkA1", "clkA2", "visA", "ref:12:"} {
-		if hits := columnsHolding(t, st, a.ID, s); len(hits) > 0 {
+		if hits := pgtest.ColumnsHolding(t, st.Pool, a.ID, []string{s}); len(hits) > 0 {
 			t.Errorf("%q still in %v", s, hits)
 		}
 	}
@@ -220,42 +220,6 @@ func TestEraseMatchesWholeValuesOnly(t *testing.T) {
 	if _, err := st.Erase(ctx, a.ID, store.EraseRefID, "12"); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// columnsHolding names the columns of the account's rows (any table with an
-// account_id) whose text holds s anywhere.
-func columnsHolding(t *testing.T, st *store.Store, account, s string) []string {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := st.Pool.Query(ctx, `SELECT c.table_name, c.column_name FROM information_schema.columns c
-		WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'jsonb', 'character varying', 'json')
-		  AND EXISTS (SELECT 1 FROM information_schema.columns a WHERE a.table_schema = c.table_schema
-		              AND a.table_name = c.table_name AND a.column_name = 'account_id')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type col struct{ Table, Name string }
-	var cols []col
-	for rows.Next() {
-		var c col
-		if err := rows.Scan(&c.Table, &c.Name); err != nil {
-			t.Fatal(err)
-		}
-		cols = append(cols, c)
-	}
-	rows.Close()
-	var hits []string
-	for _, c := range cols {
-		var n int
-		sql := `SELECT count(*) FROM "` + c.Table + `" WHERE account_id = $1 AND strpos("` + c.Name + `"::text, $2) > 0`
-		if err := st.Pool.QueryRow(ctx, sql, account, s).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		if n > 0 {
-			hits = append(hits, c.Table+"."+c.Name)
-		}
-	}
-	return hits
 }
 
 // Every text and JSON column of a table that holds account data is classified
@@ -351,7 +315,7 @@ func TestEraseByEmailAndClickLeavesLookalikes(t *testing.T) {
 	if strings.Join(clicks, ",") != "clk-10,clk-11" {
 		t.Fatalf("clicks left %v, want the two lookalikes", clicks)
 	}
-	if hits := columnsHolding(t, st, a.ID, "198.51.100.1\""); len(hits) > 0 {
+	if hits := pgtest.ColumnsHolding(t, st.Pool, a.ID, []string{"198.51.100.1\""}); len(hits) > 0 {
 		t.Errorf("the erased click's address is still in %v", hits)
 	}
 
